@@ -1,0 +1,47 @@
+"""The 信易贷 marketplace Flask application: create_app() is its table of contents."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import cli, errors, filters
+from .config import Config, from_environment
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config)
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        # Command-line use and the dev server get a throw-away key; wsgi.py (the production
+        # entry point) refuses to start without a real one.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_GENERATED"] = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    cli.init_app(app)
+
+    from . import auth, bank, commission, enterprise, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(enterprise.bp)
+    app.register_blueprint(bank.bp)
+    app.register_blueprint(commission.bp)
+    return app

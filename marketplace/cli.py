@@ -1,0 +1,119 @@
+"""flask commands: seed, create-commission-user, demo (and, later, import, train, score, export)."""
+import os
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from .extensions import db
+
+DEMO_PASSWORD = "demo2026!"
+DEMO_ACCOUNTS = (("sme_demo", "enterprise", "企业用户"), ("bank_demo", "bank", "金融机构用户"),
+                 ("admin_demo", "commission", "发改委用户"))
+
+
+def _drop_everything() -> None:
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+@click.command("seed")
+@click.option("--enterprises", default=2000, show_default=True, help="Number of enterprises in the city.")
+@click.option("--institutions", default=20, show_default=True)
+@click.option("--products", default=80, show_default=True)
+@click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same city.")
+@click.option("--reset", is_flag=True, help="Drop all data first (asks for confirmation).")
+@with_appcontext
+def seed_command(enterprises, institutions, products, seed_value, reset):
+    """Generate the synthetic demo city into the database (bulk inserts)."""
+    from seed import load
+
+    if reset:
+        click.confirm("这将清空数据库中的全部数据，继续吗？", abort=True)
+        _drop_everything()
+    upgrade()
+    with click.progressbar(length=enterprises, label="生成企业") as bar:
+        counts = load.load_city(db.engine, enterprises=enterprises, institutions=institutions,
+                                products=products, seed=seed_value, progress=bar.update)
+    click.echo(f"已生成：企业 {counts['enterprises']} 家，金融机构 {counts['institutions']} 家，"
+               f"产品 {counts['products']} 个（seed={seed_value}）。")
+
+
+@click.command("create-commission-user")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="Password (asked for when not given).")
+@with_appcontext
+def create_commission_user(username, display_name, password):
+    """Create a commission staff (发改委用户) account."""
+    from .services import RuleViolation, accounts
+
+    try:
+        user = accounts.create_user(username=username, password=password, role="commission",
+                                    display_name=display_name or username)
+    except RuleViolation as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"已创建发改委用户：{user.username}")
+
+
+def ensure_demo_accounts() -> list[tuple[str, str, str]]:
+    """The demo logins (one per role) on the first seeded firm and institution; created if missing."""
+    from sqlalchemy import select
+
+    from .models import Enterprise, Institution, User
+    from .services import accounts
+
+    firm = db.session.scalar(select(Enterprise).order_by(Enterprise.id))
+    institution = db.session.scalar(select(Institution).order_by(Institution.id))
+    owners = {"enterprise": {"enterprise_id": firm.id, "display_name": firm.name},
+              "bank": {"institution_id": institution.id, "display_name": f"{institution.name} 客户经理"},
+              "commission": {"display_name": "市发展改革委 信用办"}}
+    shown = []
+    for username, role, label in DEMO_ACCOUNTS:
+        if not db.session.scalar(select(User.id).where(User.username == username)):
+            accounts.create_user(username=username, password=DEMO_PASSWORD, role=role, **owners[role])
+        shown.append((label, username, owners[role]["display_name"]))
+    return shown
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--enterprises", default=2000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+@with_appcontext
+def demo_command(host, port, enterprises, workers):
+    """Build the database, seed the demo city once, print the demo accounts and start gunicorn."""
+    from seed import load
+
+    upgrade()
+    if not load.is_seeded(db.engine):
+        click.echo("正在生成演示城市（济南市）……")
+        with click.progressbar(length=enterprises, label="生成企业") as bar:
+            load.load_city(db.engine, enterprises=enterprises, institutions=20, products=80, seed=2026,
+                           progress=bar.update)
+    accounts = ensure_demo_accounts()
+    secret_file = Path(current_app.instance_path) / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32))
+        secret_file.chmod(0o600)
+    click.echo(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for label, username, owner in accounts:
+        click.echo(f"  {label:<8} 登录名 {username:<11} {owner}")
+    click.echo(f"\n站点地址：http://{host}:{port}/   （Ctrl+C 停止）\n")
+    env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY") or secret_file.read_text().strip(),
+               DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"])
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    os.execvpe(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
+                          "--access-logfile", "-", "wsgi:app"], env)
+
+
+def init_app(app):
+    for command in (seed_command, create_commission_user, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,89 @@
+"""Reference code lists the platform speaks: regions, industries, sizes, kinds and grades, with Chinese labels."""
+
+# GB/T 2260 administrative divisions of 济南市 (the demo city).
+CITY_CODE = "370100"
+CITY_NAME = "济南市"
+REGIONS = {
+    "370102": "历下区",
+    "370103": "市中区",
+    "370104": "槐荫区",
+    "370105": "天桥区",
+    "370112": "历城区",
+    "370113": "长清区",
+    "370114": "章丘区",
+    "370115": "济阳区",
+    "370116": "莱芜区",
+    "370117": "钢城区",
+    "370124": "平阴县",
+    "370126": "商河县",
+}
+
+# GB/T 4754-2017 sections.
+INDUSTRIES = {
+    "A": "农、林、牧、渔业",
+    "B": "采矿业",
+    "C": "制造业",
+    "D": "电力、热力、燃气及水生产和供应业",
+    "E": "建筑业",
+    "F": "批发和零售业",
+    "G": "交通运输、仓储和邮政业",
+    "H": "住宿和餐饮业",
+    "I": "信息传输、软件和信息技术服务业",
+    "J": "金融业",
+    "K": "房地产业",
+    "L": "租赁和商务服务业",
+    "M": "科学研究和技术服务业",
+    "N": "水利、环境和公共设施管理业",
+    "O": "居民服务、修理和其他服务业",
+    "P": "教育",
+    "Q": "卫生和社会工作",
+    "R": "文化、体育和娱乐业",
+    "S": "公共管理、社会保障和社会组织",
+    "T": "国际组织",
+}
+
+# 工信部联企业〔2011〕300号 size classes. Only small, medium and micro firms' loans count as SME loans.
+SIZES = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+SME_SIZES = ("medium", "small", "micro")
+
+OPERATING_STATUSES = {"active": "存续", "suspended": "停业", "revoked": "吊销", "cancelled": "注销"}
+
+INSTITUTION_KINDS = {
+    "bank": "银行",
+    "microcredit": "小额贷款公司",
+    "guarantee": "融资担保公司",
+    "village_bank": "村镇银行",
+}
+
+PRODUCT_KINDS = {
+    "credit": "纯信用",
+    "mortgage": "抵押",
+    "guarantee": "担保",
+    "pledge": "质押",
+    "ip_pledge": "知识产权质押",
+    "supply_chain": "供应链",
+}
+
+GUARANTEE_KINDS = {
+    "credit": "信用（无担保）",
+    "mortgage": "抵押",
+    "guarantee": "保证担保",
+    "pledge": "质押",
+}
+
+PRODUCT_STATUSES = {"active": "在售", "paused": "已暂停"}
+NEED_STATUSES = {"open": "发布中", "closed": "已关闭"}
+
+# Platform credit grades, best first; products state a minimum grade from this list.
+GRADES = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
+
+ROLES = {"enterprise": "企业用户", "bank": "金融机构用户", "commission": "发改委用户"}
+
+
+def grade_at_least(grade: str | None, minimum: str | None) -> bool:
+    """True when `grade` is as good as or better than `minimum` (no minimum: always true)."""
+    if not minimum:
+        return True
+    if not grade:
+        return False
+    return GRADES.index(grade) <= GRADES.index(minimum)

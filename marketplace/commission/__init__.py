@@ -1,0 +1,9 @@
+"""发改委管理后台: the commission staff's workspace."""
+from flask import Blueprint
+
+from ..auth.decorators import role_required
+
+bp = Blueprint("commission", __name__, url_prefix="/commission")
+role_required(bp, "commission")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,18 @@
+"""Forms of the commission workspace."""
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .. import codes
+from ..web import select_choices
+
+
+class OnboardInstitutionForm(FlaskForm):
+    name = StringField("机构名称", validators=[DataRequired("请填写机构名称。"), Length(max=128)])
+    kind = SelectField("机构类型", choices=select_choices(codes.INSTITUTION_KINDS))
+    licence_no = StringField("许可证编号", validators=[DataRequired("请填写许可证编号。"), Length(max=64)])
+    region_code = SelectField("所在区县", choices=select_choices(codes.REGIONS))
+    officer_name = StringField("首位业务人员姓名", validators=[DataRequired("请填写姓名。"), Length(max=64)])
+    officer_username = StringField("业务人员登录名", validators=[DataRequired("请填写登录名。"), Length(min=3, max=64)])
+    officer_password = PasswordField("初始密码（至少8位）", validators=[DataRequired("请填写初始密码。"),
+                                                                  Length(min=8, message="密码至少8位。")])

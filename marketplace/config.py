@@ -1,0 +1,46 @@
+"""Settings read from the environment (DATABASE_URL, SECRET_KEY, MODEL_DIR …)."""
+import os
+from pathlib import Path
+
+
+class Config:
+    """Defaults; every value can be overridden by an environment variable of the same name."""
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None
+    # Largest upload accepted (department files); larger ones get a clear message, not a broken page.
+    MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    # Working days a bank has to decide after accepting an application (Chongqing: 10).
+    DECISION_DEADLINE_WORKING_DAYS = 10
+    TIMEZONE = "Asia/Shanghai"
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style postgres:// and plain postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """The settings that come from the environment, with their defaults."""
+    default_db = "sqlite:///" + str(Path(instance_path) / "marketplace.db")
+    return {
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(os.environ.get("DATABASE_URL", default_db)),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "MODEL_DIR": os.environ.get("MODEL_DIR", str(Path(instance_path) / "models")),
+    }
+
+
+class MissingSecretKey(RuntimeError):
+    """Raised when the site is started for real without a SECRET_KEY."""
+
+    def __init__(self):
+        super().__init__(
+            "SECRET_KEY is not set. Sessions and CSRF tokens are signed with it, so the site refuses to "
+            "start without one. Set it, e.g.  export SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')  — or use `flask --app marketplace demo`, which makes one."
+        )

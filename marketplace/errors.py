@@ -1,0 +1,26 @@
+"""Error pages in Chinese: 403 for the wrong role, 404, 413 for oversized uploads, CSRF failures."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: ("请求无效", "提交的内容有误，请返回重试。"),
+    403: ("无权访问", "您的账号没有访问此页面的权限。"),
+    404: ("页面不存在", "您访问的页面不存在或已被删除。"),
+    405: ("请求方式不允许", "请通过页面上的按钮操作。"),
+    413: ("文件过大", "上传的文件超过了平台允许的大小，请拆分后再上传。"),
+    500: ("系统错误", "服务器开小差了，请稍后再试。"),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        return {"error": title, "message": detail or message}, code
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app):
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(
+        CSRFError, lambda e: _render(400, "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))

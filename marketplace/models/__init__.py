@@ -1,0 +1,7 @@
+"""SQLAlchemy models, one module per area; importing this package registers them all."""
+from .accounts import User
+from .enterprises import Enterprise
+from .financing import FinancingNeed
+from .institutions import Institution, Product
+
+__all__ = ["User", "Enterprise", "Institution", "Product", "FinancingNeed"]

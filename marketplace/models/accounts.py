@@ -1,0 +1,45 @@
+"""Login accounts of the three roles (企业用户 / 金融机构用户 / 发改委用户)."""
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db, login_manager
+from .base import UTCDateTime, utcnow
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. An enterprise user belongs to one firm, a bank officer to one institution."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('enterprise', 'bank', 'commission')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    enterprise = relationship("Enterprise")
+    institution = relationship("Institution")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))

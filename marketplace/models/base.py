@@ -1,0 +1,33 @@
+"""Column types shared by every model: UTC timestamps and integer-yuan money."""
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetime stored in UTC; SQLite hands back naive values, so they are re-tagged."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Money is whole yuan in a 64-bit integer: 219亿元 does not fit in 32 bits.
+Yuan = BigInteger

@@ -1,0 +1,58 @@
+"""Financial institutions (入驻金融机构) and their loan products (金融产品)."""
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, Yuan, utcnow
+
+
+class Institution(db.Model):
+    """A lender that joined the platform: 银行, 小额贷款公司, 融资担保公司 or 村镇银行."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    licence_no: Mapped[str] = mapped_column(String(64))  # 金融许可证 / 经营许可证编号
+    region_code: Mapped[str] = mapped_column(String(6))
+    joined_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    products = relationship("Product", back_populates="institution", order_by="Product.id")
+
+
+class Product(db.Model):
+    """A loan product in the 金融产品超市. Amounts in yuan, terms in months, rates in annual %."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("amount_min > 0 AND amount_min <= amount_max", name="amount_range"),
+        CheckConstraint("term_min > 0 AND term_min <= term_max", name="term_range"),
+        CheckConstraint("rate_min > 0 AND rate_min <= rate_max", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount_min: Mapped[int] = mapped_column(Yuan)
+    amount_max: Mapped[int] = mapped_column(Yuan)
+    term_min: Mapped[int]  # months
+    term_max: Mapped[int]
+    rate_min: Mapped[Decimal] = mapped_column(Numeric(6, 3))  # annual %
+    rate_max: Mapped[Decimal] = mapped_column(Numeric(6, 3))
+    # Empty list = no restriction.
+    eligible_regions: Mapped[list] = mapped_column(JSON, default=list)
+    eligible_industries: Mapped[list] = mapped_column(JSON, default=list)
+    eligible_sizes: Mapped[list] = mapped_column(JSON, default=list)
+    min_years: Mapped[int] = mapped_column(default=0)  # minimum years in operation
+    min_grade: Mapped[str | None] = mapped_column(String(4))  # minimum platform credit grade
+    online_only: Mapped[bool] = mapped_column(default=False)  # 线上申请、线上放款
+    xinyidai: Mapped[bool] = mapped_column(default=True)  # counted as a 信易贷 product
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    institution = relationship("Institution", back_populates="products")

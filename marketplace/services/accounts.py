@@ -1,0 +1,115 @@
+"""Accounts: enterprise self-registration, institution onboarding (入驻) and commission staff."""
+from datetime import date
+
+from sqlalchemy import select
+from stdnum.cn import uscc as uscc_std
+
+from .. import codes
+from ..extensions import db
+from ..models import Enterprise, Institution, User
+from . import RuleViolation
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_uscc(value: str) -> str:
+    """Validate a 统一社会信用代码 and return it upper-case, or raise RuleViolation with the reason."""
+    raw = (value or "").strip().upper()
+    try:
+        return uscc_std.validate(raw)
+    except uscc_std.InvalidLength:
+        raise RuleViolation("统一社会信用代码应为18位。", "uscc") from None
+    except uscc_std.InvalidChecksum:
+        raise RuleViolation("统一社会信用代码校验位错误，请核对后重新输入。", "uscc") from None
+    except uscc_std.ValidationError:
+        raise RuleViolation("统一社会信用代码格式不正确（前8位为数字，其余为数字或大写字母，不含I、O、Z、S、V）。",
+                            "uscc") from None
+
+
+def _check_new_username(username: str) -> str:
+    username = (username or "").strip()
+    if not username:
+        raise RuleViolation("请填写登录名。", "username")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise RuleViolation("该登录名已被使用，请换一个。", "username")
+    return username
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(f"密码至少{MIN_PASSWORD_LENGTH}位。", "password")
+
+
+def register_enterprise(*, uscc: str, name: str, region_code: str, industry: str, size: str,
+                        legal_representative: str, username: str, password: str,
+                        registered_capital: int | None = None, established_on: date | None = None) -> User:
+    """Register a firm (入驻) and its first user in one transaction; returns the user."""
+    code = normalise_uscc(uscc)
+    if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == code)):
+        raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc")
+    if region_code not in codes.REGIONS:
+        raise RuleViolation("请选择所属区县。", "region_code")
+    if industry not in codes.INDUSTRIES:
+        raise RuleViolation("请选择所属行业门类。", "industry")
+    if size not in codes.SIZES:
+        raise RuleViolation("请选择企业规模。", "size")
+    username = _check_new_username(username)
+    _check_password(password)
+    enterprise = Enterprise(uscc=code, name=name.strip(), region_code=region_code, industry=industry,
+                            size=size, legal_representative=legal_representative.strip(),
+                            registered_capital=registered_capital, established_on=established_on)
+    user = User(username=username, display_name=name.strip(), role="enterprise", enterprise=enterprise)
+    user.set_password(password)
+    db.session.add_all([enterprise, user])
+    db.session.commit()
+    return user
+
+
+def onboard_institution(*, name: str, kind: str, licence_no: str, region_code: str,
+                        officer_username: str, officer_name: str, officer_password: str) -> User:
+    """入驻: create an institution with its first bank officer account; returns the officer."""
+    name = (name or "").strip()
+    if not name:
+        raise RuleViolation("请填写机构名称。", "name")
+    if db.session.scalar(select(Institution.id).where(Institution.name == name)):
+        raise RuleViolation("该机构已入驻。", "name")
+    if kind not in codes.INSTITUTION_KINDS:
+        raise RuleViolation("请选择机构类型。", "kind")
+    if not (licence_no or "").strip():
+        raise RuleViolation("请填写许可证编号。", "licence_no")
+    username = _check_new_username(officer_username)
+    _check_password(officer_password)
+    institution = Institution(name=name, kind=kind, licence_no=licence_no.strip(), region_code=region_code)
+    officer = User(username=username, display_name=officer_name.strip() or username, role="bank",
+                   institution=institution)
+    officer.set_password(officer_password)
+    db.session.add_all([institution, officer])
+    db.session.commit()
+    return officer
+
+
+def create_user(*, username: str, password: str, role: str, display_name: str = "",
+                enterprise_id: int | None = None, institution_id: int | None = None) -> User:
+    """Create a login of any role (commission staff come from the CLI, demo accounts from the seed)."""
+    if role not in codes.ROLES:
+        raise RuleViolation("未知角色。", "role")
+    if role == "enterprise" and not enterprise_id:
+        raise RuleViolation("企业用户必须属于一家企业。", "enterprise_id")
+    if role == "bank" and not institution_id:
+        raise RuleViolation("金融机构用户必须属于一家机构。", "institution_id")
+    username = _check_new_username(username)
+    _check_password(password)
+    user = User(username=username, display_name=display_name or username, role=role,
+                enterprise_id=enterprise_id, institution_id=institution_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer for unknown name and bad password)."""
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user

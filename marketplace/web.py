@@ -1,0 +1,28 @@
+"""Small helpers shared by the HTML blueprints."""
+from flask import abort
+
+from .extensions import db
+from .services import RuleViolation
+
+
+def show_violation(form, error: RuleViolation, default_field: str) -> None:
+    """Put a service's Chinese message under the form field it concerns."""
+    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
+    field.errors = list(field.errors) + [error.message]
+
+
+def get_owned_or_404(model, object_id: int, **owner):
+    """The row with this id if its owner columns match (e.g. enterprise_id=…); 404 otherwise, never 403,
+    so that ids of other firms' records are not confirmed to exist."""
+    obj = db.session.get(model, object_id)
+    if obj is None or any(getattr(obj, k) != v for k, v in owner.items()):
+        abort(404)
+    return obj
+
+
+def select_choices(mapping: dict, prompt: str | None = None, *, show_code: bool = False) -> list:
+    """WTForms choices from a code → label mapping, with an optional empty first option."""
+    from wtforms.fields.choices import SelectChoice
+
+    options = [SelectChoice("", prompt)] if prompt else []
+    return options + [SelectChoice(k, f"{k} {v}" if show_code else v) for k, v in mapping.items()]

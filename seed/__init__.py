@@ -1,0 +1,1 @@
+"""The synthetic city generator: demo firms, institutions, products (and later department data)."""

@@ -1,0 +1,135 @@
+"""Fixtures in the flaskr style: app, client, runner, auth; plus a few data builders.
+
+Tests run on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set (.ci/run does both).
+CSRF stays switched on: forms are submitted with the token read from the page, as a browser does.
+"""
+import os
+import re
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.config import _normalise_db_url
+from marketplace.extensions import db
+from marketplace.models import Enterprise, Institution, Product
+from marketplace.services import accounts
+
+PASSWORD = "correct-horse-1"
+# Valid USCCs (their check characters are asserted in test_auth).
+USCC_A = "91370102MA3C4XKL85"
+USCC_B = "91370112MA3MFJ2X64"
+
+
+def reset_database():
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def app(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
+        "SECRET_KEY": "test-secret",
+        "MODEL_DIR": str(tmp_path / "models"),
+    })
+    with app.app_context():
+        reset_database()
+        upgrade()  # the schema the production database gets, not create_all()
+    yield app
+    with app.app_context():
+        reset_database()
+        db.engine.dispose()
+
+
+class FormClient:
+    """Wraps the test client: `submit` reads the CSRF token from the form page, then posts."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def csrf_token(self, page_url: str) -> str:
+        html = self._client.get(page_url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert match, f"no CSRF token on {page_url}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict, *, page: str | None = None, follow_redirects=False):
+        token = self.csrf_token(page or url)
+        return self._client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def client(app):
+    return FormClient(app.test_client())
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=PASSWORD):
+        return self._client.submit("/auth/login", {"username": username, "password": password})
+
+    def logout(self):
+        return self._client.submit("/auth/logout", {}, page="/")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def make_institution(name="测试银行", kind="bank") -> Institution:
+    inst = Institution(name=name, kind=kind, licence_no="B0001", region_code="370102")
+    db.session.add(inst)
+    db.session.commit()
+    return inst
+
+
+def make_product(institution, **overrides) -> Product:
+    values = dict(name="测试信用贷", kind="credit", amount_min=100_000, amount_max=3_000_000, term_min=3,
+                  term_max=12, rate_min=3.45, rate_max=5.5, eligible_regions=[], eligible_industries=[],
+                  eligible_sizes=[], min_years=0, online_only=False, xinyidai=True, status="active")
+    values.update(overrides)
+    product = Product(institution_id=institution.id, **values)
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def make_enterprise(uscc=USCC_A, name="济南测试科技有限公司", **overrides) -> Enterprise:
+    values = dict(region_code="370102", industry="C", size="small", registered_capital=5_000_000,
+                  established_on=date(2018, 5, 1), legal_representative="张三")
+    values.update(overrides)
+    firm = Enterprise(uscc=uscc, name=name, **values)
+    db.session.add(firm)
+    db.session.commit()
+    return firm
+
+
+@pytest.fixture
+def users(app):
+    """One account per role: returns {'enterprise': username, 'bank': …, 'commission': …}."""
+    with app.app_context():
+        firm = make_enterprise()
+        inst = make_institution()
+        accounts.create_user(username="sme", password=PASSWORD, role="enterprise", enterprise_id=firm.id)
+        accounts.create_user(username="banker", password=PASSWORD, role="bank", institution_id=inst.id)
+        accounts.create_user(username="staff", password=PASSWORD, role="commission")
+    return {"enterprise": "sme", "bank": "banker", "commission": "staff"}

@@ -1,0 +1,52 @@
+import pytest
+
+from marketplace import create_app
+from marketplace.config import MissingSecretKey
+
+
+def test_config_override(app):
+    assert app.testing
+    assert not create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
+
+
+def test_database_url_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/marketplace")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db.example/marketplace"
+
+
+def test_default_database_is_sqlite_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/marketplace.db"
+
+
+def test_production_start_without_secret_key_refuses(monkeypatch, tmp_path):
+    import importlib
+    import sys
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    sys.modules.pop("wsgi", None)
+    with pytest.raises(MissingSecretKey, match="SECRET_KEY is not set"):
+        importlib.import_module("wsgi")
+
+
+def test_production_start_with_secret_key(monkeypatch, tmp_path):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    sys.modules.pop("wsgi", None)
+    wsgi = importlib.import_module("wsgi")
+    assert wsgi.app.config["SECRET_KEY"] == "s3cret"
+    sys.modules.pop("wsgi", None)
+
+
+def test_no_asset_from_the_internet(client, app):
+    html = client.get("/").get_data(as_text=True)
+    assert "http://" not in html.replace("http://localhost", "")
+    assert "https://" not in html
+    assert client.get("/static/vendor/bootstrap/bootstrap.min.css").status_code == 200
