@@ -123,16 +123,19 @@ def institutions(n: int, seed: int) -> pd.DataFrame:
     rng = rng_for(seed, 2, 0)
     rows = []
     for i in range(n):
-        name, kind = names.INSTITUTIONS[i % len(names.INSTITUTIONS)]
+        name, short, kind = names.INSTITUTIONS[i % len(names.INSTITUTIONS)]
         if i >= len(names.INSTITUTIONS):
             name = f"{name}（第{i // len(names.INSTITUTIONS) + 1}分支）"
         rows.append({
-            "id": i + 1, "name": name, "kind": kind,
+            "id": i + 1, "name": name, "short_name": short, "kind": kind,
             "licence_no": f"{'B' if kind in ('bank', 'village_bank') else 'L'}{rng.integers(10**9, 10**10):010d}",
             "region_code": str(rng.choice(list(codes.REGIONS))),
             "joined_at": datetime(2023, 1, 1, tzinfo=UTC) + timedelta(days=int(rng.integers(0, 1000))),
         })
     return pd.DataFrame(rows)
+
+
+GUARANTEE_TEMPLATES = [t for t in names.PRODUCT_TEMPLATES if t[1] == "guarantee"]
 
 
 def products(n: int, n_institutions: int, seed: int) -> pd.DataFrame:
@@ -141,19 +144,18 @@ def products(n: int, n_institutions: int, seed: int) -> pd.DataFrame:
     rows = []
     for i in range(n):
         owner = inst.iloc[i % n_institutions]
+        # A guarantee company only offers guaranteed loans.
+        templates = GUARANTEE_TEMPLATES if owner["kind"] == "guarantee" else names.PRODUCT_TEMPLATES
         tname, kind, (amin, amax), (tmin, tmax), (rmin, rmax), online = \
-            names.PRODUCT_TEMPLATES[int(rng.integers(0, len(names.PRODUCT_TEMPLATES)))]
-        if owner["kind"] == "guarantee":
-            kind = "guarantee"
+            templates[int(rng.integers(0, len(templates)))]
         # Each institution prices a little differently.
         shift = round(float(rng.normal(0, 0.25)), 2)
         r_lo = max(2.8, round(rmin + shift, 2))
         r_hi = max(r_lo + 0.5, round(rmax + shift, 2))
-        short = owner["name"].replace("有限公司", "").replace("济南分行", "")[:6]
         n_regions = int(rng.choice([0, 0, 0, 2, 4]))
         n_inds = int(rng.choice([0, 0, 0, 3, 5]))
         rows.append({
-            "id": i + 1, "institution_id": int(owner["id"]), "name": f"{short}·{tname}", "kind": kind,
+            "id": i + 1, "institution_id": int(owner["id"]), "name": f"{owner['short_name']}·{tname}", "kind": kind,
             "description": f"{owner['name']}面向济南市中小微企业推出的{codes.PRODUCT_KINDS[kind]}类贷款产品。",
             "amount_min": amin * 10_000, "amount_max": amax * 10_000, "term_min": tmin, "term_max": tmax,
             "rate_min": Decimal(str(r_lo)), "rate_max": Decimal(str(r_hi)),

@@ -40,7 +40,8 @@ def load_city(engine: Engine, *, enterprises: int, institutions: int, products: 
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(Enterprise.__table__)):
             raise RuntimeError("数据库中已有企业数据：请使用空数据库，或先加 --reset 清空。")
-        counts = {"institutions": bulk_insert(conn, Institution.__table__, city.institutions(institutions, seed))}
+        counts = {"institutions": bulk_insert(conn, Institution.__table__,
+                                              city.institutions(institutions, seed).drop(columns="short_name"))}
         counts["products"] = bulk_insert(conn, Product.__table__, city.products(products, institutions, seed))
         counts["enterprises"] = 0
         for chunk in city.enterprise_chunks(enterprises, seed):
