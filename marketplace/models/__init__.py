@@ -2,6 +2,7 @@
 from .accounts import User
 from .enterprises import Enterprise
 from .financing import FinancingNeed
+from .governance import AuditLog, CityFigure
 from .institutions import Institution, Product
 
-__all__ = ["User", "Enterprise", "Institution", "Product", "FinancingNeed"]
+__all__ = ["User", "Enterprise", "Institution", "Product", "FinancingNeed", "AuditLog", "CityFigure"]

@@ -1,0 +1,47 @@
+"""Views of the commission's statistics: denominators (分母录入) — indicators and exports build on them."""
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from ..extensions import db
+from ..models import AuditLog, CityFigure
+from ..services import RuleViolation, denominators
+from ..web import select_choices, show_violation
+from . import bp
+
+PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "registered_enterprises:month": "在册企业数 · 月度"}
+
+
+class FigureForm(FlaskForm):
+    what = SelectField("指标", choices=select_choices(PERIOD_CHOICES))
+    year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2100, "年份无效。")])
+    part = IntegerField("季度 / 月份（年度数据不填）", validators=[Optional()])
+    value = DecimalField("数值（GDP 单位：亿元；企业数单位：户）", places=4,
+                         validators=[InputRequired("请填写数值。"), NumberRange(min=0, message="数值应大于0。")])
+    source = StringField("数据来源", validators=[Optional()])
+
+
+@bp.route("/denominators", methods=["GET", "POST"])
+def denominators_page():
+    form = FigureForm()
+    if form.validate_on_submit():
+        kind, period_kind = form.what.data.split(":")
+        # GDP is entered in 亿元 as the statistics bureau publishes it, stored in yuan.
+        value = int(form.value.data * 100_000_000) if kind == "gdp" else int(form.value.data)
+        try:
+            start = denominators.period_start(period_kind, form.year.data, form.part.data or 1)
+            denominators.set_figure(kind=kind, period_kind=period_kind, start=start, value=value,
+                                    source=form.source.data, actor_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(form, e, "value")
+        else:
+            flash("已保存，修改记录已写入审计日志。", "success")
+            return redirect(url_for(".denominators_page"))
+    figures = db.session.scalars(select(CityFigure).order_by(CityFigure.kind, CityFigure.period_start.desc())).all()
+    history = db.session.scalars(select(AuditLog).where(AuditLog.action == "city_figure.set")
+                                 .order_by(AuditLog.id.desc()).limit(50)).all()
+    return render_template("commission/denominators.html", form=form, figures=figures, history=history,
+                           kinds=denominators.KINDS, convention=denominators.MONTHLY_CONVENTION)
