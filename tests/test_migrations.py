@@ -15,7 +15,9 @@ def test_upgrade_on_empty_database_matches_models(app):
         assert inspect(db.engine).get_table_names() == []
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"users", "enterprises", "institutions", "products", "financing_needs", "alembic_version"} <= tables
+        assert {"users", "enterprises", "institutions", "products", "financing_needs", "alembic_version",
+                "import_batches", "registry_enterprises", "tax_records", "tax_grades", "social_insurance_records",
+                "provident_fund_records", "utility_records", "penalties", "list_entries"} <= tables
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
