@@ -87,3 +87,48 @@ def grade_at_least(grade: str | None, minimum: str | None) -> bool:
     if not grade:
         return False
     return GRADES.index(grade) <= GRADES.index(minimum)
+
+# How pressing a financing need is (融资紧急程度).
+URGENCIES = {"normal": "一般", "soon": "较急（一个月内）", "urgent": "紧急（两周内）"}
+
+# What a product does with a firm on a serious-dishonesty list (严重失信主体名单).
+DISHONESTY_RULES = {"block": "不予准入", "flag": "提示人工审核"}
+# Serious-dishonesty list types of list_entries (CONTRACT.md); abnormal_operation is negative but not serious.
+SERIOUS_LIST_TYPES = ("dishonest_judgment_debtor", "major_tax_violation", "serious_illegal", "wage_arrears")
+
+# 信用承诺 types (DOMAIN.md); one-click applications sign a 主动承诺型 commitment.
+COMMITMENT_TYPES = {"approval": "审批替代型", "proactive": "主动承诺型", "repair": "信用修复型",
+                    "self_regulation": "行业自律型"}
+
+# What a data authorization (数据授权) lets an institution see.
+AUTHORIZATION_SCOPES = {
+    "profile": "企业基本信息",
+    "score": "信用评分、等级及原因",
+    "department": "部门数据（纳税、社保、公积金、水电气）",
+    "records": "公共信用记录（行政处罚、名单）",
+}
+
+# The application state machine (services/applications.py).
+APPLICATION_STATUSES = {
+    "submitted": "已提交",
+    "accepted": "已受理",
+    "granted": "已授信",
+    "rejected": "已拒绝",
+    "withdrawn": "已撤回",
+    "disbursed": "已放款",
+    "repaid": "已结清",
+    "overdue": "逾期",
+    "defaulted": "不良",
+}
+OPEN_APPLICATION_STATUSES = ("submitted", "accepted")
+
+REJECT_REASONS = {
+    "credit_insufficient": "信用状况未达准入要求",
+    "repayment_capacity": "经营及还款能力不足",
+    "dishonesty": "存在严重失信记录",
+    "guarantee": "担保条件不足",
+    "information": "申请材料不完整或信息不实",
+    "policy": "不符合产品或监管政策",
+    "duplicate": "重复申请",
+    "other": "其他原因",
+}

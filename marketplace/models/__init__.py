@@ -12,10 +12,28 @@ from .credit_data import (
     UtilityRecord,
 )
 from .enterprises import Enterprise
-from .financing import FinancingNeed
-from .governance import AuditLog, CityFigure
+from .financing import (
+    Application,
+    ApplicationEvent,
+    CreditCommitment,
+    FinancingNeed,
+    LoanRepayment,
+    OffPlatformLoan,
+)
+from .governance import AccessLog, ApiKey, AuditLog, CityFigure, DataAuthorization, Notification
 from .institutions import Institution, Product
+from .scores import EnterpriseScore
 
-__all__ = ["User", "Enterprise", "Institution", "Product", "FinancingNeed", "ImportBatch", "RegistryEnterprise",
-           "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord", "UtilityRecord", "Penalty",
-           "ListEntry", "AuditLog", "CityFigure"]
+__all__ = [
+    # accounts, enterprises, institutions
+    "User", "Enterprise", "Institution", "Product",
+    # credit_data: department records
+    "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
+    "UtilityRecord", "Penalty", "ListEntry",
+    # financing
+    "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
+    # governance
+    "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification",
+    # scores
+    "EnterpriseScore",
+]

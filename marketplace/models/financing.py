@@ -1,5 +1,9 @@
-"""Financing needs (融资需求) published by enterprises."""
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+"""Financing needs (融资需求), applications (融资申请) with their audit trail and repayments, credit
+commitments (信用承诺) and 信易贷 loans reported from outside the platform."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,7 +25,139 @@ class FinancingNeed(db.Model):
     term_months: Mapped[int]
     purpose: Mapped[str] = mapped_column(Text)
     guarantee: Mapped[str] = mapped_column(String(16), default="credit")
+    urgency: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")  # codes.URGENCIES
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     enterprise = relationship("Enterprise")
+
+
+class CreditCommitment(db.Model):
+    """信用承诺: a firm's signed commitment (主动承诺型 when it applies for a loan)."""
+
+    __tablename__ = "credit_commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # codes.COMMITMENT_TYPES
+    text: Mapped[str] = mapped_column(Text)
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    enterprise = relationship("Enterprise")
+
+
+class Application(db.Model):
+    """融资申请: a firm's application to one product, carried to a decision and disbursement by
+    services/applications.py — the only place that changes `status`.
+
+    `version` is SQLAlchemy's optimistic lock: every UPDATE says WHERE version = :seen, so of two
+    officers deciding at once exactly one write lands.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("term_months > 0", name="term_positive"),
+        CheckConstraint("status IN ('submitted', 'accepted', 'granted', 'rejected', 'withdrawn', 'disbursed', "
+                        "'repaid', 'overdue', 'defaulted')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("financing_needs.id"), index=True)
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("credit_commitments.id"))
+    amount: Mapped[int] = mapped_column(Yuan)  # requested
+    term_months: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    dishonesty_flag: Mapped[bool] = mapped_column(default=False)  # on a serious list when applying, product flags
+    submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    accepted_at = mapped_column(UTCDateTime)
+    decision_due: Mapped[date | None] = mapped_column(Date, index=True)  # 10 working days after acceptance
+    decided_at = mapped_column(UTCDateTime)
+    granted_amount: Mapped[int | None] = mapped_column(Yuan)
+    granted_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))  # annual %
+    granted_term: Mapped[int | None]  # months
+    reject_reason: Mapped[str | None] = mapped_column(String(32))  # codes.REJECT_REASONS
+    reject_note: Mapped[str | None] = mapped_column(Text)
+    disbursed_amount: Mapped[int | None] = mapped_column(Yuan)
+    disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far
+    closed_on: Mapped[date | None] = mapped_column(Date)  # 结清 or 不良 date
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    version: Mapped[int] = mapped_column(default=1, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    enterprise = relationship("Enterprise")
+    product = relationship("Product")
+    institution = relationship("Institution")
+    need = relationship("FinancingNeed")
+    commitment = relationship("CreditCommitment")
+    events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
+    repayments = relationship("LoanRepayment", order_by="LoanRepayment.id", back_populates="application")
+
+    @property
+    def balance(self) -> int:
+        """贷款余额: principal disbursed and not yet repaid (0 before disbursement)."""
+        return max((self.disbursed_amount or 0) - (self.repaid_amount or 0), 0)
+
+
+class ApplicationEvent(db.Model):
+    """Audit row of one application transition: who (user or API key), from which status to which, when."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    application = relationship("Application", back_populates="events")
+    actor = relationship("User")
+
+
+class LoanRepayment(db.Model):
+    """A principal repayment on a disbursed platform loan (for 贷款余额)."""
+
+    __tablename__ = "loan_repayments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    amount: Mapped[int] = mapped_column(Yuan)
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    application = relationship("Application", back_populates="repayments")
+
+
+class OffPlatformLoan(db.Model):
+    """信易贷 loans an institution made outside any 信易贷 platform in a month (indicator 十四);
+    kept apart from platform loans and never added to them."""
+
+    __tablename__ = "off_platform_loans"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "month", "uscc", name="uq_off_platform_loans_institution_month_uscc"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("loan_count > 0", name="count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # first day of the month
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    enterprise_name: Mapped[str] = mapped_column(String(128), default="")
+    amount: Mapped[int] = mapped_column(Yuan)  # yuan disbursed in the month
+    loan_count: Mapped[int] = mapped_column(default=1)
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    institution = relationship("Institution")

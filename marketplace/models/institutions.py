@@ -50,6 +50,8 @@ class Product(db.Model):
     eligible_sizes: Mapped[list] = mapped_column(JSON, default=list)
     min_years: Mapped[int] = mapped_column(default=0)  # minimum years in operation
     min_grade: Mapped[str | None] = mapped_column(String(4))  # minimum platform credit grade
+    # Firms on a serious-dishonesty list: 'block' (不予准入) or 'flag' (提示人工审核); codes.DISHONESTY_RULES.
+    dishonesty_rule: Mapped[str] = mapped_column(String(8), default="block", server_default="block")
     online_only: Mapped[bool] = mapped_column(default=False)  # 线上申请、线上放款
     xinyidai: Mapped[bool] = mapped_column(default=True)  # counted as a 信易贷 product
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
