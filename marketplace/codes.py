@@ -132,3 +132,13 @@ REJECT_REASONS = {
     "duplicate": "重复申请",
     "other": "其他原因",
 }
+
+# 异议 kinds (DOMAIN.md): what a firm may dispute about a data record.
+OBJECTION_KINDS = {
+    "error": "数据错误",
+    "omission": "数据遗漏",
+    "duplicate": "重复记录",
+    "not_public": "不应公开",
+    "expired": "超过公示期限",
+}
+OBJECTION_STATUSES = {"submitted": "已提交", "verifying": "核查中", "upheld": "异议成立（已更正）", "rejected": "异议不成立"}

@@ -20,7 +20,7 @@ from .financing import (
     LoanRepayment,
     OffPlatformLoan,
 )
-from .governance import AccessLog, ApiKey, AuditLog, CityFigure, DataAuthorization, Notification
+from .governance import AccessLog, ApiKey, AuditLog, CityFigure, DataAuthorization, Notification, Objection
 from .institutions import Institution, Product
 from .scores import EnterpriseScore
 
@@ -33,7 +33,7 @@ __all__ = [
     # financing
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
     # governance
-    "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification",
+    "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection",
     # scores
     "EnterpriseScore",
 ]

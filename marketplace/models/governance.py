@@ -119,3 +119,27 @@ class CityFigure(db.Model):
     source: Mapped[str] = mapped_column(String(128), default="")  # e.g. 市统计局《统计月报》
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Objection(db.Model):
+    """异议: a firm disputes one of its data records. Valid objections (upheld) and their handling time in
+    working days feed indicators (三十五) and (三十六); the source verifies within 1 working day."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'verifying', 'upheld', 'rejected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    record_source: Mapped[str] = mapped_column(String(32))  # tax_records, penalties, list_entries …
+    record_id: Mapped[int | None]
+    kind: Mapped[str] = mapped_column(String(24))  # codes.OBJECTION_KINDS
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    resolved_at = mapped_column(UTCDateTime, index=True)
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    enterprise = relationship("Enterprise")

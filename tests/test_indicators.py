@@ -1,0 +1,168 @@
+"""The monthly indicators on a hand-built city; every expected value is worked out by hand in the comments."""
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import (
+    Application,
+    CreditCommitment,
+    ImportBatch,
+    ListEntry,
+    LoanRepayment,
+    Objection,
+    OffPlatformLoan,
+    Penalty,
+    RegistryEnterprise,
+    TaxGrade,
+)
+from marketplace.services import denominators, indicators
+
+from .conftest import make_enterprise, make_institution, make_product
+
+# Valid USCCs for the hand-built firms.
+A, B, C, D = "91370102MA3C4XKL85", "91370112MA3MFJ2X64", "91370103MA3N4QGK1H", "91370104MA3P0F0W9R"
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def _batch(source="registry", **kw):
+    batch = ImportBatch(source=source, file_name=f"{source}.csv", sha256="0" * 64, rows_accepted=0, **kw)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+@pytest.fixture
+def city(app):
+    with app.app_context():
+        # Platform registrations, stored in UTC; October in Shanghai is 2026-09-30 16:00 … 2026-10-31 16:00 UTC.
+        a = make_enterprise(A, "甲", size="small", registered_at=utc(2026, 9, 10))
+        b = make_enterprise(B, "乙", size="large", registered_at=utc(2026, 10, 5))
+        c = make_enterprise(C, "丙", size="micro", registered_at=utc(2026, 10, 31, 15, 30))  # 23:30 on 31 Oct
+        make_enterprise(D, "丁", size="micro", registered_at=utc(2026, 10, 31, 16, 10))  # 00:10 on 1 Nov
+        inst = make_institution()
+        product = make_product(inst)
+
+        def loan(firm, amount, on, status="disbursed", **kw):
+            app_ = Application(enterprise_id=firm.id, product_id=product.id, institution_id=inst.id, amount=amount,
+                               term_months=12, status=status, granted_amount=amount, disbursed_amount=amount,
+                               disbursed_on=on, **kw)
+            db.session.add(app_)
+            db.session.flush()
+            return app_
+
+        loan(a, 1_000_000, date(2026, 10, 9))       # small: counts
+        loan(b, 5_000_000, date(2026, 10, 10))      # large: never counts in (十三)
+        c_loan = loan(c, 300_000, date(2026, 9, 30))  # micro, September: year-to-date only
+        loan(a, 700_000, date(2025, 12, 1), status="defaulted", closed_on=date(2026, 6, 30))
+        db.session.add(LoanRepayment(application_id=c_loan.id, amount=100_000, paid_on=date(2026, 10, 20)))
+        db.session.add(OffPlatformLoan(institution_id=inst.id, month=date(2026, 10, 1), uscc=B, amount=2_000_000,
+                                       loan_count=1))
+
+        batch = _batch(codes_total=100, codes_invalid=3, codes_duplicate=2, created_at=utc(2026, 10, 2))
+        for uscc, status in ((A, "active"), (B, "active"), (C, "active"), (D, "active"), ("X" * 18, "cancelled")):
+            db.session.add(RegistryEnterprise(uscc=uscc, name=uscc, region_code="370102", industry="C",
+                                              size="small", operating_status=status, batch_id=batch.id))
+        grades = _batch("tax_grades")
+        for uscc, grade in ((A, "A"), (B, "A"), (C, "B"), (A, "B")):
+            db.session.add(TaxGrade(uscc=uscc, year=2025 if uscc != A or grade == "A" else 2024, grade=grade,
+                                    batch_id=grades.id))
+        for signed in (utc(2026, 10, 3), utc(2026, 10, 28), utc(2026, 9, 1)):
+            db.session.add(CreditCommitment(enterprise_id=a.id, kind="proactive", text="承诺", signed_at=signed))
+        lists = _batch("list_entries")
+        for uscc, kind, start, end in ((A, "dishonest_judgment_debtor", date(2026, 1, 5), None),
+                                       (B, "major_tax_violation", date(2025, 3, 1), date(2026, 10, 15)),
+                                       (C, "abnormal_operation", date(2026, 5, 1), None),
+                                       (D, "wage_arrears", date(2026, 12, 1), None)):
+            db.session.add(ListEntry(uscc=uscc, list_type=kind, start_on=start, end_on=end, document_no="文号",
+                                     batch_id=lists.id))
+        pens = _batch("penalties")
+        for decided in (date(2025, 4, 1), date(2026, 8, 1), date(2026, 10, 30)):
+            db.session.add(Penalty(uscc=A, decided_on=decided, authority="市场监管局", category="x",
+                                   severity="minor", fine=1000, document_no="文号", publication_end=date(2027, 1, 1),
+                                   batch_id=pens.id))
+        # Objections: submitted Wed 30 Sep, resolved Mon 12 Oct → 8, 9, 10 (调休 Saturday), 12 Oct = 4 working
+        # days across the National Day holiday; submitted Fri 16 Oct, resolved Tue 20 Oct → 19, 20 = 2.
+        for sub, res, status in ((utc(2026, 9, 30, 2), utc(2026, 10, 12, 2), "upheld"),
+                                 (utc(2026, 10, 16, 2), utc(2026, 10, 20, 2), "upheld"),
+                                 (utc(2026, 10, 13, 2), utc(2026, 10, 14, 2), "rejected")):
+            db.session.add(Objection(enterprise_id=a.id, record_source="penalties", kind="error", description="x",
+                                     status=status, submitted_at=sub, resolved_at=res))
+        db.session.commit()
+    return app
+
+
+def figures(month=date(2026, 10, 1), scope="month"):
+    return {f.code: f for f in indicators.compute(month, scope)}
+
+
+def test_missing_denominators_are_not_available_not_zero(city):
+    with city.app_context():
+        f = figures()
+        for code in ("十二", "十三", "十四"):
+            assert not f[code].available and f[code].value is None, code
+        assert "本地登记注册企业数未录入" in f["十二"].missing[0]
+        assert f["十三"].missing == ["GDP 未录入"]
+        assert f["十三"].numerator == 1_000_000, "the numerator is still shown"
+
+
+def test_indicator_12_counts_registrations_by_shanghai_month_end(city):
+    with city.app_context():
+        denominators.set_figure(kind="registered_enterprises", period_kind="month", start=date(2026, 10, 1),
+                                value=1000, source="", actor_id=None)
+        f = figures()["十二"]
+        assert (f.numerator, f.denominator, f.value) == (3, 1000, Decimal("0.003"))  # 甲 乙 丙, not 丁
+
+
+def test_indicator_13_counts_only_sme_platform_loans_and_14_stays_apart(city):
+    with city.app_context():
+        denominators.set_figure(kind="gdp", period_kind="year", start=date(2025, 1, 1), value=10**12, source="",
+                                actor_id=None)
+        month, ytd = figures(), figures(scope="ytd")
+        assert month["十三"].numerator == 1_000_000  # 甲's small-firm loan; 乙 is large
+        assert ytd["十三"].numerator == 1_300_000  # plus 丙's September loan
+        assert month["十三"].value == Decimal("0.000001")
+        assert month["十三"].note == "2025年全年GDP"  # 2026 not entered yet: last year's GDP
+        assert month["十四"].numerator == 2_000_000 and month["十四"].value == Decimal("0.000002")
+        cumulative = figures(scope="cumulative")
+        assert cumulative["十三"].numerator == 2_000_000  # + the 2025 loan to 甲 (small), later written off
+
+
+def test_indicators_17_20_24_over_active_registry_firms(city):
+    with city.app_context():
+        f = figures()
+        assert (f["十七"].numerator, f["十七"].denominator) == (2, 4)  # 甲 乙 A-grade in 2025; 4 active firms
+        assert (f["二十"].numerator, f["二十"].denominator) == (2, 4)  # two commitments signed in October
+        assert figures(scope="ytd")["二十"].numerator == 3
+        # 甲 on a serious list; 乙's entry ended 15 Oct (off the list from that day); 丙's list is not a
+        # serious-dishonesty list; 丁's starts in December.
+        assert (f["二十四"].numerator, f["二十四"].denominator) == (1, 4)
+        assert figures(date(2026, 9, 1))["二十四"].numerator == 2
+
+
+def test_objection_indicators_35_36_in_working_days(city):
+    with city.app_context():
+        f = figures()
+        # Records held at 31 Oct: 3 penalties + 3 list entries started (丁's starts in December) = 6.
+        assert (f["三十五"].numerator, f["三十五"].denominator) == (2, 6)
+        assert (f["三十六"].numerator, f["三十六"].denominator, f["三十六"].value) == (6, 2, Decimal(3))
+        assert not figures(date(2026, 8, 1))["三十六"].available
+
+
+def test_indicator_9_from_the_latest_registry_import(city):
+    with city.app_context():
+        f = figures()["九"]
+        assert (f.numerator, f.denominator, f.value) == (5, 100, Decimal("0.05"))
+        assert not figures(date(2026, 9, 1))["九"].available, "no registry import before October"
+
+
+def test_loan_balance_at_month_end(city):
+    with city.app_context():
+        # 31 Oct: 1,000,000 + 5,000,000 + 300,000 disbursed − 100,000 repaid; the 2025 loan was written off.
+        assert indicators.loan_balance(date(2026, 10, 31)) == 6_200_000
+        assert indicators.loan_balance(date(2026, 9, 30)) == 300_000
+        assert indicators.loan_balance(date(2026, 1, 31)) == 700_000  # before the write-off
