@@ -1,8 +1,8 @@
 """异议 (objections): a firm disputes a data record; staff move it through one checked transition function."""
+from .. import codes
 from ..extensions import db
 from ..models import Objection
 from ..models.base import utcnow
-from .. import codes
 from . import RuleViolation, audit
 
 TRANSITIONS = {
