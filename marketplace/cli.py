@@ -114,6 +114,24 @@ def demo_command(host, port, enterprises, workers):
                           "--access-logfile", "-", "wsgi:app"], env)
 
 
+@click.command("export-indicators")
+@click.option("--month", required=True, help="Month to report, YYYY-MM.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="XLSX file to write.")
+@with_appcontext
+def export_indicators(month, out_path):
+    """Write the monthly report pack (one XLSX workbook) for a month."""
+    from datetime import datetime
+
+    from .services import reports
+
+    try:
+        first_day = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
+    Path(out_path).write_bytes(reports.monthly_pack(first_day))
+    click.echo(f"已生成 {out_path}（{first_day:%Y年%m月}）")
+
+
 def init_app(app):
-    for command in (seed_command, create_commission_user, demo_command):
+    for command in (seed_command, create_commission_user, demo_command, export_indicators):
         app.cli.add_command(command)

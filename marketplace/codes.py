@@ -142,3 +142,14 @@ OBJECTION_KINDS = {
     "expired": "超过公示期限",
 }
 OBJECTION_STATUSES = {"submitted": "已提交", "verifying": "核查中", "upheld": "异议成立（已更正）", "rejected": "异议不成立"}
+
+# Public-credit lists (名单): the first four are serious-dishonesty lists (严重失信主体名单).
+LIST_TYPE_LABELS = {
+    "dishonest_judgment_debtor": "失信被执行人",
+    "major_tax_violation": "重大税收违法失信主体",
+    "serious_illegal": "严重违法失信名单",
+    "wage_arrears": "拖欠农民工工资失信联合惩戒对象",
+    "abnormal_operation": "经营异常名录",
+    "a_taxpayer": "A级纳税人（红名单）",
+    "contract_honoring": "守合同重信用（红名单）",
+}

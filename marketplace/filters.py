@@ -25,6 +25,11 @@ def yi(yuan) -> str:
     return f"{Decimal(int(yuan)) / Decimal(100_000_000):,.2f}"
 
 
+def wan_number(yuan) -> float:
+    """Integer yuan as a plain number of 万元 for charts."""
+    return round(int(yuan or 0) / 10000, 2)
+
+
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
     if value is None:
         return "—"
@@ -44,5 +49,5 @@ def page_url(page: int) -> str:
 
 
 def init_app(app):
-    app.jinja_env.filters.update(wan=wan, yi=yi, local_time=local_time, extract=extract)
+    app.jinja_env.filters.update(wan=wan, yi=yi, wan_number=wan_number, local_time=local_time, extract=extract)
     app.jinja_env.globals.update(codes=codes, page_url=page_url)

@@ -1,5 +1,7 @@
-"""Views of the commission's statistics: denominators (分母录入) — indicators and exports build on them."""
-from flask import flash, redirect, render_template, url_for
+"""Views of the commission's statistics: denominators (分母录入), the indicator dashboard, records and exports."""
+from datetime import date, datetime, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -7,8 +9,9 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..extensions import db
+from ..filters import SHANGHAI
 from ..models import AuditLog, CityFigure
-from ..services import RuleViolation, denominators
+from ..services import RuleViolation, denominators, exports, indicators, reports
 from ..web import select_choices, show_violation
 from . import bp
 
@@ -45,3 +48,56 @@ def denominators_page():
                                  .order_by(AuditLog.id.desc()).limit(50)).all()
     return render_template("commission/denominators.html", form=form, figures=figures, history=history,
                            kinds=denominators.KINDS, convention=denominators.MONTHLY_CONVENTION)
+
+
+def _month_arg() -> date:
+    """?month=YYYY-MM, defaulting to the last full month in Shanghai."""
+    raw = request.args.get("month", "")
+    try:
+        return datetime.strptime(raw, "%Y-%m").date()
+    except ValueError:
+        today = datetime.now(SHANGHAI).date()
+        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _scope_arg() -> str:
+    scope = request.args.get("scope", "month")
+    return scope if scope in indicators.SCOPES else "month"
+
+
+@bp.route("/indicators")
+def indicators_page():
+    month, scope = _month_arg(), _scope_arg()
+    balances = reports.balance_table(month).rows
+    return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
+                           figures=indicators.compute(month, scope), balances=balances,
+                           convention=denominators.MONTHLY_CONVENTION)
+
+
+@bp.route("/indicators/<code>")
+def indicator_records(code: str):
+    if code not in indicators.INDICATORS:
+        abort(404)
+    period = indicators.Period(_month_arg(), _scope_arg())
+    table = indicators.records(code, period)
+    fmt = request.args.get("format")
+    if fmt in ("xlsx", "csv"):
+        data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
+        return _download(data, f"indicator-{code}-{period.month:%Y-%m}-{period.scope}.{fmt}")
+    figure = indicators.INDICATORS[code](period)
+    rows = list(table.records())
+    return render_template("commission/indicator_records.html", figure=figure, table=table, rows=rows[:500],
+                           total=len(rows), period=period, code=code)
+
+
+@bp.route("/indicators/report.xlsx")
+def indicators_report():
+    month = _month_arg()
+    return _download(reports.monthly_pack(month), f"xinyidai-indicators-{month:%Y-%m}.xlsx")
+
+
+def _download(data: bytes, filename: str) -> Response:
+    mimetype = ("text/csv; charset=utf-8" if filename.endswith(".csv")
+                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -22,14 +22,17 @@ from ..models import (
     CreditCommitment,
     Enterprise,
     ImportBatch,
+    Institution,
     ListEntry,
     Objection,
     OffPlatformLoan,
     Penalty,
+    Product,
     RegistryEnterprise,
     TaxGrade,
 )
 from . import denominators
+from .exports import Column, Table
 from .workdays import working_days_between
 
 SCOPES = {"month": "当月", "ytd": "年初至今", "cumulative": "累计"}
@@ -237,11 +240,85 @@ def compute(month: date, scope: str = "month") -> list[Figure]:
 def loan_balance(day: date) -> int:
     """贷款余额 of platform loans at the end of `day`: principal disbursed by then, less principal repaid by
     then, less loans written off (不良, closed) by then."""
-    from ..models import LoanRepayment
-
     written_off = select(Application.id).where(Application.status == "defaulted", Application.closed_on <= day)
     disbursed = _scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
         Application.disbursed_on <= day, Application.id.not_in(written_off)))
     repaid = _scalar(select(func.coalesce(func.sum(LoanRepayment.amount), 0)).where(
         LoanRepayment.paid_on <= day, LoanRepayment.application_id.not_in(written_off)))
     return disbursed - repaid
+
+
+# ---- the records behind each numerator -------------------------------------------------------------------
+
+def records(code: str, p: Period) -> Table:
+    """The rows that make up an indicator's numerator, as an exportable table (Chinese headers)."""
+    C = Column
+    if code == "十二":
+        stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.region_code, Enterprise.size,
+                       Enterprise.registered_at).where(Enterprise.registered_at < p.end_instant)
+                .order_by(Enterprise.registered_at))
+        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("region_code", "区划代码"),
+                C("size", "规模"), C("registered_at", "入驻时间", "datetime")]
+    elif code == "十三":
+        stmt = (_sme_disbursed(p).with_only_columns(
+            Application.id, Enterprise.uscc, Enterprise.name, Enterprise.size, Institution.name.label("institution"),
+            Product.name.label("product"), Application.disbursed_on, Application.disbursed_amount)
+            .join(Institution, Institution.id == Application.institution_id)
+            .join(Product, Product.id == Application.product_id).order_by(Application.disbursed_on, Application.id))
+        cols = [C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
+                C("institution", "金融机构"), C("product", "产品"), C("disbursed_on", "放款日期", "date"),
+                C("disbursed_amount", "放款金额（万元）", "wan")]
+    elif code == "十四":
+        stmt = (select(Institution.name.label("institution"), OffPlatformLoan.month, OffPlatformLoan.uscc,
+                       OffPlatformLoan.enterprise_name, OffPlatformLoan.loan_count, OffPlatformLoan.amount)
+                .join(Institution, Institution.id == OffPlatformLoan.institution_id)
+                .where(p.dates(OffPlatformLoan.month)).order_by(OffPlatformLoan.month, Institution.name))
+        cols = [C("institution", "报送机构"), C("month", "月份", "date"), C("uscc", "统一社会信用代码"),
+                C("enterprise_name", "企业名称"), C("loan_count", "笔数", "int"), C("amount", "放款金额（万元）", "wan")]
+    elif code == "十七":
+        year = db.session.scalar(select(func.max(TaxGrade.year)).where(TaxGrade.year <= p.month.year))
+        stmt = (select(TaxGrade.uscc, TaxGrade.year, TaxGrade.grade)
+                .where(TaxGrade.year == year, TaxGrade.grade == "A").order_by(TaxGrade.uscc))
+        cols = [C("uscc", "统一社会信用代码"), C("year", "评价年度", "int"), C("grade", "纳税信用等级")]
+    elif code == "二十":
+        stmt = (select(Enterprise.uscc, Enterprise.name, CreditCommitment.kind, CreditCommitment.signed_at)
+                .join(Enterprise, Enterprise.id == CreditCommitment.enterprise_id)
+                .where(p.instants(CreditCommitment.signed_at)).order_by(CreditCommitment.signed_at))
+        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
+                C("signed_at", "签署时间", "datetime")]
+    elif code == "二十四":
+        stmt = (select(ListEntry.uscc, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
+                       ListEntry.document_no)
+                .where(ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), _active_on(p.last_day))
+                .order_by(ListEntry.uscc))
+        cols = [C("uscc", "统一社会信用代码"), C("list_type", "名单类型"), C("start_on", "列入日期", "date"),
+                C("end_on", "移出日期", "date"), C("document_no", "依据文号")]
+    elif code in ("三十五", "三十六"):
+        stmt = (_valid_objections(p).with_only_columns(
+            Objection.id, Enterprise.uscc, Enterprise.name, Objection.record_source, Objection.kind,
+            Objection.submitted_at, Objection.resolved_at)
+            .join(Enterprise, Enterprise.id == Objection.enterprise_id).order_by(Objection.resolved_at))
+        cols = [C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
+                C("record_source", "数据来源"), C("kind", "异议类型"), C("submitted_at", "提交时间", "datetime"),
+                C("resolved_at", "办结时间", "datetime"), C("working_days", "处理用时（工作日）", "int")]
+    elif code == "九":
+        stmt = (select(ImportBatch.id, ImportBatch.file_name, ImportBatch.sha256, ImportBatch.created_at,
+                       ImportBatch.codes_total, ImportBatch.codes_invalid, ImportBatch.codes_duplicate)
+                .where(ImportBatch.source == "registry", ImportBatch.created_at < p.end_instant)
+                .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(1))
+        cols = [C("id", "批次", "int"), C("file_name", "文件名"), C("sha256", "SHA-256"),
+                C("created_at", "导入时间", "datetime"), C("codes_total", "代码总数", "int"),
+                C("codes_invalid", "错码数", "int"), C("codes_duplicate", "重码数", "int")]
+    else:
+        raise KeyError(code)
+    labels = {"size": codes.SIZES, "list_type": codes.LIST_TYPE_LABELS,
+              "kind": codes.COMMITMENT_TYPES if code == "二十" else codes.OBJECTION_KINDS}
+    rows = [dict(r._mapping) for r in db.session.execute(stmt)]
+    for row in rows:
+        for key in labels.keys() & row.keys():
+            row[key] = labels[key].get(row[key], row[key])
+        if code in ("三十五", "三十六"):
+            row["working_days"] = working_days_between(row["submitted_at"].astimezone(SHANGHAI).date(),
+                                                       row["resolved_at"].astimezone(SHANGHAI).date())
+    name = INDICATORS[code](p).name
+    return Table(title=f"（{code}）{name}"[:31], columns=cols, rows=rows, notes=[f"统计期：{p.label}"])

@@ -1,0 +1,103 @@
+"""The one-click monthly report pack (月度报送材料): one XLSX workbook for the city credit office."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..filters import SHANGHAI
+from ..models import Application, ImportBatch
+from ..models.base import utcnow
+from . import catalogue, denominators, indicators
+from .exports import Column, Table, to_xlsx
+
+GROUPS = {
+    "平台与融资规模": ("十二", "十三", "十四"),
+    "信用信息": ("九", "十七", "二十", "二十四"),
+    "异议处理": ("三十五", "三十六"),
+}
+
+
+def months_back(month: date, n: int) -> list[date]:
+    """The n months ending with `month`, oldest first."""
+    out, m = [], month.replace(day=1)
+    for _ in range(n):
+        out.append(m)
+        m = (m - timedelta(days=1)).replace(day=1)
+    return out[::-1]
+
+
+def summary_rows(month: date) -> list[dict]:
+    by_scope = {scope: {f.code: f for f in indicators.compute(month, scope)} for scope in indicators.SCOPES}
+    rows = []
+    for code in indicators.INDICATORS:
+        f = by_scope["month"][code]
+        row = {"code": f"（{code}）", "name": f.name, "numerator_label": f.numerator_label,
+               "denominator_label": f.denominator_label, "note": f.note or "；".join(f.missing)}
+        for scope, figs in by_scope.items():
+            g = figs[code]
+            row[f"{scope}_num"] = g.numerator
+            row[f"{scope}_den"] = g.denominator
+            row[f"{scope}_value"] = g.value if g.available else "不可用"
+        rows.append(row)
+    return rows
+
+
+def summary_table(month: date) -> Table:
+    cols = [Column("code", "指标"), Column("name", "名称"), Column("numerator_label", "分子口径"),
+            Column("denominator_label", "分母口径")]
+    for scope, label in indicators.SCOPES.items():
+        cols += [Column(f"{scope}_num", f"{label}分子", "decimal"), Column(f"{scope}_den", f"{label}分母", "decimal"),
+                 Column(f"{scope}_value", f"{label}比值", "ratio")]
+    cols.append(Column("note", "说明"))
+    return Table("指标汇总", cols, summary_rows(month), notes=[f"统计期：{month:%Y年%m月}", denominators.MONTHLY_CONVENTION])
+
+
+def balance_table(month: date, n: int = 24) -> Table:
+    rows = []
+    for m in months_back(month, n):
+        end = indicators.Period(m).last_day
+        cumulative = db.session.scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
+            Application.disbursed_on <= end)) or 0
+        rows.append({"month": m, "balance": indicators.loan_balance(end), "cumulative": int(cumulative)})
+    return Table("贷款余额与累计放款", [Column("month", "月份", "date"), Column("balance", "月末贷款余额（万元）", "wan"),
+                                       Column("cumulative", "累计放款（万元）", "wan")], rows)
+
+
+def last_imports() -> list[dict]:
+    rows = db.session.execute(select(ImportBatch.source, func.max(ImportBatch.created_at).label("at"),
+                                     func.max(ImportBatch.period_to).label("period_to"))
+                              .group_by(ImportBatch.source).order_by(ImportBatch.source)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def cover_table(month: date) -> Table:
+    totals = catalogue.platform_totals()
+    lines = [
+        {"item": "统计期", "value": f"{month:%Y年%m月}"},
+        {"item": "生成时间", "value": utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
+        {"item": "入驻企业（家）", "value": totals["enterprises"]},
+        {"item": "入驻金融机构（家）", "value": totals["institutions"]},
+        {"item": "发布产品（个）", "value": totals["products"]},
+        {"item": "累计融资（万元）", "value": float(totals["financing"]) / 10000},
+    ]
+    for imp in last_imports():
+        period = f"，数据截至 {imp['period_to']:%Y-%m}" if imp["period_to"] else ""
+        lines.append({"item": f"数据来源 {imp['source']} 最近导入",
+                      "value": imp["at"].astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + period})
+    if not last_imports():
+        lines.append({"item": "部门数据", "value": "尚未导入"})
+    return Table("封面", [Column("item", "项目"), Column("value", "内容")], lines,
+                 notes=["济南市信易贷平台 月度信易贷指标报送材料"])
+
+
+def monthly_pack(month: date) -> bytes:
+    """Cover, summary, one sheet per indicator group with the records behind each figure, balances."""
+    period = indicators.Period(month)
+    tables = [cover_table(month), summary_table(month)]
+    for group, codes_ in GROUPS.items():
+        for code in codes_:
+            table = indicators.records(code, period)
+            table.title = f"{group[:4]}-{code}"
+            tables.append(table)
+    tables.append(balance_table(month))
+    return to_xlsx(tables)
