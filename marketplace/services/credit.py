@@ -1,0 +1,165 @@
+"""A firm's credit as the marketplace reads it: current grade and score (enterprise_scores, written by the
+risk engine), serious-dishonesty lists and department data trends (tables of the dept-data branch, read
+only if they exist), and plain-Chinese advice on what would most improve the score."""
+from datetime import date
+
+from sqlalchemy import Date, Integer, String, and_, column, func, inspect, or_, select, table
+
+from .. import codes
+from ..extensions import db
+from ..models import EnterpriseScore
+
+IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
+
+
+def _latest_scores():
+    """Subquery: the latest score row of each firm (by as_of, then id)."""
+    ranked = select(
+        EnterpriseScore.id,
+        func.row_number().over(partition_by=EnterpriseScore.enterprise_id,
+                               order_by=(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc())).label("rn"),
+    ).subquery()
+    return select(ranked.c.id).where(ranked.c.rn == 1)
+
+
+def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
+    """{enterprise_id: latest EnterpriseScore} for these firms (all firms when None); unscored firms absent."""
+    stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
+    if enterprise_ids is None:
+        return {s.enterprise_id: s for s in db.session.scalars(stmt)}
+    ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
+    out: dict[int, EnterpriseScore] = {}
+    for start in range(0, len(ids), IN_CHUNK):
+        part = ids[start:start + IN_CHUNK]
+        out.update({s.enterprise_id: s for s in db.session.scalars(stmt.where(EnterpriseScore.enterprise_id.in_(part)))})
+    return out
+
+
+def current_grade(enterprise_ids=None) -> dict[int, str | None]:
+    """{enterprise_id: grade} — the single source of a firm's grade for matching and ranking.
+    A firm without a score maps to None (未评级)."""
+    ids = None if enterprise_ids is None else list(enterprise_ids)
+    scores = current_scores(ids)
+    if ids is None:
+        return {k: s.grade for k, s in scores.items()}
+    return {int(i): (scores[int(i)].grade if int(i) in scores else None) for i in ids}
+
+
+def grades_frame():
+    """Latest grade and PD of every scored firm as one query: a DataFrame enterprise_id, grade, pd."""
+    import pandas as pd
+
+    rows = db.session.execute(select(EnterpriseScore.enterprise_id, EnterpriseScore.grade, EnterpriseScore.pd)
+                              .where(EnterpriseScore.id.in_(_latest_scores()))).all()
+    return pd.DataFrame(rows, columns=["enterprise_id", "grade", "pd"])
+
+
+def _has_table(name: str) -> bool:
+    return inspect(db.engine).has_table(name)
+
+
+_list_entries = table("list_entries", column("uscc", String), column("list_type", String),
+                      column("start_on", Date), column("end_on", Date))
+
+
+def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
+    """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on). Empty while the
+    dept-data branch's list_entries table does not exist yet."""
+    if not _has_table("list_entries"):
+        return set()
+    t = _list_entries
+    stmt = select(t.c.uscc).distinct().where(
+        t.c.list_type.in_(list_types), t.c.start_on <= on, or_(t.c.end_on.is_(None), t.c.end_on > on))
+    if usccs is None:
+        return set(db.session.scalars(stmt))
+    codes_ = list(dict.fromkeys(usccs))
+    out: set[str] = set()
+    for start in range(0, len(codes_), IN_CHUNK):
+        out |= set(db.session.scalars(stmt.where(t.c.uscc.in_(codes_[start:start + IN_CHUNK]))))
+    return out
+
+
+def list_entries_of(uscc: str, on: date) -> list[dict]:
+    """A firm's active list entries (all list types), for its own profile and authorized banks."""
+    if not _has_table("list_entries"):
+        return []
+    t = table("list_entries", column("uscc", String), column("list_type", String), column("start_on", Date),
+              column("end_on", Date), column("document_no", String))
+    rows = db.session.execute(select(t.c.list_type, t.c.start_on, t.c.end_on, t.c.document_no).where(
+        t.c.uscc == uscc, t.c.start_on <= on, or_(t.c.end_on.is_(None), t.c.end_on > on))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+# Monthly series shown as trends: (table, value expression columns, label, unit, filter).
+TREND_SERIES = (
+    ("tax_records", "revenue", "营业收入", "万元", None),
+    ("tax_records", "vat_paid+income_tax_paid", "纳税额", "万元", None),
+    ("social_insurance_records", "insured_headcount", "社保参保人数", "人", None),
+    ("provident_fund_records", "headcount", "公积金缴存人数", "人", None),
+    ("utility_records", "usage", "用电量", "千瓦时", ("kind", "electricity")),
+)
+
+
+def department_trends(uscc: str, months: int = 24) -> list[dict] | None:
+    """The firm's monthly department data as chart series [{label, unit, periods, values}], or None
+    when no department table exists yet (the page then says 暂无部门数据)."""
+    series = []
+    for table_name, expr, label, unit, where in TREND_SERIES:
+        if not _has_table(table_name):
+            continue
+        parts = expr.split("+")
+        cols = [column(p, Integer) for p in parts]
+        t = table(table_name, column("uscc", String), column("period", Date), *cols,
+                  *( [column(where[0], String)] if where else []))
+        value = sum((func.coalesce(t.c[p], 0) for p in parts[1:]), func.coalesce(t.c[parts[0]], 0))
+        conds = [t.c.uscc == uscc] + ([t.c[where[0]] == where[1]] if where else [])
+        rows = db.session.execute(select(t.c.period, func.sum(value)).where(and_(*conds))
+                                  .group_by(t.c.period).order_by(t.c.period.desc()).limit(months)).all()
+        if not rows:
+            continue
+        rows = rows[::-1]
+        scale = 10_000 if unit == "万元" else 1
+        series.append({"label": label, "unit": unit,
+                       "periods": [str(r[0])[:7] for r in rows],
+                       "values": [round(float(r[1] or 0) / scale, 2) for r in rows]})
+    if not series and not any(_has_table(t[0]) for t in TREND_SERIES):
+        return None
+    return series
+
+
+def reason_texts(score: EnterpriseScore | None) -> list[str]:
+    """The score's reasons as Chinese sentences (the risk engine writes strings or {"text": …} dicts)."""
+    if score is None:
+        return []
+    out = []
+    for r in score.reasons or []:
+        text = r.get("text") if isinstance(r, dict) else r
+        if text:
+            out.append(str(text))
+    return out
+
+
+# Keyword in a reason → what the firm can do about it.
+IMPROVEMENT_TIPS = (
+    (("社保", "参保"), "按时足额缴纳社会保险，补缴欠费，保持参保人数稳定。"),
+    (("公积金",), "为员工连续足额缴存住房公积金。"),
+    (("纳税", "税", "营业收入", "收入"), "按期申报纳税、清缴欠税，争取纳税信用等级提升至B级以上。"),
+    (("水", "电", "气", "缴费"), "按时缴纳水电气费用，避免逾期。"),
+    (("处罚",), "对已满最短公示期的行政处罚，可申请信用修复（需签署信用修复型承诺）。"),
+    (("失信", "名单", "异常"), "尽快履行义务并申请移出相关名单；移出当日起不再计入。"),
+    (("成立", "经营年限", "年限"), "持续稳定经营；经营年限越长，评分越高。"),
+)
+
+
+def improvement_tips(score: EnterpriseScore | None) -> list[str]:
+    """What would most improve the score, from the reasons that pull it down (in their order)."""
+    tips: list[str] = []
+    for text in reason_texts(score):
+        for words, tip in IMPROVEMENT_TIPS:
+            if any(w in text for w in words) and tip not in tips:
+                tips.append(tip)
+    if score is None:
+        tips.append("平台尚未对本企业评级：授权平台归集纳税、社保、公积金、水电气等数据后即可获得信用评分。")
+    elif not tips:
+        tips.append("保持按时纳税、缴纳社保和水电气费用，信用评分将随数据更新而提升。")
+    return tips

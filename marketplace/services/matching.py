@@ -1,0 +1,369 @@
+"""Matching needs (融资需求) with products (金融产品): hard eligibility, ranking, pre-approved lines.
+
+Vectorised: one query of needs and one of products become two DataFrames, and every rule is a numpy
+broadcast over the needs × products grid (in blocks of rows, so memory stays bounded at city scale).
+The firm's grade comes from services/credit.current_grade's table, serious-dishonesty lists from
+credit.listed_usccs.
+"""
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from .. import codes
+from ..extensions import db
+from ..models import Enterprise, FinancingNeed, Institution, Product
+from . import credit
+from .workdays import today
+
+UNGRADED = 99  # grade rank of a firm without a score (未评级)
+NO_MINIMUM = 100  # min-grade rank of a product without a minimum grade: admits everyone
+GRADE_RANK = {g: i for i, g in enumerate(codes.GRADES)}
+REGION_BIT = {c: 1 << i for i, c in enumerate(codes.REGIONS)}
+INDUSTRY_BIT = {c: 1 << i for i, c in enumerate(codes.INDUSTRIES)}
+SIZE_BIT = {c: 1 << i for i, c in enumerate(codes.SIZES)}
+ALL = -1  # every bit set: an empty eligibility list means no restriction
+
+# Share of the product's maximum line a firm of each grade is pre-approved for (预授信额度).
+LINE_FACTOR = np.array([1.0, 0.9, 0.8, 0.65, 0.5, 0.4, 0.3, 0.2, 0.1])
+UNGRADED_LINE_FACTOR = 0.3
+# Ranking weights: fit of amount, fit of term, the firm's grade, price, approval likelihood.
+WEIGHTS = {"amount": 0.25, "term": 0.15, "grade": 0.20, "rate": 0.20, "approval": 0.20}
+BLOCK = 4096  # needs per block of the grid
+
+RULE_LABELS = {
+    "status": "企业经营状态异常（非存续）",
+    "region": "所在区县不在产品准入范围",
+    "industry": "所属行业不在产品准入范围",
+    "size": "企业规模不在产品准入范围",
+    "amount": "申请金额不在产品额度范围",
+    "term": "申请期限不在产品期限范围",
+    "years": "经营年限不足",
+    "grade": "信用等级未达产品最低要求",
+    "dishonesty": "企业在严重失信主体名单上",
+}
+
+
+def _mask(values, bits: dict) -> int:
+    if not values:
+        return ALL
+    m = 0
+    for v in values:
+        m |= bits.get(v, 0)
+    return m
+
+
+# ------------------------------------------------------------------------------------------- frames
+
+PRODUCT_COLUMNS = ["product_id", "institution_id", "institution_name", "name", "kind", "amount_min", "amount_max",
+                   "term_min", "term_max", "rate_min", "rate_max", "eligible_regions", "eligible_industries",
+                   "eligible_sizes", "min_years", "min_grade", "dishonesty_rule", "online_only"]
+
+
+def products_frame(rows) -> pd.DataFrame:
+    """Products as numbers: list rules become bit masks, the minimum grade a rank."""
+    df = pd.DataFrame(rows, columns=PRODUCT_COLUMNS)
+    df["region_mask"] = np.array([_mask(v, REGION_BIT) for v in df["eligible_regions"]], dtype=np.int64)
+    df["industry_mask"] = np.array([_mask(v, INDUSTRY_BIT) for v in df["eligible_industries"]], dtype=np.int64)
+    df["size_mask"] = np.array([_mask(v, SIZE_BIT) for v in df["eligible_sizes"]], dtype=np.int64)
+    df["min_rank"] = df["min_grade"].map(lambda g: GRADE_RANK.get(g, NO_MINIMUM) if g else NO_MINIMUM).astype(int)
+    for c in ("rate_min", "rate_max"):
+        df[c] = df[c].astype(float)  # ranking arithmetic only; stored rates stay Decimal
+    df["block"] = (df["dishonesty_rule"] == "block").to_numpy()
+    return df
+
+
+def load_products(product_ids=None, institution_id=None) -> pd.DataFrame:
+    """Active products in one query."""
+    stmt = (select(Product.id, Product.institution_id, Institution.name, Product.name, Product.kind,
+                   Product.amount_min, Product.amount_max, Product.term_min, Product.term_max, Product.rate_min,
+                   Product.rate_max, Product.eligible_regions, Product.eligible_industries,
+                   Product.eligible_sizes, Product.min_years, Product.min_grade, Product.dishonesty_rule,
+                   Product.online_only)
+            .join(Institution).where(Product.status == "active").order_by(Product.id))
+    if product_ids is not None:
+        stmt = stmt.where(Product.id.in_(list(product_ids)))
+    if institution_id is not None:
+        stmt = stmt.where(Product.institution_id == institution_id)
+    return products_frame(db.session.execute(stmt).all())
+
+
+NEED_COLUMNS = ["need_id", "enterprise_id", "amount", "term_months", "uscc", "region_code", "industry", "size",
+                "established_on", "operating_status"]
+
+
+def needs_frame(rows, on: date, grades: pd.DataFrame | dict | None = None, listed: set | None = None) -> pd.DataFrame:
+    """Needs joined with their firm, as numbers: bits for region/industry/size, years, grade rank, listed."""
+    df = pd.DataFrame(rows, columns=NEED_COLUMNS)
+    df["region_bit"] = df["region_code"].map(REGION_BIT).fillna(0).astype(np.int64)
+    df["industry_bit"] = df["industry"].map(INDUSTRY_BIT).fillna(0).astype(np.int64)
+    df["size_bit"] = df["size"].map(SIZE_BIT).fillna(0).astype(np.int64)
+    est = pd.to_datetime(df["established_on"], errors="coerce")
+    df["years"] = (pd.Timestamp(on) - est).dt.days / 365.25
+    if isinstance(grades, dict):
+        grades = pd.DataFrame({"enterprise_id": list(grades), "grade": [v[0] for v in grades.values()],
+                               "pd": [v[1] for v in grades.values()]})
+    if grades is not None and len(grades):
+        g = grades.drop_duplicates("enterprise_id").set_index("enterprise_id")
+        df["grade"] = df["enterprise_id"].map(g["grade"])
+        df["pd"] = df["enterprise_id"].map(g["pd"]).astype(float)
+    else:
+        df["grade"] = None
+        df["pd"] = np.nan
+    df["grade"] = df["grade"].astype(object).where(df["grade"].notna(), None)
+    df["grade_rank"] = df["grade"].map(GRADE_RANK).fillna(UNGRADED).astype(int)
+    df["listed"] = df["uscc"].isin(listed or set()).to_numpy()
+    df["active"] = (df["operating_status"] == "active").to_numpy()
+    return df
+
+
+def _need_rows_stmt():
+    return (select(FinancingNeed.id, FinancingNeed.enterprise_id, FinancingNeed.amount, FinancingNeed.term_months,
+                   Enterprise.uscc, Enterprise.region_code, Enterprise.industry, Enterprise.size,
+                   Enterprise.established_on, Enterprise.operating_status)
+            .join(Enterprise, Enterprise.id == FinancingNeed.enterprise_id)
+            .where(FinancingNeed.status == "open"))
+
+
+def load_needs(need_ids=None, on: date | None = None) -> pd.DataFrame:
+    """Open needs with their firms in one query, plus current grades and list status."""
+    on = on or today()
+    stmt = _need_rows_stmt().order_by(FinancingNeed.id)
+    if need_ids is not None:
+        stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
+    rows = db.session.execute(stmt).all()
+    if need_ids is None:
+        grades, listed = credit.grades_frame(), credit.listed_usccs(on)
+    else:
+        scores = credit.current_scores({r.enterprise_id for r in rows})
+        grades = {k: (s.grade, float(s.pd)) for k, s in scores.items()}
+        listed = credit.listed_usccs(on, {r.uscc for r in rows})
+    return needs_frame(rows, on, grades, listed)
+
+
+# ----------------------------------------------------------------------------------------- the grid
+
+def rule_grid(n: pd.DataFrame, p: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each hard rule as a boolean needs × products array (True = passes)."""
+    col = lambda s: s.to_numpy()[:, None]  # noqa: E731 — needs down the rows
+    row = lambda s: s.to_numpy()[None, :]  # noqa: E731 — products across the columns
+    amount, term = col(n["amount"]), col(n["term_months"])
+    years = np.nan_to_num(col(n["years"]), nan=-1.0)
+    listed = col(n["listed"])
+    return {
+        "status": np.broadcast_to(col(n["active"]), (len(n), len(p))),
+        "region": (col(n["region_bit"]) & row(p["region_mask"])) != 0,
+        "industry": (col(n["industry_bit"]) & row(p["industry_mask"])) != 0,
+        "size": (col(n["size_bit"]) & row(p["size_mask"])) != 0,
+        "amount": (row(p["amount_min"]) <= amount) & (amount <= row(p["amount_max"])),
+        "term": (row(p["term_min"]) <= term) & (term <= row(p["term_max"])),
+        "years": (row(p["min_years"]) <= 0) | (years >= row(p["min_years"])),
+        "grade": col(n["grade_rank"]) <= row(p["min_rank"]),
+        "dishonesty": ~(listed & row(p["block"])),
+    }
+
+
+def eligible(n: pd.DataFrame, p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(eligible, flagged): all hard rules pass; flagged = on a serious list of a product that only flags."""
+    rules = rule_grid(n, p)
+    ok = np.logical_and.reduce(list(rules.values()))
+    flagged = ok & n["listed"].to_numpy()[:, None] & ~p["block"].to_numpy()[None, :]
+    return ok, flagged
+
+
+def _rate_position(n: pd.DataFrame) -> np.ndarray:
+    """Where in a product's rate range a firm of this grade lands (0 best … 1 worst; 未评级 0.6)."""
+    rank = n["grade_rank"].to_numpy()
+    return np.where(rank < len(codes.GRADES), rank / (len(codes.GRADES) - 1), 0.6)[:, None]
+
+
+def estimates(n: pd.DataFrame, p: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Estimated rate range and pre-approved line (预授信额度, yuan, whole 万元) per need × product."""
+    pos = _rate_position(n)
+    lo_r, hi_r = p["rate_min"].to_numpy()[None, :], p["rate_max"].to_numpy()[None, :]
+    spread = hi_r - lo_r
+    rank = n["grade_rank"].to_numpy()
+    factor = np.where(rank < len(codes.GRADES), LINE_FACTOR[np.minimum(rank, len(LINE_FACTOR) - 1)],
+                      UNGRADED_LINE_FACTOR)[:, None]
+    amin, amax = p["amount_min"].to_numpy()[None, :], p["amount_max"].to_numpy()[None, :]
+    line = np.clip(amax * factor, amin, amax)
+    line = np.maximum(np.floor(line / 10_000) * 10_000, amin)
+    return {"rate_low": lo_r + spread * np.clip(pos - 0.15, 0, 1),
+            "rate_high": lo_r + spread * np.clip(pos + 0.15, 0, 1),
+            "line": line.astype(np.int64)}
+
+
+def scores(n: pd.DataFrame, p: pd.DataFrame, flagged: np.ndarray) -> dict[str, np.ndarray]:
+    """Ranking components in [0, 1] and the weighted total."""
+    amount = n["amount"].to_numpy(dtype=float)[:, None]
+    amin, amax = p["amount_min"].to_numpy(dtype=float)[None, :], p["amount_max"].to_numpy(dtype=float)[None, :]
+    la, lmin, lmax = np.log(np.maximum(amount, 1)), np.log(amin), np.log(amax)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(lmax > lmin, (la - lmin) / (lmax - lmin), 0.5)
+    amount_fit = 1 - np.abs(np.clip(pos, 0, 1) - 0.5)
+    term = n["term_months"].to_numpy(dtype=float)[:, None]
+    tmin, tmax = p["term_min"].to_numpy(dtype=float)[None, :], p["term_max"].to_numpy(dtype=float)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tpos = np.where(tmax > tmin, (term - tmin) / (tmax - tmin), 0.5)
+    term_fit = 1 - np.abs(np.clip(tpos, 0, 1) - 0.5)
+    rank = n["grade_rank"].to_numpy()
+    graded = rank < len(codes.GRADES)
+    grade = np.where(graded, (len(codes.GRADES) - 1 - rank) / (len(codes.GRADES) - 1), 0.35)[:, None]
+    est = estimates(n, p)
+    rate = np.clip((15.0 - (est["rate_low"] + est["rate_high"]) / 2) / 12.0, 0, 1)
+    pd_ = n["pd"].to_numpy(dtype=float)
+    base = np.where(~np.isnan(pd_), 1 - np.clip(np.nan_to_num(pd_) * 4, 0, 0.9),
+                    np.where(graded, 0.95 - rank * 0.08, 0.5))[:, None]
+    min_rank = p["min_rank"].to_numpy()[None, :]
+    margin = np.where((min_rank < NO_MINIMUM) & graded[:, None], np.clip((min_rank - rank[:, None]) * 0.04, 0, 0.2), 0)
+    heavy = np.where(amount / amax > 0.8, 0.1, 0.0)
+    approval = np.clip((base + margin - heavy) * np.where(flagged, 0.4, 1.0), 0.02, 0.98)
+    total = (WEIGHTS["amount"] * amount_fit + WEIGHTS["term"] * term_fit + WEIGHTS["grade"] * grade
+             + WEIGHTS["rate"] * rate + WEIGHTS["approval"] * approval)
+    return {"amount_fit": amount_fit, "term_fit": term_fit, "grade": np.broadcast_to(grade, total.shape),
+            "rate": rate, "approval": approval, "total": total, **est}
+
+
+# ------------------------------------------------------------------------------------ what callers use
+
+@dataclass
+class Recommendation:
+    product_id: int
+    name: str
+    institution_name: str
+    kind: str
+    score: float
+    approval: float  # estimated likelihood of approval, 0–1
+    rate_low: float
+    rate_high: float
+    line: int  # 预授信额度, yuan
+    online_only: bool
+    flagged: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
+    from ..filters import wan
+
+    out = [f"额度 {wan(prod.amount_min)}–{wan(prod.amount_max)} 万元，覆盖您需要的 {wan(need.amount)} 万元",
+           f"期限 {prod.term_min}–{prod.term_max} 个月，覆盖 {need.term_months} 个月"]
+    if need.grade and prod.min_grade:
+        out.append(f"您的信用等级 {need.grade} 达到产品要求的 {prod.min_grade} 级")
+    elif not prod.min_grade:
+        out.append("不设最低信用等级" + ("（您尚未评级）" if not need.grade else ""))
+    restricted = [name for name, v in (("区县", prod.eligible_regions), ("行业", prod.eligible_industries),
+                                       ("规模", prod.eligible_sizes)) if v]
+    out.append(f"符合产品的{'、'.join(restricted)}准入要求" if restricted else "不限区县、行业和规模")
+    if prod.online_only:
+        out.append("全流程线上办理")
+    if flagged:
+        out.append("注意：企业在严重失信主体名单上，该产品需人工审核")
+    return out
+
+
+def recommend_for_need(need_id: int, limit: int = 10, products: pd.DataFrame | None = None) -> list[Recommendation]:
+    """Eligible products for one open need, best first, each with why it fits, the estimated rate range
+    and the pre-approved line."""
+    n = load_needs([need_id])
+    if n.empty:
+        return []
+    p = load_products() if products is None else products
+    if p.empty:
+        return []
+    ok, flagged = eligible(n, p)
+    s = scores(n, p, flagged)
+    total = np.where(ok[0], s["total"][0], -np.inf)
+    order = [j for j in np.lexsort((p["product_id"].to_numpy(), p["rate_min"].to_numpy(), -total)) if ok[0, j]]
+    need = n.iloc[0]
+    out = []
+    for j in order[:limit]:
+        prod = p.iloc[j]
+        out.append(Recommendation(
+            product_id=int(prod.product_id), name=prod["name"], institution_name=prod.institution_name,
+            kind=prod.kind, score=float(total[j]), approval=float(s["approval"][0, j]),
+            rate_low=round(float(s["rate_low"][0, j]), 2), rate_high=round(float(s["rate_high"][0, j]), 2),
+            line=int(s["line"][0, j]), online_only=bool(prod.online_only), flagged=bool(flagged[0, j]),
+            reasons=_why(need, prod, bool(flagged[0, j]))))
+    return out
+
+
+def check_eligibility(firm: Enterprise, products: list[Product], amount: int, term_months: int,
+                      on: date | None = None) -> dict[int, dict]:
+    """{product_id: {"failed": [Chinese rule labels], "flagged": bool}} for one firm applying with
+    this amount and term — the same rules as the grid."""
+    on = on or today()
+    scores_ = credit.current_scores([firm.id])
+    grades = {k: (s.grade, float(s.pd)) for k, s in scores_.items()}
+    n = needs_frame([(0, firm.id, amount, term_months, firm.uscc, firm.region_code, firm.industry, firm.size,
+                      firm.established_on, firm.operating_status)], on, grades,
+                    credit.listed_usccs(on, [firm.uscc]))
+    p = products_frame([(x.id, x.institution_id, "", x.name, x.kind, x.amount_min, x.amount_max, x.term_min,
+                         x.term_max, x.rate_min, x.rate_max, x.eligible_regions, x.eligible_industries,
+                         x.eligible_sizes, x.min_years, x.min_grade, x.dishonesty_rule, x.online_only)
+                        for x in products])
+    rules = rule_grid(n, p)
+    _, flagged = eligible(n, p)
+    return {int(pid): {"failed": [RULE_LABELS[r] for r, grid in rules.items() if not grid[0, j]],
+                       "flagged": bool(flagged[0, j])}
+            for j, pid in enumerate(p["product_id"])}
+
+
+def match_all(top_k: int = 5, on: date | None = None, products: pd.DataFrame | None = None,
+              needs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every open need × every active product: the top_k eligible products of each need, as a DataFrame
+    need_id, product_id, rank (1 = best), score, approval, line. One query each for needs and products."""
+    n_all = load_needs(on=on) if needs is None else needs
+    p = load_products() if products is None else products
+    parts = []
+    if n_all.empty or p.empty:
+        return pd.DataFrame(columns=["need_id", "product_id", "rank", "score", "approval", "line"])
+    pid = p["product_id"].to_numpy()
+    k = min(top_k, len(p))
+    for start in range(0, len(n_all), BLOCK):
+        n = n_all.iloc[start:start + BLOCK]
+        ok, flagged = eligible(n, p)
+        s = scores(n, p, flagged)
+        total = np.where(ok, s["total"], -np.inf)
+        top = np.argpartition(-total, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(total, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+        top_scores = np.take_along_axis(top_scores, order, axis=1)
+        rows_idx = np.repeat(np.arange(len(n)), k)
+        cols_idx = top.ravel()
+        keep = np.isfinite(top_scores.ravel())
+        parts.append(pd.DataFrame({
+            "need_id": n["need_id"].to_numpy()[rows_idx][keep],
+            "product_id": pid[cols_idx][keep],
+            "rank": np.tile(np.arange(1, k + 1), len(n))[keep],
+            "score": top_scores.ravel()[keep],
+            "approval": s["approval"][rows_idx, cols_idx][keep],
+            "line": s["line"][rows_idx, cols_idx][keep],
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def needs_for_institution(institution_id: int, per_product: int = 20, on: date | None = None) -> dict:
+    """需求撮合 for a bank: {product_id: (product row, DataFrame of fitting needs, best first)}.
+    The frames carry no firm name or code: callers reveal identity only under a valid authorization."""
+    p = load_products(institution_id=institution_id)
+    out = {}
+    if p.empty:
+        return out
+    n = load_needs(on=on)
+    if n.empty:
+        return {int(r.product_id): (r, n.iloc[0:0]) for r in p.itertuples()}
+    ok, flagged = eligible(n, p)
+    s = scores(n, p, flagged)
+    for j, prod in enumerate(p.itertuples()):
+        idx = np.flatnonzero(ok[:, j])
+        idx = idx[np.argsort(-s["total"][idx, j], kind="stable")][:per_product]
+        fit = n.iloc[idx][["need_id", "enterprise_id", "amount", "term_months", "region_code", "industry", "size",
+                           "grade"]].copy()
+        fit["score"] = s["total"][idx, j]
+        fit["approval"] = s["approval"][idx, j]
+        fit["flagged"] = flagged[idx, j]
+        out[int(prod.product_id)] = (prod, fit)
+    return out
