@@ -24,6 +24,7 @@ from ..models import (
     ImportBatch,
     Institution,
     ListEntry,
+    LoanRepayment,
     Objection,
     OffPlatformLoan,
     Penalty,
