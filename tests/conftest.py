@@ -5,6 +5,7 @@ CSRF stays switched on: forms are submitted with the token read from the page, a
 """
 import os
 import re
+import shutil
 from datetime import date
 
 import pytest
@@ -30,21 +31,48 @@ def reset_database():
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-@pytest.fixture
-def app(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app({
+def _test_app(url: str, tmp_path):
+    return create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
         "SECRET_KEY": "test-secret",
         "MODEL_DIR": str(tmp_path / "models"),
     })
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Run the migrations once per session: a SQLite template file to copy, or the PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = _test_app(url or f"sqlite:///{path}", path.parent)
     with app.app_context():
         reset_database()
         upgrade()  # the schema the production database gets, not create_all()
+        db.engine.dispose()
+    return url, path
+
+
+def _empty_all_tables():
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    url, template = migrated_database
+    if url is None:
+        shutil.copyfile(template, tmp_path / "test.db")
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    app = _test_app(url, tmp_path)
+    if migrated_database[0]:
+        with app.app_context():
+            upgrade()  # a no-op at head; restores the schema after a test that dropped it
+            _empty_all_tables()
     yield app
     with app.app_context():
-        reset_database()
+        db.session.remove()
         db.engine.dispose()
 
 
