@@ -47,16 +47,16 @@ def city(app):
         inst = make_institution()
         product = make_product(inst)
 
-        def loan(firm, amount, on, status="disbursed", **kw):
+        def loan(firm, amount, on, status="disbursed", rate="4.000", **kw):
             app_ = Application(enterprise_id=firm.id, product_id=product.id, institution_id=inst.id, amount=amount,
-                               term_months=12, status=status, granted_amount=amount, disbursed_amount=amount,
-                               disbursed_on=on, **kw)
+                               term_months=12, status=status, granted_amount=amount, granted_rate=Decimal(rate),
+                               disbursed_amount=amount, disbursed_on=on, **kw)
             db.session.add(app_)
             db.session.flush()
             return app_
 
         loan(a, 1_000_000, date(2026, 10, 9))       # small: counts
-        loan(b, 5_000_000, date(2026, 10, 10))      # large: never counts in (十三)
+        loan(b, 5_000_000, date(2026, 10, 10), rate="5.000")  # large: never counts in (十三)
         c_loan = loan(c, 300_000, date(2026, 9, 30))  # micro, September: year-to-date only
         loan(a, 700_000, date(2025, 12, 1), status="defaulted", closed_on=date(2026, 6, 30))
         db.session.add(LoanRepayment(application_id=c_loan.id, amount=100_000, paid_on=date(2026, 10, 20)))

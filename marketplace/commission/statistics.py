@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from ..extensions import db
 from ..filters import SHANGHAI
 from ..models import AuditLog, CityFigure
-from ..services import RuleViolation, denominators, exports, indicators, reports
+from ..services import RuleViolation, breakdowns, denominators, exports, indicators, reports
 from ..web import select_choices, show_violation
 from . import bp
 
@@ -101,3 +101,31 @@ def _download(data: bytes, filename: str) -> Response:
                 else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
+    """Every table of the analysis page, keyed for its export link; one applications query feeds them."""
+    df = breakdowns.applications_frame()
+    tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
+    tables["funnel"] = breakdowns.funnel(period, df)
+    tables["late"] = breakdowns.late_decisions(period, df)
+    tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))
+    return tables
+
+
+@bp.route("/statistics")
+def statistics_page():
+    period = indicators.Period(_month_arg(), _scope_arg())
+    return render_template("commission/statistics.html", period=period, scopes=indicators.SCOPES,
+                           tables=analysis_tables(period), decisions=breakdowns.decisions(period))
+
+
+@bp.route("/statistics/<key>.<fmt>")
+def statistics_export(key: str, fmt: str):
+    period = indicators.Period(_month_arg(), _scope_arg())
+    tables = analysis_tables(period)
+    if key not in tables or fmt not in ("xlsx", "csv"):
+        abort(404)
+    table = tables[key]
+    data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
+    return _download(data, f"statistics-{key}-{period.month:%Y-%m}-{period.scope}.{fmt}")

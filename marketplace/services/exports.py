@@ -37,6 +37,8 @@ class Column:
     def convert(self, value):
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
             return None
+        if isinstance(value, str):  # a marker such as 不可用 in a numeric column stays text
+            return value
         if self.kind == "wan":
             return Decimal(int(value)) / Decimal(10000)
         if self.kind in ("ratio", "decimal", "percent"):

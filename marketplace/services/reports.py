@@ -7,7 +7,7 @@ from ..extensions import db
 from ..filters import SHANGHAI
 from ..models import Application, ImportBatch
 from ..models.base import utcnow
-from . import catalogue, denominators, indicators
+from . import breakdowns, catalogue, denominators, indicators
 from .exports import Column, Table, to_xlsx
 
 GROUPS = {
@@ -91,7 +91,7 @@ def cover_table(month: date) -> Table:
 
 
 def monthly_pack(month: date) -> bytes:
-    """Cover, summary, one sheet per indicator group with the records behind each figure, balances."""
+    """Cover, summary, one sheet per indicator with the records behind it, balances, then the breakdowns."""
     period = indicators.Period(month)
     tables = [cover_table(month), summary_table(month)]
     for group, codes_ in GROUPS.items():
@@ -100,4 +100,8 @@ def monthly_pack(month: date) -> bytes:
             table.title = f"{group[:4]}-{code}"
             tables.append(table)
     tables.append(balance_table(month))
+    df = breakdowns.applications_frame()
+    tables += [breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS]
+    tables += [breakdowns.funnel(period, df), breakdowns.late_decisions(period, df),
+               breakdowns.running_totals(months_back(month, 24))]
     return to_xlsx(tables)
