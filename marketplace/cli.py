@@ -132,6 +132,28 @@ def export_indicators(month, out_path):
     click.echo(f"已生成 {out_path}（{first_day:%Y年%m月}）")
 
 
+@click.command("share-feed")
+@click.option("--month", required=True, help="Send records up to the end of this month, YYYY-MM.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
+@with_appcontext
+def share_feed(month, out_dir):
+    """Produce and log the next batch for the national platform (指标十一): JSON Lines and CSV."""
+    from datetime import datetime
+
+    from .services import sharing
+
+    try:
+        first_day = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
+    batch = sharing.produce(first_day, actor_id=None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"share-{batch.id}.jsonl").write_text(batch.content, encoding="utf-8")
+    (out / f"share-{batch.id}.csv").write_bytes(sharing.as_csv(batch))
+    click.echo(f"第 {batch.id} 批：{batch.counts}，SHA-256 {batch.sha256}")
+
+
 def init_app(app):
-    for command in (seed_command, create_commission_user, demo_command, export_indicators):
+    for command in (seed_command, create_commission_user, demo_command, export_indicators, share_feed):
         app.cli.add_command(command)

@@ -10,11 +10,12 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..extensions import db
 from ..filters import SHANGHAI
-from ..models import AuditLog, CityFigure
-from ..services import RuleViolation, breakdowns, denominators, exports, indicators, reports
+from ..models import AuditLog, CityFigure, ShareBatch
+from ..services import RuleViolation, breakdowns, denominators, exports, indicators, reports, sharing
 from ..web import select_choices, show_violation
 from . import bp
 
+SHARE_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
 PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "registered_enterprises:month": "在册企业数 · 月度"}
 
 
@@ -71,6 +72,7 @@ def indicators_page():
     balances = reports.balance_table(month).rows
     return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
                            figures=indicators.compute(month, scope), balances=balances,
+                           share_batch=sharing.last_batch_for(month),
                            convention=denominators.MONTHLY_CONVENTION)
 
 
@@ -129,3 +131,44 @@ def statistics_export(key: str, fmt: str):
     table = tables[key]
     data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
     return _download(data, f"statistics-{key}-{period.month:%Y-%m}-{period.scope}.{fmt}")
+
+
+@bp.route("/sharing", methods=["GET", "POST"])
+def sharing_page():
+    form = FlaskForm()
+    month = _month_arg()
+    if form.validate_on_submit():
+        try:
+            batch = sharing.produce(month, current_user.id)
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash(f"已生成第 {batch.id} 批共享数据：" + "，".join(f"{SHARE_LABELS[k]} {v} 条"
+                                                      for k, v in batch.counts.items()), "success")
+        return redirect(url_for(".sharing_page", month=f"{month:%Y-%m}"))
+    batches = db.session.scalars(select(ShareBatch).order_by(ShareBatch.id.desc()).limit(100)).all()
+    pending = sharing.pending(month)
+    return render_template("commission/sharing.html", form=form, month=month, batches=batches,
+                           pending=pending, labels=SHARE_LABELS, fields=sharing.FIELDS)
+
+
+@bp.route("/sharing/<int:batch_id>.<fmt>")
+def sharing_download(batch_id: int, fmt: str):
+    batch = db.session.get(ShareBatch, batch_id)
+    if batch is None or fmt not in ("jsonl", "csv"):
+        abort(404)
+    if fmt == "jsonl":
+        return Response(batch.content.encode(), mimetype="application/x-ndjson",
+                        headers={"Content-Disposition": f"attachment; filename=share-{batch.id}.jsonl"})
+    return _download(sharing.as_csv(batch), f"share-{batch.id}.csv")
+
+
+@bp.route("/sharing/<int:batch_id>/delivered", methods=["POST"])
+def sharing_delivered(batch_id: int):
+    batch = db.session.get(ShareBatch, batch_id)
+    if batch is None:
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        sharing.mark_delivered(batch, current_user.id)
+        flash(f"第 {batch.id} 批已标记为已报送。", "success")
+    return redirect(url_for(".sharing_page"))

@@ -20,7 +20,17 @@ from .financing import (
     LoanRepayment,
     OffPlatformLoan,
 )
-from .governance import AccessLog, ApiKey, AuditLog, CityFigure, DataAuthorization, Notification, Objection
+from .governance import (
+    AccessLog,
+    ApiKey,
+    AuditLog,
+    CityFigure,
+    DataAuthorization,
+    Notification,
+    Objection,
+    ShareBatch,
+    SharedRecord,
+)
 from .institutions import Institution, Product
 from .scores import EnterpriseScore
 
@@ -33,7 +43,8 @@ __all__ = [
     # financing
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
     # governance
-    "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection",
+    "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
+    "SharedRecord",
     # scores
     "EnterpriseScore",
 ]

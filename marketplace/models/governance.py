@@ -143,3 +143,35 @@ class Objection(db.Model):
     resolution: Mapped[str | None] = mapped_column(Text)
 
     enterprise = relationship("Enterprise")
+
+
+class ShareBatch(db.Model):
+    """指标十一: one batch of the feed to the national 信易贷 platform — needs, grants and disbursements
+    not sent before in their current form. The file itself is kept so a batch can be sent again."""
+
+    __tablename__ = "share_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date, index=True)  # the month it covers up to (first day)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {"financing_need": n, "credit_grant": n, …}
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)  # JSON Lines, one record a line
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    delivered_at = mapped_column(UTCDateTime)
+    delivered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    creator = relationship("User", foreign_keys=[created_by])
+
+
+class SharedRecord(db.Model):
+    """Which version (content hash) of which record went out in which batch: a version is sent once."""
+
+    __tablename__ = "shared_records"
+    __table_args__ = (UniqueConstraint("record_type", "record_id", "content_hash", name="uq_shared_records_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("share_batches.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(24))
+    record_id: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(64))

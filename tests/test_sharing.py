@@ -1,0 +1,96 @@
+"""指标十一: the feed to the national platform is incremental, idempotent, logged and re-sendable."""
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.models import (
+    Application,
+    AuditLog,
+    Enterprise,
+    FinancingNeed,
+    Institution,
+    ShareBatch,
+    SharedRecord,
+)
+from marketplace.services import sharing
+
+from .conftest import make_enterprise, make_institution, make_product
+
+OCT, NOV = date(2026, 10, 1), date(2026, 11, 1)
+
+
+def _setup(app):
+    with app.app_context():
+        firm = db.session.scalar(select(Enterprise)) or make_enterprise()  # the `users` fixture may have made them
+        inst = db.session.scalar(select(Institution)) or make_institution()
+        product = make_product(inst)
+        db.session.add(FinancingNeed(enterprise_id=firm.id, amount=800_000, term_months=12, purpose="周转",
+                                     guarantee="credit", status="open", created_at=datetime(2026, 10, 3, tzinfo=UTC)))
+        loan = Application(enterprise_id=firm.id, product_id=product.id, institution_id=inst.id, amount=800_000,
+                           term_months=12, status="granted", granted_amount=600_000, granted_rate=Decimal("3.650"),
+                           granted_term=12, decided_at=datetime(2026, 10, 20, 2, tzinfo=UTC))
+        db.session.add(loan)
+        db.session.commit()
+        return loan.id
+
+
+def lines(batch):
+    return [json.loads(line) for line in batch.content.splitlines()]
+
+
+def test_incremental_idempotent_and_updates(app):
+    loan_id = _setup(app)
+    with app.app_context():
+        first = sharing.produce(OCT, actor_id=None)
+        assert first.counts == {"financing_need": 1, "credit_grant": 1, "disbursement": 0}
+        grant = next(r for r in lines(first) if r["record_type"] == "credit_grant")
+        assert grant == {**grant, "op": "new", "amount": 600_000, "rate": "3.650", "uscc": "91370102MA3C4XKL85",
+                         "institution": "测试银行", "date": "2026-10-20", "guarantee": "credit"}
+        again = sharing.produce(OCT, actor_id=None)
+        assert again.content == "" and sum(again.counts.values()) == 0, "nothing is sent twice"
+        # November: the loan is disbursed — the grant changed (status) and a disbursement appears.
+        loan = db.session.get(Application, loan_id)
+        loan.status, loan.disbursed_amount, loan.disbursed_on = "disbursed", 500_000, date(2026, 11, 2)
+        db.session.commit()
+        assert sharing.produce(OCT, actor_id=None).content == "", "not before the month it happened"
+        nov = sharing.produce(NOV, actor_id=None)
+        ops = {(r["record_type"], r["op"]) for r in lines(nov)}
+        assert ops == {("credit_grant", "update"), ("disbursement", "new")}
+        assert db.session.scalar(select(func.count(SharedRecord.id))) == 4
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action == "share_batch.produced")) == 4
+
+
+def test_batch_is_logged_and_resendable(client, auth, users, app):
+    _setup(app)
+    auth.login(users["commission"])
+    response = client.submit("/commission/sharing?month=2026-10", {}, page="/commission/sharing?month=2026-10")
+    assert response.status_code == 302
+    with app.app_context():
+        batch = db.session.scalar(select(ShareBatch))
+        assert batch.created_by is not None and len(batch.sha256) == 64
+        batch_id, content = batch.id, batch.content
+    jsonl = client.get(f"/commission/sharing/{batch_id}.jsonl")
+    assert jsonl.data.decode() == content, "the same bytes every time"
+    csv = client.get(f"/commission/sharing/{batch_id}.csv").data
+    assert csv.startswith(b"\xef\xbb\xbf") and csv.decode("utf-8-sig").splitlines()[0] == ",".join(sharing.FIELDS)
+    assert "2026年10月批次（第 1 批）已于" in client.get("/commission/indicators?month=2026-10").get_data(as_text=True)
+    client.submit(f"/commission/sharing/{batch_id}/delivered", {}, page="/commission/sharing")
+    with app.app_context():
+        assert db.session.get(ShareBatch, batch_id).delivered_at is not None
+
+
+def test_indicator_page_says_when_batch_is_missing(client, auth, users):
+    auth.login(users["commission"])
+    assert "2026年10月批次尚未生成" in client.get("/commission/indicators?month=2026-10").get_data(as_text=True)
+
+
+def test_share_feed_command_writes_files(runner, app, tmp_path):
+    _setup(app)
+    result = runner.invoke(args=["share-feed", "--month", "2026-10", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "share-1.jsonl").read_text().splitlines()) == 2
+    assert (tmp_path / "share-1.csv").read_bytes().startswith(b"\xef\xbb\xbf")
