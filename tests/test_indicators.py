@@ -166,3 +166,14 @@ def test_loan_balance_at_month_end(city):
         assert indicators.loan_balance(date(2026, 10, 31)) == 6_200_000
         assert indicators.loan_balance(date(2026, 9, 30)) == 300_000
         assert indicators.loan_balance(date(2026, 1, 31)) == 700_000  # before the write-off
+
+
+def test_balance_table_agrees_with_loan_balance(city):
+    from marketplace.services import reports
+
+    with city.app_context():
+        table = reports.balance_table(date(2026, 10, 1), n=14)
+        for row in table.rows:
+            end = indicators.Period(row["month"]).last_day
+            assert row["balance"] == indicators.loan_balance(end), row["month"]
+        assert [r["balance"] for r in table.rows][-2:] == [300_000, 6_200_000]  # the 2025 loan written off in June

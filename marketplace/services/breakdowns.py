@@ -28,8 +28,7 @@ GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
 
 
 def _frame(stmt) -> pd.DataFrame:
-    rows = db.session.execute(stmt).all()
-    return pd.DataFrame([r._mapping for r in rows], columns=list(stmt.selected_columns.keys()))
+    return pd.DataFrame(db.session.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
 
 
 def applications_frame() -> pd.DataFrame:

@@ -5,15 +5,15 @@ are written in 万元 so the figure a person reads is the figure on the page.
 """
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 # kind → (Excel number format, how a value is converted for the cell and the CSV)
 FORMATS = {
@@ -67,38 +67,47 @@ class Table:
         return self.rows
 
 
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
-
-
-def write_sheet(ws, table: Table) -> None:
-    for line in table.notes:
-        ws.append([line])
-    header_row = ws.max_row + 1 if table.notes else 1
-    ws.append([c.header for c in table.columns])
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    widths = [max(8, len(c.header) * 2 + 2) for c in table.columns]
-    for record in table.records():
-        ws.append([c.convert(record.get(c.key)) for c in table.columns])
-    for i, column in enumerate(table.columns, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = min(widths[i - 1], 40)
-        for (cell,) in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
-            cell.number_format = FORMATS[column.kind]
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-
-
 def to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One workbook, one sheet per table, in order."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """One workbook, one sheet per table, in order. Written with XlsxWriter in constant-memory mode: a
+    report pack of a million cells takes seconds, where building it cell by cell in openpyxl took a minute."""
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
+        _write_workbook(out.name, tables)
+        return Path(out.name).read_bytes()
+
+
+def _write_workbook(path: str, tables: Sequence[Table]) -> None:
+    # constant_memory streams each row to disk as it is written (it needs a file, not a buffer).
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "default_date_format": FORMATS["date"]})
+    header_fmt = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "align": "center", "valign": "vcenter",
+                                "text_wrap": True, "border": 1})
+    formats = {kind: wb.add_format({"num_format": f}) for kind, f in FORMATS.items()}
     for table in tables:
-        write_sheet(wb.create_sheet(title=_sheet_title(table.title)), table)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        ws = wb.add_worksheet(_sheet_title(table.title))
+        cell_formats = [formats[c.kind] for c in table.columns]
+        for i, column in enumerate(table.columns):
+            ws.set_column(i, i, min(max(8, len(column.header) * 2 + 2), 40))
+        r = 0
+        for line in table.notes:
+            ws.write_string(r, 0, line)
+            r += 1
+        ws.write_row(r, 0, [c.header for c in table.columns], header_fmt)
+        ws.freeze_panes(r + 1, 0)
+        r += 1
+        for record in table.records():
+            for i, column in enumerate(table.columns):
+                value = column.convert(record.get(column.key))
+                if value is None:
+                    ws.write_blank(r, i, None, cell_formats[i])
+                elif isinstance(value, str):
+                    ws.write_string(r, i, value, cell_formats[i])
+                elif isinstance(value, datetime | date):
+                    ws.write_datetime(r, i, value, cell_formats[i])
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, i, value, cell_formats[i])
+                else:
+                    ws.write_number(r, i, value, cell_formats[i])
+            r += 1
+    wb.close()
 
 
 def to_csv(table: Table) -> bytes:
