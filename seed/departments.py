@@ -393,8 +393,9 @@ def _tables(s: _State, firms: pd.DataFrame, alpha: float) -> dict[str, pd.DataFr
         "truth": pd.DataFrame({"uscc": s.uscc, "true_pd": true_pd}),
     }
     for df in tables.values():  # text columns as pandas strings, also in empty or all-object frames
-        for col in df.select_dtypes(include="object").columns:
-            df[col] = df[col].astype("str")
+        for col in df.columns:
+            if df[col].dtype.kind == "O":
+                df[col] = df[col].astype("str")
     return tables
 
 
