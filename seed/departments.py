@@ -433,7 +433,7 @@ def _penalties(s: _State) -> pd.DataFrame:
     serial = (attr[:, 4] * 9000).astype(int) + 1000
     doc = pd.Series(abbr).radd("济").str.cat(pd.Series(year).astype(str), sep="罚〔") \
         .str.cat(pd.Series(serial).astype(str), sep="〕") + "号"
-    pub_months = np.array([PUBLICATION_MONTHS[v] for v in severity])
+    pub_months = np.array([PUBLICATION_MONTHS[v] for v in severity], dtype=np.int64)
     publication_end = _add_months(decided, pub_months)
     # Firms in good shape apply for credit repair (信用修复) of general penalties after 3 to 12 months.
     repaired = decided + (90 + attr[:, 4] * 270).astype(int)

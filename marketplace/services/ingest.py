@@ -35,6 +35,7 @@ from ..models import (
     SocialInsuranceRecord,
     TaxGrade,
     TaxRecord,
+    User,
     UtilityRecord,
     credit_data,
 )
@@ -110,6 +111,14 @@ class Source:
     def sql_table(self) -> Table:
         return self.table.__table__
 
+
+KIND_LABELS = {"uscc": "18位统一社会信用代码", "period": "所属月份", "date": "日期", "year": "年度（四位数字）",
+               "money": "金额（元，整数）", "count": "非负整数", "decimal": "非负数", "enum": "代码或名称",
+               "text": "文本"}
+SCOPE_LABELS = {"period": "文件所含各所属期的全部记录", "kind_period": "文件所含各类别、各所属期的全部记录",
+                "year": "文件所含各评价年度的全部记录", "decided_month": "文件所含各处罚决定月份的全部记录",
+                "list_month": "文件所含各名单类型、各列入月份的全部记录",
+                "uscc": "文件中出现的企业的原有记录（其他企业保留）"}
 
 USCC = Field("uscc", "统一社会信用代码", "uscc", aliases=("社会信用代码", "信用代码"))
 PERIOD = Field("period", "所属期", "period", aliases=("所属月份", "期间"),
@@ -571,7 +580,7 @@ def report_path(directory: str | Path, token: str) -> Path | None:
 def coverage() -> dict:
     """Per source: rows, latest period, firms covered in it ÷ registry firms, and the last batch (SQL only)."""
     registry_n = db.session.scalar(select(func.count()).select_from(RegistryEnterprise.__table__)) or 0
-    batches = ImportBatch.__table__
+    batches, users = ImportBatch.__table__, User.__table__
     rows = []
     for source in SOURCES.values():
         t = source.sql_table
@@ -589,7 +598,9 @@ def coverage() -> dict:
             col = t.c.decided_on if source.code == "penalties" else t.c.start_on
             latest = db.session.scalar(select(func.max(col)))
             firms = db.session.scalar(select(func.count(func.distinct(t.c.uscc))))
-        last = db.session.execute(select(batches).where(batches.c.source == source.code)
+        last = db.session.execute(select(batches, users.c.display_name.label("imported_by"))
+                                  .outerjoin(users, users.c.id == batches.c.created_by)
+                                  .where(batches.c.source == source.code)
                                   .order_by(batches.c.id.desc()).limit(1)).mappings().first()
         rows.append({"source": source, "rows": total, "latest": latest, "firms": firms or 0,
                      "share": (firms or 0) / registry_n if registry_n else None, "last_batch": last})
