@@ -45,29 +45,14 @@ def _records(df: pd.DataFrame, table: Table) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in zip(*out.values(), strict=True)]
 
 
-def _text_column(col: pd.Series) -> pd.Series:
-    """One column in COPY text format: \\N for NULL, backslash, tab and newlines escaped."""
-    if col.dtype.kind == "M":
-        return col.dt.strftime("%Y-%m-%d").fillna("\\N")
-    if col.dtype.kind in "iub":
-        return col.astype("Int64").astype(str).where(col.notna(), "\\N")
-    if col.dtype.kind == "f":
-        return col.astype(str).where(col.notna(), "\\N")
-    text = col.astype(object).where(col.notna(), None)
-    is_null = text.isna()
-    text = text.astype(str).str.replace("\\", "\\\\", regex=False).str.replace("\t", "\\t", regex=False) \
-        .str.replace("\n", "\\n", regex=False).str.replace("\r", "\\r", regex=False)
-    return text.where(~is_null, "\\N")
-
-
 def _copy(conn: Connection, table: Table, df: pd.DataFrame, progress) -> None:
+    # CSV format: pandas' C writer does the quoting; an unquoted empty field is NULL (validation has made
+    # sure that required text is never empty).
     columns = ", ".join(f'"{c}"' for c in df.columns)
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
         for start in range(0, len(df), CHUNK):
             part = df.iloc[start:start + CHUNK]
-            cols = [_text_column(part[c]) for c in part.columns]
-            lines = cols[0].str.cat(cols[1:], sep="\t") if len(cols) > 1 else cols[0]
-            copy.write(("\n".join(lines.tolist()) + "\n").encode("utf-8"))
+            copy.write(part.to_csv(header=False, index=False, date_format="%Y-%m-%d").encode("utf-8"))
             if progress:
                 progress(len(part))

@@ -327,7 +327,16 @@ _MONTH_RE = r"^(?P<y>\d{4})(?:[-/.年](?P<m>\d{1,2})月?|(?P<m2>\d{2}))$"
 
 
 def parse_dates(values: pd.Series, *, month_only_ok: bool) -> pd.Series:
-    """datetime64 (NaT when unreadable) from the spellings departments use; months give their first day."""
+    """datetime64 (NaT when unreadable) from the spellings departments use; months give their first day.
+
+    Parsed once per distinct spelling: a month of a city's records holds only a handful of them."""
+    distinct = pd.Series(pd.unique(values), dtype=str)
+    parsed = _parse_distinct_dates(distinct, month_only_ok)
+    return pd.Series(pd.Index(distinct).get_indexer(values), index=values.index).map(
+        dict(enumerate(parsed))).astype("datetime64[ns]")
+
+
+def _parse_distinct_dates(values: pd.Series, month_only_ok: bool) -> pd.Series:
     parts = values.str.extract(_DATE_RE)
     y, m, d = parts["y"], parts["m"].fillna(parts["m2"]), parts["d"].fillna(parts["d2"])
     if month_only_ok:
@@ -345,8 +354,13 @@ def parse_dates(values: pd.Series, *, month_only_ok: bool) -> pd.Series:
 
 
 def _numbers(values: pd.Series) -> pd.Series:
-    cleaned = values.str.replace(r"[,，\s]|元$", "", regex=True)
-    return pd.to_numeric(cleaned, errors="coerce")
+    """Numbers, also written with thousands separators or a trailing 元; NaN when unreadable."""
+    number = pd.to_numeric(values, errors="coerce")
+    retry = number.isna() & (values != "")
+    if retry.any():
+        cleaned = values[retry].str.replace(r"[,，\s]|元$", "", regex=True)
+        number[retry] = pd.to_numeric(cleaned, errors="coerce")
+    return number
 
 
 def validate(source: Source, parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -406,8 +420,9 @@ def validate(source: Source, parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame
         report.add("end_on", out["end_on"].notna() & (out["end_on"] < out["start_on"]), "移出日期早于列入日期")
     if source.key:
         dup = out.duplicated(list(source.key), keep="first") & out[list(source.key)].notna().all(axis=1)
-        first_row = out.reset_index().groupby(list(source.key), dropna=True)["index"].transform("min") + 2
-        report.add(source.key[0], dup, "与第" + first_row.astype(str) + "行重复（同一企业同一期间只能有一条）")
+        if dup.any():
+            first_row = out.reset_index().groupby(list(source.key), dropna=True)["index"].transform("min") + 2
+            report.add(source.key[0], dup, "与第" + first_row.astype(str) + "行重复（同一企业同一期间只能有一条）")
     if source.code != "registry":
         known = known_usccs(np.asarray(pd.unique(out["uscc"][~uscc_bad & (out["uscc"] != "")]), dtype=object))
         unknown = (out["uscc"] != "") & ~uscc_bad & ~out["uscc"].isin(known)
