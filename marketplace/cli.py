@@ -1,4 +1,4 @@
-"""flask commands: seed, create-commission-user, demo (and, later, import, train, score, export)."""
+"""flask commands: seed, import-data, create-commission-user, demo (and, later, train, score, export)."""
 import os
 import secrets
 import shutil
@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .extensions import db
+from .services.ingest import SOURCES
 
 DEMO_PASSWORD = "demo2026!"
 DEMO_ACCOUNTS = (("sme_demo", "enterprise", "企业用户"), ("bank_demo", "bank", "金融机构用户"),
@@ -27,10 +28,13 @@ def _drop_everything() -> None:
 @click.option("--enterprises", default=2000, show_default=True, help="Number of enterprises in the city.")
 @click.option("--institutions", default=20, show_default=True)
 @click.option("--products", default=80, show_default=True)
+@click.option("--months", default=24, show_default=True, help="Months of department data per enterprise.")
+@click.option("--departments/--no-departments", default=True, show_default=True,
+              help="Also generate the department data (registry, tax, social insurance, …).")
 @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same city.")
 @click.option("--reset", is_flag=True, help="Drop all data first (asks for confirmation).")
 @with_appcontext
-def seed_command(enterprises, institutions, products, seed_value, reset):
+def seed_command(enterprises, institutions, products, months, departments, seed_value, reset):
     """Generate the synthetic demo city into the database (bulk inserts)."""
     from seed import load
 
@@ -43,6 +47,65 @@ def seed_command(enterprises, institutions, products, seed_value, reset):
                                 products=products, seed=seed_value, progress=bar.update)
     click.echo(f"已生成：企业 {counts['enterprises']} 家，金融机构 {counts['institutions']} 家，"
                f"产品 {counts['products']} 个（seed={seed_value}）。")
+    if departments:
+        _seed_departments(enterprises, months, seed_value)
+
+
+def _seed_departments(enterprises: int, months: int, seed_value: int) -> None:
+    from seed import load
+
+    from .services.ingest import SOURCES
+
+    with click.progressbar(length=enterprises, label="生成部门数据") as bar:
+        rows = load.load_departments(db.engine, enterprises=enterprises, months=months, seed=seed_value,
+                                     progress=bar.update)
+    click.echo("部门数据：" + "，".join(f"{SOURCES[k].label} {v:,} 行" for k, v in rows.items()) + "。")
+
+
+@click.command("import-data")
+@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", default=None, help="Record the batch as imported by this account.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the row-by-row report (CSV) when the file is rejected.")
+@with_appcontext
+def import_data_command(source, file, username, report_file):
+    """Import a department file (CSV in UTF-8 / UTF-8 BOM / GBK, or XLSX): all rows or none."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services import RuleViolation, ingest
+
+    user_id = None
+    if username:
+        user_id = db.session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise click.ClickException(f"账号不存在：{username}")
+    try:
+        checked = ingest.check(source, file.read_bytes(), file.name)
+    except RuleViolation as e:
+        raise click.ClickException(e.message) from None
+    label = checked.source.label
+    if not checked.ok:
+        report_file = report_file or file.with_name(file.stem + ".错误报告.csv")
+        report_file.write_bytes(ingest.report_csv(checked.errors))
+        click.echo(f"{label}：文件 {file.name} 有 {len(checked.errors)} 处错误，整个文件未导入。", err=True)
+        for row in checked.errors.head(20).itertuples(index=False):
+            click.echo(f"  第{row[0]}行 {row[1]}「{row[2]}」：{row[3]}", err=True)
+        click.echo(f"完整报告：{report_file}", err=True)
+        sys.exit(1)
+    with click.progressbar(length=len(checked.rows), label=f"导入{label}") as bar:
+        result = ingest.save(checked, user_id=user_id, progress=bar.update)
+    period = checked.period_range()
+    span = f"，期间 {period[0]:%Y-%m} 至 {period[1]:%Y-%m}" if period[0] else ""
+    click.echo(f"已导入{label} {result.rows_accepted:,} 行（批次 {result.batch_id}，编码 {checked.encoding}{span}，"
+               f"替换原有 {result.rows_replaced:,} 行）。")
+    if not checked.findings.empty:
+        click.echo(f"发现无效或重复的统一社会信用代码 {len(checked.findings):,} 个，已剔除：", err=True)
+        for row in checked.findings.head(20).itertuples(index=False):
+            click.echo(f"  第{row[0]}行「{row[2]}」：{row[3]}", err=True)
+    if checked.ignored_columns:
+        click.echo(f"已忽略无法识别的列：{'、'.join(checked.ignored_columns)}", err=True)
 
 
 @click.command("create-commission-user")
@@ -98,6 +161,7 @@ def demo_command(host, port, enterprises, workers):
         with click.progressbar(length=enterprises, label="生成企业") as bar:
             load.load_city(db.engine, enterprises=enterprises, institutions=20, products=80, seed=2026,
                            progress=bar.update)
+        _seed_departments(enterprises, 24, 2026)
     accounts = ensure_demo_accounts()
     secret_file = Path(current_app.instance_path) / "secret_key"
     if not secret_file.exists():
@@ -114,20 +178,24 @@ def demo_command(host, port, enterprises, workers):
                           "--access-logfile", "-", "wsgi:app"], env)
 
 
+def _parse_month(value: str):
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
+
+
 @click.command("export-indicators")
 @click.option("--month", required=True, help="Month to report, YYYY-MM.")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="XLSX file to write.")
 @with_appcontext
 def export_indicators(month, out_path):
     """Write the monthly report pack (one XLSX workbook) for a month."""
-    from datetime import datetime
-
     from .services import reports
 
-    try:
-        first_day = datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
+    first_day = _parse_month(month)
     Path(out_path).write_bytes(reports.monthly_pack(first_day))
     click.echo(f"已生成 {out_path}（{first_day:%Y年%m月}）")
 
@@ -138,14 +206,9 @@ def export_indicators(month, out_path):
 @with_appcontext
 def share_feed(month, out_dir):
     """Produce and log the next batch for the national platform (指标十一): JSON Lines and CSV."""
-    from datetime import datetime
-
     from .services import sharing
 
-    try:
-        first_day = datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
+    first_day = _parse_month(month)
     batch = sharing.produce(first_day, actor_id=None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -155,5 +218,6 @@ def share_feed(month, out_dir):
 
 
 def init_app(app):
-    for command in (seed_command, create_commission_user, demo_command, export_indicators, share_feed):
+    for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
+                    share_feed):
         app.cli.add_command(command)

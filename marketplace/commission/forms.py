@@ -1,5 +1,6 @@
 """Forms of the commission workspace."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,3 +17,16 @@ class OnboardInstitutionForm(FlaskForm):
     officer_username = StringField("业务人员登录名", validators=[DataRequired("请填写登录名。"), Length(min=3, max=64)])
     officer_password = PasswordField("初始密码（至少8位）", validators=[DataRequired("请填写初始密码。"),
                                                                   Length(min=8, message="密码至少8位。")])
+
+
+class ImportForm(FlaskForm):
+    source = SelectField("数据来源", choices=[])
+    file = FileField("数据文件（CSV 或 XLSX）", validators=[
+        FileRequired("请选择要上传的文件。"),
+        FileAllowed(["csv", "xlsx"], "只接受 CSV 或 XLSX 文件。")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ..services.ingest import SOURCES
+
+        self.source.choices = [(s.code, f"{s.label}（{s.department}）") for s in SOURCES.values()]

@@ -1,13 +1,16 @@
-"""Views of 发改委管理后台: overview and institution onboarding (入驻)."""
-from flask import flash, redirect, render_template, url_for
+"""Views of 发改委管理后台: overview, institution onboarding (入驻), department data import and coverage."""
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Institution, Product, User
-from ..services import RuleViolation, accounts, catalogue
+from ..services import RuleViolation, accounts, catalogue, ingest
 from ..web import show_violation
 from . import bp
-from .forms import OnboardInstitutionForm
+from .forms import ImportForm, OnboardInstitutionForm
 
 
 @bp.route("/")
@@ -42,3 +45,51 @@ def onboard_institution():
 def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.username).limit(500)).all()
     return render_template("commission/users.html", users=rows)
+
+
+def _reports_dir() -> Path:
+    return Path(current_app.instance_path) / "import_reports"
+
+
+@bp.route("/data/import", methods=["GET", "POST"])
+def import_data():
+    """部门数据导入: upload one department file; all rows are saved or none, with a row-by-row report."""
+    form = ImportForm()
+    result = report_token = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = ingest.import_file(form.source.data, upload.read(), upload.filename or "upload.csv",
+                                        user_id=current_user.id)
+        except RuleViolation as e:
+            form.file.errors = list(form.file.errors) + [e.message]
+        else:
+            report = result.checked.errors if not result.ok else result.checked.findings
+            if not report.empty:
+                report_token = ingest.save_report(report, _reports_dir())
+            if result.ok:
+                flash(f"已导入{result.checked.source.label} {result.rows_accepted:,} 行（批次 {result.batch_id}）。",
+                      "success")
+    return render_template("commission/import.html", form=form, result=result, report_token=report_token,
+                           shown=ingest.MAX_SHOWN_ERRORS)
+
+
+@bp.route("/data/import/reports/<token>.csv")
+def import_report(token):
+    path = ingest.report_path(_reports_dir(), token)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"导入报告_{token[:8]}.csv")
+
+
+@bp.route("/data/formats")
+def data_formats():
+    """数据格式说明: the accepted columns of every source."""
+    return render_template("commission/data_formats.html", sources=ingest.SOURCES.values(),
+                           kinds=ingest.KIND_LABELS, scopes=ingest.SCOPE_LABELS)
+
+
+@bp.route("/data/coverage")
+def data_coverage():
+    """数据覆盖情况: per source, latest period, share of registry firms covered, last batch."""
+    return render_template("commission/coverage.html", coverage=ingest.coverage())

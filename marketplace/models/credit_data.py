@@ -72,8 +72,8 @@ class RegistryEnterprise(db.Model):
     batch_id: Mapped[int] = _batch_fk()
 
 
-# The monthly tables: unique (uscc, period) serves look-ups by firm; the period index serves the
-# replacement of a whole period on re-import.
+# The monthly tables: the unique key (uscc, period …) is the firm index as well; the period index serves
+# the replacement of a whole period on re-import. No more indexes than that: each one slows bulk loads.
 class TaxRecord(db.Model):
     """纳税 (monthly): revenue declared, VAT and income tax paid, tax in arrears (欠税)."""
 
@@ -85,7 +85,7 @@ class TaxRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
     period: Mapped[date] = mapped_column(Date, index=True)
     revenue: Mapped[int] = mapped_column(Yuan)
     vat_paid: Mapped[int] = mapped_column(Yuan)
@@ -104,7 +104,7 @@ class TaxGrade(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
     year: Mapped[int] = mapped_column(index=True)
     grade: Mapped[str] = mapped_column(String(1))
     batch_id: Mapped[int] = _batch_fk()
@@ -121,7 +121,7 @@ class SocialInsuranceRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
     period: Mapped[date] = mapped_column(Date, index=True)
     insured_headcount: Mapped[int]
     amount_due: Mapped[int] = mapped_column(Yuan)
@@ -140,7 +140,7 @@ class ProvidentFundRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
     period: Mapped[date] = mapped_column(Date, index=True)
     headcount: Mapped[int]
     amount_paid: Mapped[int] = mapped_column(Yuan)
@@ -158,7 +158,7 @@ class UtilityRecord(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
     period: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(12))
     usage: Mapped[Decimal] = mapped_column(Numeric(14, 2))

@@ -1,0 +1,58 @@
+"""Bulk writes of DataFrames into tables: COPY on PostgreSQL (psycopg 3), Core executemany elsewhere."""
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Table, insert
+
+CHUNK = 50_000
+
+
+def write_frame(conn: Connection, table: Table, df: pd.DataFrame,
+                progress: Callable[[int], None] | None = None) -> int:
+    """Append the rows of `df` (columns named as the table's) to `table` inside the caller's transaction.
+
+    Date columns may be datetime64 or date objects; missing values become NULL. Returns the row count.
+    """
+    if df.empty:
+        return 0
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, df, progress)
+    else:
+        for start in range(0, len(df), CHUNK):
+            part = df.iloc[start:start + CHUNK]
+            conn.execute(insert(table), _records(part, table))
+            if progress:
+                progress(len(part))
+    return len(df)
+
+
+def _is_date_column(table: Table, name: str) -> bool:
+    return table.c[name].type.python_type.__name__ == "date"
+
+
+def _records(df: pd.DataFrame, table: Table) -> list[dict]:
+    out = {}
+    for name in df.columns:
+        col = df[name]
+        if _is_date_column(table, name) and col.dtype.kind == "M":
+            values = np.array(col.dt.date, dtype=object)
+            values[col.isna().to_numpy()] = None
+        else:
+            values = col.astype(object).where(col.notna(), None).to_numpy()
+        out[name] = values
+    names = list(out)
+    return [dict(zip(names, row, strict=True)) for row in zip(*out.values(), strict=True)]
+
+
+def _copy(conn: Connection, table: Table, df: pd.DataFrame, progress) -> None:
+    # CSV format: pandas' C writer does the quoting; an unquoted empty field is NULL (validation has made
+    # sure that required text is never empty).
+    columns = ", ".join(f'"{c}"' for c in df.columns)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+        for start in range(0, len(df), CHUNK):
+            part = df.iloc[start:start + CHUNK]
+            copy.write(part.to_csv(header=False, index=False, date_format="%Y-%m-%d").encode("utf-8"))
+            if progress:
+                progress(len(part))
