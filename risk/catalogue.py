@@ -114,6 +114,17 @@ FEATURES: tuple[Feature, ...] = (
        "所在区县（{value}）风险较高", "贵企业所在区县（{value}）整体风险较高", categorical=True),
 )
 
+# How a category value is shown inside a reason text ({value}).
+VALUE_LABELS = {
+    "size": {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
+    "industry": {
+        "A": "农林牧渔业", "B": "采矿业", "C": "制造业", "D": "电力热力燃气及水", "E": "建筑业", "F": "批发和零售业",
+        "G": "交通运输仓储邮政", "H": "住宿和餐饮业", "I": "信息技术服务业", "J": "金融业", "K": "房地产业",
+        "L": "租赁和商务服务业", "M": "科研和技术服务业", "N": "水利环境公共设施", "O": "居民服务修理业",
+        "P": "教育", "Q": "卫生和社会工作", "R": "文化体育娱乐业", "S": "公共管理社会组织", "T": "国际组织",
+    },
+}
+
 BY_NAME = {f.name: f for f in FEATURES}
 NAMES = [f.name for f in FEATURES]
 CATEGORICAL = [f.name for f in FEATURES if f.categorical]
