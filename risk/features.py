@@ -57,6 +57,7 @@ def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:
     out.update(_utilities(tables.get("utility_records"), firms, as_of, ref))
     out.update(_penalties(tables.get("penalties"), firms, as_of))
     out.update(_lists(tables.get("list_entries"), firms, as_of))
+    out["revenue_per_head"] = out.pop("_revenue_3m") / 3 / np.maximum(out["si_headcount"], 1.0)
     age_days = (as_of - established.loc[reg.index]).dt.days.to_numpy(dtype=float)
     out["firm_age_years"] = age_days / 365.25
     out["registered_capital_log"] = np.log1p(pd.to_numeric(reg["registered_capital"], errors="coerce")
@@ -147,6 +148,9 @@ def _tax(df, firms, as_of, ref, est_back):
     slope = _ratio(nw * sty - st * sy, denom, nw >= 3)
     mean = _ratio(sy, nw)
     var = np.maximum(_ratio(syy, nw) - mean ** 2, 0)
+    itax, vat = s["income_tax_paid"][:, 0], s["vat_paid"][:, 0]
+    r3 = rev[:, :3].sum(1)
+    mean_rev12 = _ratio(r12, P[:, :12].sum(1).astype(float))
     months = np.arange(12)
     alive = months[None, :] <= est_back[:, None]  # months after founding
     paid = P[:, :12] & (tax[:, :12] > 0)
@@ -158,6 +162,19 @@ def _tax(df, firms, as_of, ref, est_back):
         "tax_zero_months_12m": (alive & ~paid).sum(1).astype(float),
         "revenue_12m": r12,
         "revenue_yoy": np.clip(_ratio(r12, r_prev, had_prev) - 1, -1, 10),
+        "revenue_3m_vs_12m": np.clip(_ratio(_mean_over(rev, P, 0, 3), mean_rev12) - 1, -1, 10),
+        "revenue_1m_vs_12m": np.clip(_ratio(np.where(P[:, 0], rev[:, 0], np.nan), mean_rev12) - 1, -1, 10),
+        "revenue_yoy_3m": np.clip(_ratio(r3, rev[:, 12:15].sum(1), P[:, 12:15].any(1)) - 1, -1, 10),
+        "revenue_trend_6m": np.clip(_ratio(r3, rev[:, 3:6].sum(1), P[:, 3:6].any(1)) - 1, -1, 10),
+        "_revenue_3m": np.where(P[:, :3].any(1), r3, np.nan),
+        # Income tax is paid in the month after each quarter, on that quarter's revenue: lag one month.
+        "income_tax_rate_3m": _ratio(itax[:, :3].sum(1), rev[:, 1:4].sum(1)),
+        "income_tax_rate_6m": _ratio(itax[:, :6].sum(1), rev[:, 1:7].sum(1)),
+        "income_tax_rate_12m": _ratio(itax[:, :12].sum(1), rev[:, 1:13].sum(1)),
+        "vat_rate_3m": _ratio(vat[:, :3].sum(1), r3),
+        "tax_arrears_ratio": np.clip(_ratio(_latest(arr, P, 0.0), mean_rev12), 0, 100),
+        # Arrears otherwise shrink as they are paid off: a rise means newly unpaid tax that month.
+        "tax_arrears_up_months_6m": (P[:, :6] & P[:, 1:7] & (arr[:, :6] > arr[:, 1:7])).sum(1).astype(float),
         "tax_arrears_latest": _latest(arr, P, 0.0),
         "tax_arrears_months_12m": (P[:, :12] & (arr[:, :12] > 0)).sum(1).astype(float),
     }
@@ -189,6 +206,11 @@ def _social(df, firms, as_of, ref):
         "si_headcount": _latest(h, P, 0.0),
         "si_headcount_trend_12m": _ratio(recent - year_ago, np.maximum(year_ago, 1.0), ~np.isnan(year_ago))
         if len(h) else np.zeros(0),
+        "si_headcount_vs_24m": _ratio(_latest(h, P), _mean_over(h, P, 0, WINDOW)),
+        "si_short_months_6m": (P[:, :6] & (s["amount_paid"][:, 0][:, :6] < s["amount_due"][:, 0][:, :6]))
+        .sum(1).astype(float),
+        "si_unpaid_ratio_3m": np.clip(_ratio(s["amount_due"][:, 0][:, :3].sum(1) - s["amount_paid"][:, 0][:, :3].sum(1),
+                                             s["amount_due"][:, 0][:, :3].sum(1)), 0, 1),
         "si_arrears_months": _latest(s["months_in_arrears"][:, 0], P, 0.0),
         "si_unpaid_ratio_12m": np.clip(_ratio(due - paid, due), 0, 1),
     }
@@ -219,9 +241,12 @@ def _utilities(df, firms, as_of, ref):
         u, p = use[:, k], P[:, k]
         out[f"util_{kind}_yoy_3m"] = np.clip(_ratio(u[:, :3].sum(1), u[:, 12:15].sum(1), p[:, 12:15].any(1)) - 1,
                                              -1, 10)
+        out[f"util_{kind}_3m_vs_12m"] = np.clip(_ratio(_mean_over(u, p, 0, 3), _mean_over(u, p, 0, 12)) - 1,
+                                                -1, 10)
         out[f"util_{kind}_yoy_12m"] = np.clip(_ratio(u[:, :12].sum(1), u[:, 12:].sum(1), p[:, 12:].any(1)) - 1,
                                               -1, 10)
     recent = late[:, :, :12] * P[:, :, :12]
+    out["util_late_3m"] = (recent[:, :, :3] > 0).sum((1, 2)).astype(float)
     out["util_late_12m"] = (recent > 0).sum((1, 2)).astype(float)
     out["util_days_late_max_12m"] = recent.max((1, 2)) if len(recent) else np.zeros(0)
     return out

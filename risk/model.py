@@ -36,8 +36,8 @@ DEFAULT_PARAMS = {
     "cat_smooth": 20.0,
     "min_data_per_group": 50,
     "max_cat_to_onehot": 8,
-    "monotone_constraints_method": "advanced",
-    "metric": ["binary_logloss", "auc"],
+    "monotone_constraints_method": "intermediate",  # "advanced" broke monotonicity in tests (LightGBM 4.x)
+    "metric": ["auc", "binary_logloss"],
     "verbosity": -1,
     "deterministic": True,
     "force_row_wise": True,
