@@ -78,4 +78,6 @@ def top_reasons(contrib: np.ndarray, var: np.ndarray, table: np.ndarray, k: int 
 
 def contributions(booster, M: np.ndarray) -> np.ndarray:
     """Per-row SHAP contributions to the log-odds, one column per feature (the bias column dropped)."""
-    return booster.predict(M, pred_contrib=True)[:, :-1]
+    from .model import threads_for
+
+    return booster.predict(M, pred_contrib=True, num_threads=threads_for(len(M)))[:, :-1]

@@ -37,6 +37,9 @@ def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:
     for name, df in tables.items():
         catalogue.refuse_forbidden([name], "table")
         catalogue.refuse_forbidden(list(df.columns), f"column of table {name!r}")
+    if usccs is not None:  # re-scoring a few firms: cut every table down to them first
+        wanted = pd.Index(list(usccs)).astype(str)
+        tables = {k: v[v["uscc"].astype(str).isin(wanted)] if "uscc" in v else v for k, v in tables.items()}
     reg = tables["registry"]
     established = pd.to_datetime(reg["established_on"])
     keep = ~(established >= as_of)  # firms not yet founded have no row; unknown founding dates stay
