@@ -158,3 +158,11 @@ def test_top_reasons_pick_the_largest_positive_contributions():
     out = explain.top_reasons(contrib, var, table)
     assert out[0].tolist() == ["r2", "r4", "r5", "r0"]
     assert out[1].tolist() == ["r5", None, None, None]
+
+
+def test_card_has_auc_per_segment_and_importance(trained):
+    m, _, _ = trained
+    segs = {(r["segment"], r["value"]) for r in m.card["segments"]}
+    assert ("size", "micro") in segs and ("industry", "F") in segs and ("region_code", "370102") in segs
+    assert m.card["importance"][0]["name"] == "tax_grade_rank"  # the strongest driver of the test risk
+    assert abs(sum(r["gain_share"] for r in m.card["importance"]) - 1) < 1e-3
