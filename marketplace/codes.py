@@ -143,13 +143,16 @@ OBJECTION_KINDS = {
 }
 OBJECTION_STATUSES = {"submitted": "已提交", "verifying": "核查中", "upheld": "异议成立（已更正）", "rejected": "异议不成立"}
 
-# Public-credit lists (名单): the first four are serious-dishonesty lists (严重失信主体名单).
-LIST_TYPE_LABELS = {
+# Public-credit lists (名单): negative lists — the first four, SERIOUS_LIST_TYPES, are the serious-dishonesty
+# lists (严重失信主体名单) — then the red lists.
+LIST_TYPES = {
     "dishonest_judgment_debtor": "失信被执行人",
     "major_tax_violation": "重大税收违法失信主体",
     "serious_illegal": "严重违法失信名单",
     "wage_arrears": "拖欠农民工工资失信联合惩戒对象",
     "abnormal_operation": "经营异常名录",
-    "a_taxpayer": "A级纳税人（红名单）",
-    "contract_honoring": "守合同重信用（红名单）",
+    "a_taxpayer": "A级纳税人",
+    "contract_honoring": "守合同重信用",
 }
+NEGATIVE_LIST_TYPES = SERIOUS_LIST_TYPES + ("abnormal_operation",)
+RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")

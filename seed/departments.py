@@ -62,6 +62,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from marketplace import codes
+
 from . import city
 
 SUB = 1_000  # firms per random stream: the unit that makes the output independent of chunking
@@ -125,7 +127,7 @@ NEGATIVE_LISTS = {
     "wage_arrears": (-8.5, 1.8, (6, 24), 0.4, "济人社欠薪〔{y}〕{n}号"),
     "abnormal_operation": (-6.8, 1.3, (2, 18), 0.3, "济市监异〔{y}〕{n}号"),
 }
-SERIOUS_LISTS = ("dishonest_judgment_debtor", "major_tax_violation", "serious_illegal", "wage_arrears")
+SERIOUS_LISTS = codes.SERIOUS_LIST_TYPES
 LABOUR_INTENSIVE = ("C", "E", "H")
 
 

@@ -11,17 +11,14 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import codes
 from ..extensions import db
 from .base import UTCDateTime, Yuan, utcnow
 
 TAX_GRADES = ("A", "B", "M", "C", "D")
 UTILITY_KINDS = ("water", "electricity", "gas")
 PENALTY_SEVERITIES = ("minor", "general", "serious")
-# Negative lists (the first four are serious-dishonesty lists, 严重失信主体名单), then red lists.
-SERIOUS_LISTS = ("dishonest_judgment_debtor", "major_tax_violation", "serious_illegal", "wage_arrears")
-NEGATIVE_LISTS = SERIOUS_LISTS + ("abnormal_operation",)
-RED_LISTS = ("a_taxpayer", "contract_honoring")
-LIST_TYPES = NEGATIVE_LISTS + RED_LISTS
+LIST_TYPES = tuple(codes.LIST_TYPES)  # see codes.py: serious-dishonesty, other negative and red lists
 
 
 def _in(column: str, values) -> str:

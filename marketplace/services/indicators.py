@@ -312,7 +312,7 @@ def records(code: str, p: Period) -> Table:
                 C("codes_invalid", "错码数", "int"), C("codes_duplicate", "重码数", "int")]
     else:
         raise KeyError(code)
-    labels = {"size": codes.SIZES, "list_type": codes.LIST_TYPE_LABELS,
+    labels = {"size": codes.SIZES, "list_type": codes.LIST_TYPES,
               "kind": codes.COMMITMENT_TYPES if code == "二十" else codes.OBJECTION_KINDS}
     rows = [dict(r._mapping) for r in db.session.execute(stmt)]
     for row in rows:

@@ -64,15 +64,7 @@ UTILITY_VALUES = {"water": "water", "electricity": "electricity", "gas": "gas", 
                   "用气": "gas"}
 SEVERITY_LABELS = {"minor": "轻微", "general": "一般", "serious": "严重"}
 SEVERITY_VALUES = _labels(SEVERITY_LABELS)
-LIST_LABELS = {
-    "dishonest_judgment_debtor": "失信被执行人",
-    "major_tax_violation": "重大税收违法失信主体",
-    "serious_illegal": "严重违法失信名单",
-    "wage_arrears": "拖欠农民工工资失信联合惩戒对象",
-    "abnormal_operation": "经营异常名录",
-    "a_taxpayer": "A级纳税人",
-    "contract_honoring": "守合同重信用",
-}
+LIST_LABELS = codes.LIST_TYPES
 LIST_VALUES = {**_labels(LIST_LABELS), "拖欠农民工工资": "wage_arrears", "严重违法失信": "serious_illegal",
                "重大税收违法": "major_tax_violation", "守合同重信用企业": "contract_honoring"}
 UTILITY_LABELS = {"water": "水", "electricity": "电", "gas": "气"}
