@@ -81,3 +81,10 @@ def test_export_indicators_command(runner, city, tmp_path):  # noqa: F811
     assert "封面" in load_workbook(out).sheetnames
     bad = runner.invoke(args=["export-indicators", "--month", "2026/13", "--out", str(out)])
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output
+
+
+def test_pages_work_on_an_empty_platform(client, auth, users):
+    auth.login(users["commission"])
+    for url in ("/commission/indicators", "/commission/statistics", "/commission/indicators/十三",
+                "/commission/indicators/report.xlsx", "/commission/sharing"):
+        assert client.get(url).status_code == 200, url

@@ -49,7 +49,7 @@ def applications_frame() -> pd.DataFrame:
     df["disbursed_on"] = pd.to_datetime(df["disbursed_on"])
     df["decision_due"] = pd.to_datetime(df["decision_due"])
     first = df.loc[df["disbursed_on"].notna()].groupby("enterprise_id")["disbursed_on"].min()
-    df["first_loan_on"] = df["enterprise_id"].map(first)
+    df["first_loan_on"] = pd.to_datetime(df["enterprise_id"].map(first.to_dict()))
     return df
 
 
