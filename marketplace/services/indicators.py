@@ -145,7 +145,7 @@ def indicator_12(p: Period) -> Figure:
 
 def _gdp_figure(code: str, name: str, label: str, amount: int, p: Period) -> Figure:
     gdp, note = denominators.annual_gdp(p.month.year)
-    return Figure(code, name, label, "地区生产总值（元）", amount, gdp, note=note,
+    return Figure(code, name, label, "地区生产总值（元）", amount, gdp, note=note if gdp else "",
                   missing=[] if gdp else ["GDP 未录入"])
 
 
