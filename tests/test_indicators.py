@@ -177,3 +177,12 @@ def test_balance_table_agrees_with_loan_balance(city):
             end = indicators.Period(row["month"]).last_day
             assert row["balance"] == indicators.loan_balance(end), row["month"]
         assert [r["balance"] for r in table.rows][-2:] == [300_000, 6_200_000]  # the 2025 loan written off in June
+
+
+def test_monthly_flows_keep_platform_and_outside_apart(city):
+    from marketplace.services import reports
+
+    with city.app_context():
+        rows = {r["month"]: r for r in reports.monthly_flows(date(2026, 10, 1), n=3).rows}
+        assert rows[date(2026, 10, 1)] == {"month": date(2026, 10, 1), "platform": 1_000_000, "outside": 2_000_000}
+        assert rows[date(2026, 9, 1)]["platform"] == 300_000 and rows[date(2026, 8, 1)]["platform"] == 0

@@ -72,7 +72,7 @@ def indicators_page():
     balances = reports.balance_table(month).rows
     return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
                            figures=indicators.compute(month, scope), balances=balances,
-                           share_batch=sharing.last_batch_for(month),
+                           share_batch=sharing.last_batch_for(month), flows=reports.monthly_flows(month).rows,
                            convention=denominators.MONTHLY_CONVENTION)
 
 
