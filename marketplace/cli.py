@@ -162,6 +162,7 @@ def demo_command(host, port, enterprises, workers):
             load.load_city(db.engine, enterprises=enterprises, institutions=20, products=80, seed=2026,
                            progress=bar.update)
         _seed_departments(enterprises, 24, 2026)
+        load.load_denominators(registered_enterprises=enterprises)
     accounts = ensure_demo_accounts()
     secret_file = Path(current_app.instance_path) / "secret_key"
     if not secret_file.exists():

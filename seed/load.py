@@ -1,7 +1,7 @@
 """Write the generated city into the database with bulk inserts (Core executemany, COPY on PostgreSQL)."""
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, text, update
@@ -86,3 +86,22 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
             conn.execute(update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == batch_id)
                          .values(rows_accepted=counts[code], **span))
     return counts
+
+
+# The demo city's statistics-bureau figures (illustrative, not official): annual GDP in yuan.
+DEMO_GDP = {2024: 1_352_760_000_000, 2025: 1_410_000_000_000}
+
+
+def load_denominators(registered_enterprises: int, months: int = 24, last_month=city.AS_OF) -> None:
+    """Enter the demo denominators the way staff would (audited): GDP per year and the number of locally
+    registered enterprises per month, so the indicator pages of the demo show ratios, not 不可用."""
+    from marketplace.services import denominators
+
+    for year, value in DEMO_GDP.items():
+        denominators.set_figure(kind="gdp", period_kind="year", start=denominators.period_start("year", year),
+                                value=value, source="演示数据（非官方统计）", actor_id=None)
+    month = last_month.replace(day=1)
+    for _ in range(months):
+        denominators.set_figure(kind="registered_enterprises", period_kind="month", start=month,
+                                value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
+        month = (month - timedelta(days=1)).replace(day=1)

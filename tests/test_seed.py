@@ -78,3 +78,19 @@ def test_create_commission_user_command(app, runner):
         assert user.role == "commission" and user.check_password("long-enough-1")
     short = runner.invoke(args=["create-commission-user", "other", "--password", "short"])
     assert short.exit_code != 0 and "密码至少8位" in short.output
+
+
+def test_demo_denominators_are_entered_and_audited(app):
+    from datetime import date
+
+    from marketplace.models import AuditLog, CityFigure
+    from marketplace.services import denominators
+    from seed import load
+
+    with app.app_context():
+        load.load_denominators(registered_enterprises=2000, months=3)
+        assert denominators.registered_enterprises(date(2026, 8, 1)) == 2000
+        assert denominators.registered_enterprises(date(2026, 7, 1)) is None
+        assert denominators.annual_gdp(2026)[0] == load.DEMO_GDP[2025]
+        assert db.session.scalar(select(func.count(CityFigure.id))) == 5
+        assert db.session.scalar(select(func.count(AuditLog.id))) == 5
