@@ -24,14 +24,18 @@ def _latest_scores():
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
     """{enterprise_id: latest EnterpriseScore} for these firms (all firms when None); unscored firms absent."""
-    stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
     if enterprise_ids is None:
+        stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
         return {s.enterprise_id: s for s in db.session.scalars(stmt)}
+    # For a few firms, their own rows newest first (index enterprise_id, as_of) beat ranking the whole table.
     ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
     out: dict[int, EnterpriseScore] = {}
     for start in range(0, len(ids), IN_CHUNK):
         part = ids[start:start + IN_CHUNK]
-        out.update({s.enterprise_id: s for s in db.session.scalars(stmt.where(EnterpriseScore.enterprise_id.in_(part)))})
+        stmt = (select(EnterpriseScore).where(EnterpriseScore.enterprise_id.in_(part))
+                .order_by(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc()))
+        for s in db.session.scalars(stmt):
+            out.setdefault(s.enterprise_id, s)
     return out
 
 
