@@ -16,3 +16,8 @@ class OnboardInstitutionForm(FlaskForm):
     officer_username = StringField("业务人员登录名", validators=[DataRequired("请填写登录名。"), Length(min=3, max=64)])
     officer_password = PasswordField("初始密码（至少8位）", validators=[DataRequired("请填写初始密码。"),
                                                                   Length(min=8, message="密码至少8位。")])
+
+
+class ApiKeyForm(FlaskForm):
+    institution_id = SelectField("金融机构", coerce=int)
+    name = StringField("用途说明", validators=[Length(max=64)], default="机构业务系统")
