@@ -182,3 +182,23 @@ def test_match_all_gives_top_k_per_need(app, bank):
         assert list(result["need_id"].unique()) == [need.id]
         assert list(result["rank"]) == [1, 2, 3, 4, 5]
         assert result["score"].is_monotonic_decreasing
+
+
+def test_department_trends_read_the_tables_when_they_exist(app):
+    with app.app_context():
+        assert credit.department_trends(USCC_A) is None
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE tax_records (uscc VARCHAR(18), period DATE, revenue BIGINT, "
+                              "vat_paid BIGINT, income_tax_paid BIGINT, arrears BIGINT)"))
+            conn.execute(text("INSERT INTO tax_records VALUES (:u, '2026-09-01', 1000000, 30000, 10000, 0), "
+                              "(:u, '2026-10-01', 1200000, 36000, 12000, 0), (:o, '2026-10-01', 9, 9, 9, 0)"),
+                         {"u": USCC_A, "o": USCC_B})
+        try:
+            series = credit.department_trends(USCC_A)
+            assert [s["label"] for s in series] == ["营业收入", "纳税额"]
+            assert series[0]["periods"] == ["2026-09", "2026-10"] and series[0]["values"] == [100.0, 120.0]
+            assert series[1]["values"] == [4.0, 4.8]
+        finally:
+            db.session.remove()  # release the read lock before the DROP (PostgreSQL would wait for it)
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE tax_records"))
