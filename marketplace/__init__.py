@@ -37,11 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     filters.init_app(app)
     cli.init_app(app)
 
-    from . import auth, bank, commission, enterprise, public
+    from . import api, auth, bank, commission, enterprise, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(enterprise.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(commission.bp)
+    app.register_blueprint(api.bp)
     return app

@@ -1,8 +1,11 @@
 """Forms of the bank workspace."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -12,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import codes
+from ..services.workdays import today
 from ..web import select_choices
 
 
@@ -33,5 +37,52 @@ class ProductForm(FlaskForm):
     eligible_sizes = SelectMultipleField("准入规模（不选为不限）", choices=select_choices(codes.SIZES))
     min_years = IntegerField("最低经营年限（年）", default=0, validators=[Optional(), NumberRange(min=0)])
     min_grade = SelectField("最低信用等级", choices=select_choices({g: g for g in codes.GRADES}, "不限"))
+    dishonesty_rule = SelectField("严重失信主体", choices=select_choices(codes.DISHONESTY_RULES), default="block")
     online_only = BooleanField("全流程线上办理")
     xinyidai = BooleanField("信易贷产品", default=True)
+
+
+class VersionedForm(FlaskForm):
+    """Every decision form carries the version the officer saw (optimistic lock)."""
+
+    version = HiddenField()
+
+
+class GrantForm(VersionedForm):
+    amount_wan = DecimalField("授信金额（万元）", places=2, validators=[InputRequired("请填写授信金额。"),
+                                                                  NumberRange(min=0.01, message="授信金额应大于0。")])
+    rate = DecimalField("年利率（%）", places=3, validators=[InputRequired("请填写年利率。")])
+    term_months = IntegerField("授信期限（月）", validators=[InputRequired("请填写授信期限。")])
+
+
+class RejectForm(VersionedForm):
+    reason = SelectField("拒绝原因", choices=select_choices(codes.REJECT_REASONS, "请选择"),
+                         validators=[DataRequired("请选择拒绝原因。")])
+    note = TextAreaField("具体说明（将告知企业）", validators=[DataRequired("请填写拒绝的具体说明。")])
+
+
+class LoanEventForm(VersionedForm):
+    """放款 / 还款: amount and date."""
+
+    amount_wan = DecimalField("金额（万元）", places=2, validators=[InputRequired("请填写金额。"),
+                                                              NumberRange(min=0.01, message="金额应大于0。")])
+    on = DateField("日期", default=today, validators=[InputRequired("请填写日期。")])
+
+
+class DefaultForm(VersionedForm):
+    on = DateField("认定日期", default=today, validators=[InputRequired("请填写日期。")])
+    note = TextAreaField("说明", validators=[Optional()])
+
+
+class OffPlatformForm(FlaskForm):
+    month = StringField("月份（年-月）", validators=[DataRequired("请填写月份。")])
+    uscc = StringField("企业统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码。")])
+    enterprise_name = StringField("企业名称", validators=[Optional(), Length(max=128)])
+    amount_wan = DecimalField("放款金额（万元）", places=2, validators=[InputRequired("请填写放款金额。"),
+                                                                  NumberRange(min=0.01, message="金额应大于0。")])
+    loan_count = IntegerField("笔数", default=1, validators=[InputRequired("请填写笔数。"), NumberRange(min=1)])
+
+
+class OffPlatformUploadForm(FlaskForm):
+    month = StringField("月份（年-月）", validators=[DataRequired("请填写月份。")])
+    file = FileField("CSV文件", validators=[FileRequired("请选择文件。")])

@@ -1,15 +1,43 @@
-"""Views of 金融机构工作台: the institution's products."""
+"""Views of 金融机构工作台: products, the application queue and decisions, firm pages under authorization,
+需求撮合, off-platform loan reports, messages."""
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 
-from ..models import Product
-from ..services import RuleViolation, products
+from .. import codes
+from ..extensions import db
+from ..models import Application, Enterprise, Product
+from ..services import (
+    RuleViolation,
+    applications,
+    authorizations,
+    credit,
+    matching,
+    notifications,
+    off_platform,
+    products,
+)
+from ..services.applications import Actor
+from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation
 from . import bp
-from .forms import ProductForm
+from .forms import (
+    DefaultForm,
+    GrantForm,
+    LoanEventForm,
+    OffPlatformForm,
+    OffPlatformUploadForm,
+    ProductForm,
+    RejectForm,
+    VersionedForm,
+)
+
+
+def _yuan(wan: Decimal) -> int:
+    return int((wan * 10000).to_integral_value())
 
 
 def _terms(form: ProductForm) -> products.ProductTerms:
@@ -20,14 +48,18 @@ def _terms(form: ProductForm) -> products.ProductTerms:
         rate_min=form.rate_min.data, rate_max=form.rate_max.data,
         eligible_regions=form.eligible_regions.data or [], eligible_industries=form.eligible_industries.data or [],
         eligible_sizes=form.eligible_sizes.data or [], min_years=form.min_years.data or 0,
-        min_grade=form.min_grade.data or None, online_only=form.online_only.data, xinyidai=form.xinyidai.data)
+        min_grade=form.min_grade.data or None, online_only=form.online_only.data, xinyidai=form.xinyidai.data,
+        dishonesty_rule=form.dishonesty_rule.data or "block")
 
 
 @bp.route("/")
 def home():
     institution = current_user.institution
+    counts = dict(db.session.execute(select(Application.status, func.count(Application.id)).where(
+        Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
-                           status_form=FlaskForm())
+                           status_form=FlaskForm(), counts=counts,
+                           late=applications.late_applications(institution.id))
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -62,3 +94,170 @@ def product_status(product_id: int):
         else:
             flash("产品状态已更新。", "success")
     return redirect(url_for(".home"))
+
+
+# ------------------------------------------------------------------------------------ applications
+
+@bp.route("/applications")
+def application_queue():
+    """The queue of applications to the institution's products, with filters and decision deadlines."""
+    inst = current_user.institution_id
+    stmt = select(Application).where(Application.institution_id == inst)
+    status = request.args.get("status") or ""
+    if status in codes.APPLICATION_STATUSES:
+        stmt = stmt.where(Application.status == status)
+    product_id = request.args.get("product", type=int)
+    if product_id:
+        stmt = stmt.where(Application.product_id == product_id)
+    if request.args.get("late") == "1":
+        stmt = stmt.where(Application.status == "accepted", Application.decision_due < today())
+    rows = db.paginate(stmt.order_by(Application.decision_due.is_(None), Application.decision_due, Application.id.desc()),
+                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
+                           products=current_user.institution.products, is_late=applications.is_late)
+
+
+@bp.route("/applications/<int:application_id>")
+def application_detail(application_id: int):
+    a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    version = {"version": a.version}
+    forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
+             "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
+             "repay": LoanEventForm(data=version), "overdue": VersionedForm(data=version),
+             "default": DefaultForm(data=version)}
+    if a.granted_amount:
+        forms["disburse"].amount_wan.data = Decimal(a.granted_amount) / 10000
+    authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
+    return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
+                           actions=applications.allowed_actions(a, "bank"), authorized=authorized)
+
+
+ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
+                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm}
+
+
+@bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
+def application_action(application_id: int, action: str):
+    """One decision or loan event, through services/applications (which audits and notifies)."""
+    if action not in ACTION_FORMS:
+        abort(404)
+    a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    form = ACTION_FORMS[action]()
+    if not form.validate_on_submit():
+        errors = [e for field in form for e in field.errors]
+        flash("；".join(errors) or "提交的内容有误。", "danger")
+        return redirect(url_for(".application_detail", application_id=a.id))
+    actor, v = Actor.of_user(current_user), form.version.data
+    expected = int(v) if v and str(v).isdigit() else None
+    calls = {
+        "accept": lambda: applications.accept(a.id, actor, expected_version=expected),
+        "grant": lambda: applications.grant(a.id, actor, amount=_yuan(form.amount_wan.data), rate=form.rate.data,
+                                            term_months=form.term_months.data, expected_version=expected),
+        "reject": lambda: applications.reject(a.id, actor, reason=form.reason.data, note=form.note.data,
+                                              expected_version=expected),
+        "disburse": lambda: applications.disburse(a.id, actor, amount=_yuan(form.amount_wan.data), on=form.on.data,
+                                                  expected_version=expected),
+        "repay": lambda: applications.repay(a.id, actor, amount=_yuan(form.amount_wan.data), on=form.on.data,
+                                            expected_version=expected),
+        "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
+        "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
+                                                       expected_version=expected),
+    }
+    try:
+        result = calls[action]()
+    except RuleViolation as e:
+        flash(e.message, "danger")
+    else:
+        flash(f"已{applications.ACTION_LABELS[action]}，当前状态：{codes.APPLICATION_STATUSES[result.status]}。",
+              "success")
+    return redirect(url_for(".application_detail", application_id=application_id))
+
+
+# --------------------------------------------------------------------------- firm data (authorized)
+
+@bp.route("/firms/<int:enterprise_id>")
+def firm(enterprise_id: int):
+    """A firm's score, reasons and data trends — only under the firm's valid authorization; every
+    opening is written to the access log."""
+    firm_ = db.session.get(Enterprise, enterprise_id)
+    if firm_ is None:
+        abort(404)
+    try:
+        auth = authorizations.open_firm_data(current_user.institution_id, firm_.id, what="firm_page",
+                                             user_id=current_user.id)
+    except authorizations.NotAuthorized:
+        abort(403)
+    score = credit.current_scores([firm_.id]).get(firm_.id) if "score" in auth.scopes else None
+    trends = credit.department_trends(firm_.uscc) if "department" in auth.scopes else None
+    entries = credit.list_entries_of(firm_.uscc, today()) if "records" in auth.scopes else []
+    apps = db.session.scalars(select(Application).where(Application.enterprise_id == firm_.id,
+                                                        Application.institution_id == current_user.institution_id)
+                              .order_by(Application.id.desc())).all()
+    return render_template("bank/firm.html", firm=firm_, auth=auth, score=score, reasons=credit.reason_texts(score),
+                           trends=trends, list_entries=entries, applications=apps)
+
+
+@bp.route("/matches")
+def matches():
+    """需求撮合: open needs that fit each product; firms stay anonymous unless they authorized us."""
+    by_product = matching.needs_for_institution(current_user.institution_id, per_product=20)
+    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"]}
+    authorized = authorizations.authorized_enterprise_ids(current_user.institution_id, firm_ids)
+    names = dict(db.session.execute(select(Enterprise.id, Enterprise.name).where(
+        Enterprise.id.in_(authorized))).all()) if authorized else {}
+    return render_template("bank/matches.html", by_product=by_product, names=names)
+
+
+# ------------------------------------------------------------------------------ off-platform loans
+
+def _off_platform_page(form, upload):
+    from ..models import OffPlatformLoan
+
+    inst = current_user.institution_id
+    recent = db.session.scalars(select(OffPlatformLoan).where(OffPlatformLoan.institution_id == inst)
+                                .order_by(OffPlatformLoan.month.desc(), OffPlatformLoan.id.desc()).limit(100)).all()
+    return render_template("bank/off_platform.html", form=form, upload=upload, recent=recent,
+                           totals=off_platform.monthly_totals(inst))
+
+
+@bp.route("/off-platform", methods=["GET", "POST"])
+def off_platform_loans():
+    """Report 信易贷 loans made outside the platform for a month, one firm at a time."""
+    form = OffPlatformForm()
+    if form.validate_on_submit():
+        try:
+            month = off_platform.parse_month(form.month.data)
+            off_platform.report(current_user.institution_id, month, uscc=form.uscc.data,
+                                enterprise_name=form.enterprise_name.data or "", amount=_yuan(form.amount_wan.data),
+                                loan_count=form.loan_count.data, user_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(form, e, "uscc")
+        else:
+            flash("已登记。", "success")
+            return redirect(url_for(".off_platform_loans"))
+    return _off_platform_page(form, OffPlatformUploadForm(prefix="csv", formdata=None))
+
+
+@bp.route("/off-platform/upload", methods=["POST"])
+def off_platform_upload():
+    """The same report as a CSV file for a whole month (replaces that month's earlier report)."""
+    upload = OffPlatformUploadForm(prefix="csv")
+    if upload.validate_on_submit():
+        try:
+            month = off_platform.parse_month(upload.month.data)
+            n = off_platform.import_csv(current_user.institution_id, month, upload.file.data.read(),
+                                        user_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(upload, e, "file")
+        else:
+            flash(f"已导入 {month:%Y年%m月} 的平台外信易贷数据 {n} 条（覆盖该月原有填报）。", "success")
+            return redirect(url_for(".off_platform_loans"))
+    return _off_platform_page(OffPlatformForm(formdata=None), upload)
+
+
+@bp.route("/messages")
+def messages():
+    rows = notifications.inbox(institution_id=current_user.institution_id)
+    unread = {n.id for n in rows if n.read_at is None}
+    notifications.mark_all_read(institution_id=current_user.institution_id)
+    return render_template("messages.html", rows=rows, unread=unread, detail_endpoint="bank.application_detail")

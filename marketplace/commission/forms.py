@@ -29,4 +29,7 @@ class ImportForm(FlaskForm):
         super().__init__(*args, **kwargs)
         from ..services.ingest import SOURCES
 
-        self.source.choices = [(s.code, f"{s.label}（{s.department}）") for s in SOURCES.values()]
+        self.source.choices = select_choices({s.code: f"{s.label}（{s.department}）" for s in SOURCES.values()})
+class ApiKeyForm(FlaskForm):
+    institution_id = SelectField("金融机构", coerce=int)
+    name = StringField("用途说明", validators=[Length(max=64)], default="机构业务系统")

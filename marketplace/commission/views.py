@@ -1,16 +1,18 @@
-"""Views of 发改委管理后台: overview, institution onboarding (入驻), department data import and coverage."""
+"""Views of 发改委管理后台: overview with late decisions, institution onboarding (入驻), API keys, department
+data import and coverage."""
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Institution, Product, User
-from ..services import RuleViolation, accounts, catalogue, ingest
+from ..models import ApiKey, Institution, Product, User
+from ..services import RuleViolation, accounts, api_keys, applications, catalogue, ingest
 from ..web import show_violation
 from . import bp
-from .forms import ImportForm, OnboardInstitutionForm
+from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
 
 
 @bp.route("/")
@@ -21,7 +23,8 @@ def home():
         select(Institution, func.coalesce(product_counts.c.n, 0))
         .outerjoin(product_counts, product_counts.c.institution_id == Institution.id)
         .order_by(Institution.joined_at.desc(), Institution.id.desc())).all()
-    return render_template("commission/home.html", totals=catalogue.platform_totals(), institutions=institutions)
+    return render_template("commission/home.html", totals=catalogue.platform_totals(), institutions=institutions,
+                           late=applications.late_applications())
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
@@ -93,3 +96,32 @@ def data_formats():
 def data_coverage():
     """数据覆盖情况: per source, latest period, share of registry firms covered, last batch."""
     return render_template("commission/coverage.html", coverage=ingest.coverage())
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+def api_key_list():
+    """Issue and revoke institutions' keys to /api/v1/. A new key is shown once, on this response only."""
+    form = ApiKeyForm()
+    form.institution_id.choices = [(i.id, i.name) for i in db.session.scalars(
+        select(Institution).order_by(Institution.name))]
+    new_key = None
+    if form.validate_on_submit():
+        try:
+            row, new_key = api_keys.issue(form.institution_id.data, form.name.data, user_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(form, e, "institution_id")
+    keys = db.session.scalars(select(ApiKey).order_by(ApiKey.id.desc())).all()
+    return render_template("commission/api_keys.html", form=form, keys=keys, new_key=new_key,
+                           revoke_form=FlaskForm())
+
+
+@bp.route("/api-keys/<int:key_id>/revoke", methods=["POST"])
+def revoke_api_key(key_id: int):
+    if FlaskForm().validate_on_submit():
+        try:
+            api_keys.revoke(key_id)
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash("密钥已吊销。", "info")
+    return redirect(url_for(".api_key_list"))

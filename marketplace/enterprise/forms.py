@@ -1,9 +1,22 @@
 """Forms of the enterprise workspace."""
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from .. import codes
+from ..services.workdays import today
 from ..web import select_choices
 
 
@@ -13,4 +26,38 @@ class NeedForm(FlaskForm):
     term_months = IntegerField("期限（月）", validators=[DataRequired("请填写期限。"),
                                                     NumberRange(min=1, max=360, message="期限应为1–360个月。")])
     guarantee = SelectField("担保方式", choices=select_choices(codes.GUARANTEE_KINDS))
+    urgency = SelectField("紧急程度", choices=select_choices(codes.URGENCIES), default="normal")
     purpose = TextAreaField("资金用途", validators=[DataRequired("请填写资金用途。")])
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _in_a_year():
+    return today() + timedelta(days=365)
+
+
+class AuthorizationForm(FlaskForm):
+    institution_id = SelectField("授权机构", coerce=int, validators=[InputRequired("请选择金融机构。")])
+    scopes = CheckboxesField("授权范围", choices=select_choices(codes.AUTHORIZATION_SCOPES),
+                             default=list(codes.AUTHORIZATION_SCOPES))
+    valid_until = DateField("授权截止日期", default=_in_a_year, validators=[InputRequired("请填写授权截止日期。")])
+
+
+class ApplyForm(FlaskForm):
+    """一键申请 to one or several products, with the credit commitment and the data authorization."""
+
+    product_ids = SelectMultipleField("申请产品", coerce=int, validators=[DataRequired("请至少选择一个产品。")])
+    need_id = HiddenField()
+    amount_wan = DecimalField("申请金额（万元）", places=2, validators=[
+        InputRequired("请填写申请金额。"), NumberRange(min=0.01, message="申请金额应大于0。")])
+    term_months = IntegerField("申请期限（月）", validators=[
+        InputRequired("请填写申请期限。"), NumberRange(min=1, max=360, message="期限应为1–360个月。")])
+    authorize_until = DateField("授权所选机构查看本企业数据至", default=_in_a_year,
+                                validators=[InputRequired("请填写授权截止日期。")])
+    authorize = BooleanField("我同意授权所选金融机构在上述期限内查看本企业的信用评分及数据",
+                             validators=[DataRequired("申请须同时授权所选机构查看本企业数据。")])
+    commitment = BooleanField("我已阅读并签署上述信用承诺（主动承诺型）",
+                              validators=[DataRequired("申请前须签署信用承诺。")])

@@ -1,21 +1,35 @@
-"""Views of 企业中心: the firm's profile and its financing needs."""
+"""Views of 企业中心: profile and credit, needs, recommendations, one-click applications, authorizations,
+notifications."""
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import FinancingNeed
-from ..services import RuleViolation, needs
+from ..models import Application, DataAuthorization, FinancingNeed, Institution, Product
+from ..services import RuleViolation, applications, authorizations, credit, matching, needs, notifications
+from ..services.applications import Actor
+from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation
 from . import bp
-from .forms import NeedForm
+from .forms import ApplyForm, AuthorizationForm, NeedForm
 
 
 def _yuan(wan: Decimal) -> int:
     return int((wan * 10000).to_integral_value())
+
+
+@bp.app_context_processor
+def _unread():
+    from flask_login import current_user as user
+
+    if getattr(user, "is_authenticated", False) and user.role in ("enterprise", "bank"):
+        owner = {"enterprise_id": user.enterprise_id} if user.role == "enterprise" else \
+            {"institution_id": user.institution_id}
+        return {"unread_messages": notifications.unread_count(**owner)}
+    return {}
 
 
 @bp.route("/")
@@ -23,7 +37,21 @@ def home():
     firm = current_user.enterprise
     rows = db.session.scalars(select(FinancingNeed).where(FinancingNeed.enterprise_id == firm.id)
                               .order_by(FinancingNeed.created_at.desc())).all()
-    return render_template("enterprise/home.html", firm=firm, needs=rows, close_form=FlaskForm())
+    apps = db.session.scalars(select(Application).where(Application.enterprise_id == firm.id)
+                              .order_by(Application.id.desc()).limit(10)).all()
+    score = credit.current_scores([firm.id]).get(firm.id)
+    return render_template("enterprise/home.html", firm=firm, needs=rows, close_form=FlaskForm(),
+                           applications=apps, score=score)
+
+
+@bp.route("/credit")
+def credit_profile():
+    """本企业信用画像: score, grade, reasons, what would improve it, and the department data trends."""
+    firm = current_user.enterprise
+    score = credit.current_scores([firm.id]).get(firm.id)
+    return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score),
+                           tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
+                           list_entries=credit.list_entries_of(firm.uscc, today()))
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -31,14 +59,14 @@ def new_need():
     form = NeedForm()
     if form.validate_on_submit():
         try:
-            needs.publish_need(current_user.enterprise_id, amount=_yuan(form.amount_wan.data),
-                               term_months=form.term_months.data, purpose=form.purpose.data,
-                               guarantee=form.guarantee.data)
+            need = needs.publish_need(current_user.enterprise_id, amount=_yuan(form.amount_wan.data),
+                                      term_months=form.term_months.data, purpose=form.purpose.data,
+                                      guarantee=form.guarantee.data, urgency=form.urgency.data)
         except RuleViolation as e:
             show_violation(form, e, "amount_wan")
         else:
-            flash("融资需求已发布。", "success")
-            return redirect(url_for(".home"))
+            flash("融资需求已发布，以下是为您推荐的产品。", "success")
+            return redirect(url_for(".recommendations", need_id=need.id))
     return render_template("enterprise/need_form.html", form=form, title="发布融资需求")
 
 
@@ -52,7 +80,7 @@ def edit_need(need_id: int):
         try:
             needs.update_need(need, current_user.enterprise_id, amount=_yuan(form.amount_wan.data),
                               term_months=form.term_months.data, purpose=form.purpose.data,
-                              guarantee=form.guarantee.data)
+                              guarantee=form.guarantee.data, urgency=form.urgency.data)
         except RuleViolation as e:
             show_violation(form, e, "amount_wan")
         else:
@@ -68,3 +96,120 @@ def close_need(need_id: int):
         needs.close_need(need, current_user.enterprise_id)
         flash("融资需求已关闭。", "info")
     return redirect(url_for(".home"))
+
+
+@bp.route("/needs/<int:need_id>/recommendations")
+def recommendations(need_id: int):
+    need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
+    recs = matching.recommend_for_need(need.id, limit=20) if need.status == "open" else []
+    return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm())
+
+
+def _apply_form(product_ids: list[int]) -> ApplyForm:
+    form = ApplyForm()
+    rows = db.session.execute(select(Product.id, Product.name, Institution.name).join(Institution)
+                              .where(Product.id.in_(product_ids), Product.status == "active")).all()
+    form.product_ids.choices = [(pid, f"{name}（{inst}）") for pid, name, inst in rows]
+    return form
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+def apply():
+    """一键申请: confirm amount and term, sign the commitment and authorize the institutions, submit."""
+    ids = request.values.getlist("product_ids", type=int) or request.values.getlist("product", type=int)
+    form = _apply_form(ids)
+    need = None
+    need_id = request.values.get("need_id", type=int)
+    if need_id:
+        need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
+    if not form.product_ids.choices:
+        flash("请先选择要申请的产品。", "warning")
+        return redirect(url_for(".recommendations", need_id=need.id) if need else url_for("public.products"))
+    if not form.is_submitted():
+        form.product_ids.data = [c[0] for c in form.product_ids.choices]
+        if need:
+            form.need_id.data = need.id
+            form.amount_wan.data = Decimal(need.amount) / 10000
+            form.term_months.data = need.term_months
+    if form.validate_on_submit():
+        try:
+            created = applications.submit(
+                Actor.of_user(current_user), product_ids=form.product_ids.data, amount=_yuan(form.amount_wan.data),
+                term_months=form.term_months.data, need_id=need.id if need else None,
+                authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data)
+        except RuleViolation as e:
+            show_violation(form, e, "product_ids")
+        else:
+            flash(f"已提交 {len(created)} 笔申请，并已签署信用承诺、授权相关机构查看本企业数据。", "success")
+            return redirect(url_for(".application_list"))
+    return render_template("enterprise/apply.html", form=form, need=need,
+                           commitment_text=applications.COMMITMENT_TEXT)
+
+
+@bp.route("/applications")
+def application_list():
+    rows = db.session.scalars(select(Application).where(Application.enterprise_id == current_user.enterprise_id)
+                              .order_by(Application.id.desc())).all()
+    return render_template("enterprise/applications.html", applications=rows)
+
+
+@bp.route("/applications/<int:application_id>")
+def application_detail(application_id: int):
+    a = get_owned_or_404(Application, application_id, enterprise_id=current_user.enterprise_id)
+    return render_template("enterprise/application.html", a=a, form=FlaskForm(),
+                           can_withdraw="withdraw" in applications.allowed_actions(a, "enterprise"),
+                           late=applications.is_late(a))
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+def withdraw(application_id: int):
+    a = get_owned_or_404(Application, application_id, enterprise_id=current_user.enterprise_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            applications.withdraw(a.id, Actor.of_user(current_user),
+                                  expected_version=request.form.get("version", type=int))
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash("申请已撤回。", "info")
+    return redirect(url_for(".application_detail", application_id=application_id))
+
+
+@bp.route("/authorizations", methods=["GET", "POST"])
+def authorization_list():
+    """数据授权: who may see the firm's data, for what, until when; grant and revoke."""
+    form = AuthorizationForm()
+    form.institution_id.choices = [(i.id, i.name) for i in db.session.scalars(
+        select(Institution).order_by(Institution.name))]
+    if form.validate_on_submit():
+        try:
+            authorizations.grant(current_user.enterprise_id, form.institution_id.data, scopes=form.scopes.data,
+                                 valid_until=form.valid_until.data, user_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(form, e, "institution_id")
+        else:
+            flash("授权已生效。", "success")
+            return redirect(url_for(".authorization_list"))
+    rows = db.session.scalars(select(DataAuthorization).where(
+        DataAuthorization.enterprise_id == current_user.enterprise_id).order_by(DataAuthorization.id.desc())).all()
+    return render_template("enterprise/authorizations.html", form=form, rows=rows, today=today(),
+                           revoke_form=FlaskForm())
+
+
+@bp.route("/authorizations/<int:authorization_id>/revoke", methods=["POST"])
+def revoke_authorization(authorization_id: int):
+    auth = get_owned_or_404(DataAuthorization, authorization_id, enterprise_id=current_user.enterprise_id)
+    if FlaskForm().validate_on_submit():
+        authorizations.revoke(auth, current_user.enterprise_id)
+        flash(f"已撤回对{auth.institution.name}的授权，即时生效。", "info")
+    return redirect(url_for(".authorization_list"))
+
+
+@bp.route("/messages")
+def messages():
+    rows = notifications.inbox(enterprise_id=current_user.enterprise_id)
+    unread = {n.id for n in rows if n.read_at is None}
+    notifications.mark_all_read(enterprise_id=current_user.enterprise_id)
+    return render_template("messages.html", rows=rows, unread=unread, home=url_for(".home"),
+                           detail_endpoint="enterprise.application_detail")
+

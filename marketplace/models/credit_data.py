@@ -8,7 +8,7 @@ the migration and SQL aggregates.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import codes
@@ -204,3 +204,8 @@ class ListEntry(db.Model):
     end_on: Mapped[date | None] = mapped_column(Date)
     document_no: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[int] = _batch_fk()
+
+    @classmethod
+    def active_on(cls, day: date):
+        """SQL condition: on the list on `day` — from start_on, and off it from end_on (that day included)."""
+        return and_(cls.start_on <= day, or_(cls.end_on.is_(None), cls.end_on > day))

@@ -56,5 +56,6 @@ class Product(db.Model):
     xinyidai: Mapped[bool] = mapped_column(default=True)  # counted as a 信易贷 product
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)  # matching's cache key
 
     institution = relationship("Institution", back_populates="products")

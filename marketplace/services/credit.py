@@ -1,13 +1,20 @@
 """A firm's credit as the marketplace reads it: current grade and score (enterprise_scores, written by the
-risk engine), serious-dishonesty lists and department data trends (tables of the dept-data branch, read
-only if they exist), and plain-Chinese advice on what would most improve the score."""
+risk engine), serious-dishonesty lists, department data trends, and plain-Chinese advice on what would most
+improve the score."""
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, and_, column, func, inspect, or_, select, table
+from sqlalchemy import func, select
 
 from .. import codes
 from ..extensions import db
-from ..models import EnterpriseScore
+from ..models import (
+    EnterpriseScore,
+    ListEntry,
+    ProvidentFundRecord,
+    SocialInsuranceRecord,
+    TaxRecord,
+    UtilityRecord,
+)
 
 IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
 
@@ -24,14 +31,18 @@ def _latest_scores():
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
     """{enterprise_id: latest EnterpriseScore} for these firms (all firms when None); unscored firms absent."""
-    stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
     if enterprise_ids is None:
+        stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
         return {s.enterprise_id: s for s in db.session.scalars(stmt)}
+    # For a few firms, their own rows newest first (index enterprise_id, as_of) beat ranking the whole table.
     ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
     out: dict[int, EnterpriseScore] = {}
     for start in range(0, len(ids), IN_CHUNK):
         part = ids[start:start + IN_CHUNK]
-        out.update({s.enterprise_id: s for s in db.session.scalars(stmt.where(EnterpriseScore.enterprise_id.in_(part)))})
+        stmt = (select(EnterpriseScore).where(EnterpriseScore.enterprise_id.in_(part))
+                .order_by(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc()))
+        for s in db.session.scalars(stmt):
+            out.setdefault(s.enterprise_id, s)
     return out
 
 
@@ -54,67 +65,46 @@ def grades_frame():
     return pd.DataFrame(rows, columns=["enterprise_id", "grade", "pd"])
 
 
-def _has_table(name: str) -> bool:
-    return inspect(db.engine).has_table(name)
-
-
-_list_entries = table("list_entries", column("uscc", String), column("list_type", String),
-                      column("start_on", Date), column("end_on", Date))
-
-
 def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
-    """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on). Empty while the
-    dept-data branch's list_entries table does not exist yet."""
-    if not _has_table("list_entries"):
-        return set()
-    t = _list_entries
-    stmt = select(t.c.uscc).distinct().where(
-        t.c.list_type.in_(list_types), t.c.start_on <= on, or_(t.c.end_on.is_(None), t.c.end_on > on))
+    """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on): a firm that leaves a list
+    is off it from that day."""
+    stmt = select(ListEntry.uscc).distinct().where(ListEntry.list_type.in_(list_types), ListEntry.active_on(on))
     if usccs is None:
         return set(db.session.scalars(stmt))
     codes_ = list(dict.fromkeys(usccs))
     out: set[str] = set()
     for start in range(0, len(codes_), IN_CHUNK):
-        out |= set(db.session.scalars(stmt.where(t.c.uscc.in_(codes_[start:start + IN_CHUNK]))))
+        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(codes_[start:start + IN_CHUNK]))))
     return out
 
 
 def list_entries_of(uscc: str, on: date) -> list[dict]:
     """A firm's active list entries (all list types), for its own profile and authorized banks."""
-    if not _has_table("list_entries"):
-        return []
-    t = table("list_entries", column("uscc", String), column("list_type", String), column("start_on", Date),
-              column("end_on", Date), column("document_no", String))
-    rows = db.session.execute(select(t.c.list_type, t.c.start_on, t.c.end_on, t.c.document_no).where(
-        t.c.uscc == uscc, t.c.start_on <= on, or_(t.c.end_on.is_(None), t.c.end_on > on))).all()
+    rows = db.session.execute(select(ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
+                                     ListEntry.document_no).where(ListEntry.uscc == uscc,
+                                                                  ListEntry.active_on(on))).all()
     return [dict(r._mapping) for r in rows]
 
 
-# Monthly series shown as trends: (table, value expression columns, label, unit, filter).
+# Monthly series shown as trends: (model, value columns summed, label, unit, extra condition).
 TREND_SERIES = (
-    ("tax_records", "revenue", "营业收入", "万元", None),
-    ("tax_records", "vat_paid+income_tax_paid", "纳税额", "万元", None),
-    ("social_insurance_records", "insured_headcount", "社保参保人数", "人", None),
-    ("provident_fund_records", "headcount", "公积金缴存人数", "人", None),
-    ("utility_records", "usage", "用电量", "千瓦时", ("kind", "electricity")),
+    (TaxRecord, ("revenue",), "营业收入", "万元", None),
+    (TaxRecord, ("vat_paid", "income_tax_paid"), "纳税额", "万元", None),
+    (SocialInsuranceRecord, ("insured_headcount",), "社保参保人数", "人", None),
+    (ProvidentFundRecord, ("headcount",), "公积金缴存人数", "人", None),
+    (UtilityRecord, ("usage",), "用电量", "千瓦时", UtilityRecord.kind == "electricity"),
 )
 
 
-def department_trends(uscc: str, months: int = 24) -> list[dict] | None:
-    """The firm's monthly department data as chart series [{label, unit, periods, values}], or None
-    when no department table exists yet (the page then says 暂无部门数据)."""
+def department_trends(uscc: str, months: int = 24) -> list[dict]:
+    """The firm's monthly department data as chart series [{label, unit, periods, values}]; an empty list
+    when no department has reported on the firm (the page then says 暂无部门数据)."""
     series = []
-    for table_name, expr, label, unit, where in TREND_SERIES:
-        if not _has_table(table_name):
-            continue
-        parts = expr.split("+")
-        cols = [column(p, Integer) for p in parts]
-        t = table(table_name, column("uscc", String), column("period", Date), *cols,
-                  *( [column(where[0], String)] if where else []))
-        value = sum((func.coalesce(t.c[p], 0) for p in parts[1:]), func.coalesce(t.c[parts[0]], 0))
-        conds = [t.c.uscc == uscc] + ([t.c[where[0]] == where[1]] if where else [])
-        rows = db.session.execute(select(t.c.period, func.sum(value)).where(and_(*conds))
-                                  .group_by(t.c.period).order_by(t.c.period.desc()).limit(months)).all()
+    for model, columns, label, unit, where in TREND_SERIES:
+        value = sum((getattr(model, c) for c in columns[1:]), getattr(model, columns[0]))
+        conds = [model.uscc == uscc] + ([where] if where is not None else [])
+        rows = db.session.execute(select(model.period, func.sum(value)).where(*conds)
+                                  .group_by(model.period).order_by(model.period.desc()).limit(months)).all()
         if not rows:
             continue
         rows = rows[::-1]
@@ -122,8 +112,6 @@ def department_trends(uscc: str, months: int = 24) -> list[dict] | None:
         series.append({"label": label, "unit": unit,
                        "periods": [str(r[0])[:7] for r in rows],
                        "values": [round(float(r[1] or 0) / scale, 2) for r in rows]})
-    if not series and not any(_has_table(t[0]) for t in TREND_SERIES):
-        return None
     return series
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, distinct, func, select
 
 from .. import codes
 from ..extensions import db
@@ -129,10 +129,6 @@ def _registry_count() -> tuple[int, list[str]]:
     return n, ([] if n else ["在营企业数据库尚未导入"])
 
 
-def _active_on(day: date):
-    return and_(ListEntry.start_on <= day, or_(ListEntry.end_on.is_(None), ListEntry.end_on > day))
-
-
 # ---- the indicators -------------------------------------------------------------------------------------
 
 def indicator_12(p: Period) -> Figure:
@@ -183,7 +179,7 @@ def indicator_20(p: Period) -> Figure:
 def indicator_24(p: Period) -> Figure:
     """(二十四) enterprises on a serious-dishonesty list at period end ÷ enterprises."""
     n = _scalar(select(func.count(distinct(ListEntry.uscc))).where(
-        ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), _active_on(p.last_day)))
+        ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), ListEntry.active_on(p.last_day)))
     d, missing = _registry_count()
     return Figure("二十四", "严重失信主体占比", "列入严重失信主体名单的企业数（户，期末）", "在营企业数（户）", n, d,
                   missing=missing)
@@ -290,7 +286,7 @@ def records(code: str, p: Period) -> Table:
     elif code == "二十四":
         stmt = (select(ListEntry.uscc, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
                        ListEntry.document_no)
-                .where(ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), _active_on(p.last_day))
+                .where(ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), ListEntry.active_on(p.last_day))
                 .order_by(ListEntry.uscc))
         cols = [C("uscc", "统一社会信用代码"), C("list_type", "名单类型"), C("start_on", "列入日期", "date"),
                 C("end_on", "移出日期", "date"), C("document_no", "依据文号")]

@@ -10,7 +10,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import codes
 from ..extensions import db
@@ -63,60 +63,76 @@ PRODUCT_COLUMNS = ["product_id", "institution_id", "institution_name", "name", "
 
 
 def products_frame(rows) -> pd.DataFrame:
-    """Products as numbers: list rules become bit masks, the minimum grade a rank."""
-    df = pd.DataFrame(rows, columns=PRODUCT_COLUMNS)
-    df["region_mask"] = np.array([_mask(v, REGION_BIT) for v in df["eligible_regions"]], dtype=np.int64)
-    df["industry_mask"] = np.array([_mask(v, INDUSTRY_BIT) for v in df["eligible_industries"]], dtype=np.int64)
-    df["size_mask"] = np.array([_mask(v, SIZE_BIT) for v in df["eligible_sizes"]], dtype=np.int64)
-    df["min_rank"] = df["min_grade"].map(lambda g: GRADE_RANK.get(g, NO_MINIMUM) if g else NO_MINIMUM).astype(int)
+    """Products as numbers: list rules become bit masks, the minimum grade a rank. Columns are built as
+    arrays first and framed once (pandas per-column work dominates for small frames)."""
+    cols = {c: [r[i] for r in rows] for i, c in enumerate(PRODUCT_COLUMNS)}
+    cols["region_mask"] = np.array([_mask(v, REGION_BIT) for v in cols["eligible_regions"]], dtype=np.int64)
+    cols["industry_mask"] = np.array([_mask(v, INDUSTRY_BIT) for v in cols["eligible_industries"]], dtype=np.int64)
+    cols["size_mask"] = np.array([_mask(v, SIZE_BIT) for v in cols["eligible_sizes"]], dtype=np.int64)
+    cols["min_rank"] = np.array([GRADE_RANK.get(g, NO_MINIMUM) if g else NO_MINIMUM for g in cols["min_grade"]],
+                                dtype=np.int64)
     for c in ("rate_min", "rate_max"):
-        df[c] = df[c].astype(float)  # ranking arithmetic only; stored rates stay Decimal
-    df["block"] = (df["dishonesty_rule"] == "block").to_numpy()
-    return df
+        cols[c] = np.array([float(v) for v in cols[c]], dtype=float)  # ranking only; stored rates stay Decimal
+    for c in ("amount_min", "amount_max", "term_min", "term_max", "min_years", "product_id"):
+        cols[c] = np.array(cols[c], dtype=np.int64)
+    cols["block"] = np.array([r == "block" for r in cols["dishonesty_rule"]], dtype=bool)
+    return pd.DataFrame(cols)
 
 
-def load_products(product_ids=None, institution_id=None) -> pd.DataFrame:
-    """Active products in one query."""
-    stmt = (select(Product.id, Product.institution_id, Institution.name, Product.name, Product.kind,
+_PRODUCTS_CACHE: dict = {}
+
+
+def _products_stmt():
+    return (select(Product.id, Product.institution_id, Institution.name, Product.name, Product.kind,
                    Product.amount_min, Product.amount_max, Product.term_min, Product.term_max, Product.rate_min,
                    Product.rate_max, Product.eligible_regions, Product.eligible_industries,
                    Product.eligible_sizes, Product.min_years, Product.min_grade, Product.dishonesty_rule,
                    Product.online_only)
             .join(Institution).where(Product.status == "active").order_by(Product.id))
-    if product_ids is not None:
-        stmt = stmt.where(Product.id.in_(list(product_ids)))
-    if institution_id is not None:
-        stmt = stmt.where(Product.institution_id == institution_id)
-    return products_frame(db.session.execute(stmt).all())
+
+
+def load_products(product_ids=None, institution_id=None) -> pd.DataFrame:
+    """Active products in one query. The whole catalogue is kept between calls while its fingerprint
+    (count, newest change) is unchanged — one aggregate query instead of re-reading 250 JSON rows."""
+    stmt = _products_stmt()
+    if product_ids is not None or institution_id is not None:
+        if product_ids is not None:
+            stmt = stmt.where(Product.id.in_(list(product_ids)))
+        if institution_id is not None:
+            stmt = stmt.where(Product.institution_id == institution_id)
+        return products_frame(db.session.execute(stmt).all())
+    key = (str(db.engine.url), *db.session.execute(
+        select(func.count(Product.id), func.max(Product.updated_at), func.max(Product.id))).one())
+    cached = _PRODUCTS_CACHE.get("all")
+    if cached is None or cached[0] != key:
+        cached = (key, products_frame(db.session.execute(stmt).all()))
+        _PRODUCTS_CACHE["all"] = cached
+    return cached[1]
 
 
 NEED_COLUMNS = ["need_id", "enterprise_id", "amount", "term_months", "uscc", "region_code", "industry", "size",
                 "established_on", "operating_status"]
 
 
-def needs_frame(rows, on: date, grades: pd.DataFrame | dict | None = None, listed: set | None = None) -> pd.DataFrame:
-    """Needs joined with their firm, as numbers: bits for region/industry/size, years, grade rank, listed."""
-    df = pd.DataFrame(rows, columns=NEED_COLUMNS)
-    df["region_bit"] = df["region_code"].map(REGION_BIT).fillna(0).astype(np.int64)
-    df["industry_bit"] = df["industry"].map(INDUSTRY_BIT).fillna(0).astype(np.int64)
-    df["size_bit"] = df["size"].map(SIZE_BIT).fillna(0).astype(np.int64)
-    est = pd.to_datetime(df["established_on"], errors="coerce")
-    df["years"] = (pd.Timestamp(on) - est).dt.days / 365.25
-    if isinstance(grades, dict):
-        grades = pd.DataFrame({"enterprise_id": list(grades), "grade": [v[0] for v in grades.values()],
-                               "pd": [v[1] for v in grades.values()]})
-    if grades is not None and len(grades):
-        g = grades.drop_duplicates("enterprise_id").set_index("enterprise_id")
-        df["grade"] = df["enterprise_id"].map(g["grade"])
-        df["pd"] = df["enterprise_id"].map(g["pd"]).astype(float)
-    else:
-        df["grade"] = None
-        df["pd"] = np.nan
-    df["grade"] = df["grade"].astype(object).where(df["grade"].notna(), None)
-    df["grade_rank"] = df["grade"].map(GRADE_RANK).fillna(UNGRADED).astype(int)
-    df["listed"] = df["uscc"].isin(listed or set()).to_numpy()
-    df["active"] = (df["operating_status"] == "active").to_numpy()
-    return df
+def needs_frame(rows, on: date, grades: dict | None = None, listed: set | None = None) -> pd.DataFrame:
+    """Needs joined with their firm, as numbers: bits for region/industry/size, years, grade rank, listed.
+    `grades` is {enterprise_id: (grade, pd)}."""
+    grades = grades or {}
+    listed = listed or set()
+    cols = {c: [r[i] for r in rows] for i, c in enumerate(NEED_COLUMNS)}
+    for c in ("need_id", "enterprise_id", "amount", "term_months"):
+        cols[c] = np.array(cols[c], dtype=np.int64)
+    cols["region_bit"] = np.array([REGION_BIT.get(v, 0) for v in cols["region_code"]], dtype=np.int64)
+    cols["industry_bit"] = np.array([INDUSTRY_BIT.get(v, 0) for v in cols["industry"]], dtype=np.int64)
+    cols["size_bit"] = np.array([SIZE_BIT.get(v, 0) for v in cols["size"]], dtype=np.int64)
+    cols["years"] = np.array([(on - d).days / 365.25 if d else np.nan for d in cols["established_on"]], dtype=float)
+    g = [grades.get(int(e), (None, None)) for e in cols["enterprise_id"]]
+    cols["grade"] = [x[0] for x in g]
+    cols["pd"] = np.array([np.nan if x[1] is None else float(x[1]) for x in g], dtype=float)
+    cols["grade_rank"] = np.array([GRADE_RANK.get(x[0], UNGRADED) for x in g], dtype=np.int64)
+    cols["listed"] = np.array([u in listed for u in cols["uscc"]], dtype=bool)
+    cols["active"] = np.array([s == "active" for s in cols["operating_status"]], dtype=bool)
+    return pd.DataFrame(cols)
 
 
 def _need_rows_stmt():
@@ -135,10 +151,13 @@ def load_needs(need_ids=None, on: date | None = None) -> pd.DataFrame:
         stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
     rows = db.session.execute(stmt).all()
     if need_ids is None:
-        grades, listed = credit.grades_frame(), credit.listed_usccs(on)
+        gf = credit.grades_frame()
+        grades = dict(zip(gf["enterprise_id"].tolist(), zip(gf["grade"].tolist(), gf["pd"].tolist(), strict=True),
+                          strict=True))
+        listed = credit.listed_usccs(on)
     else:
-        scores = credit.current_scores({r.enterprise_id for r in rows})
-        grades = {k: (s.grade, float(s.pd)) for k, s in scores.items()}
+        scores_ = credit.current_scores({r.enterprise_id for r in rows})
+        grades = {k: (s.grade, float(s.pd)) for k, s in scores_.items()}
         listed = credit.listed_usccs(on, {r.uscc for r in rows})
     return needs_frame(rows, on, grades, listed)
 

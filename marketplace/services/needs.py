@@ -7,7 +7,7 @@ from . import RuleViolation
 MAX_NEED_YUAN = 100_000_000_000  # 1,000亿元: anything above is a typing error, not an SME need
 
 
-def _validate(amount: int, term_months: int, purpose: str, guarantee: str) -> None:
+def _validate(amount: int, term_months: int, purpose: str, guarantee: str, urgency: str = "normal") -> None:
     if not 0 < amount <= MAX_NEED_YUAN:
         raise RuleViolation("融资金额应大于0。", "amount")
     if not 0 < term_months <= 360:
@@ -16,26 +16,29 @@ def _validate(amount: int, term_months: int, purpose: str, guarantee: str) -> No
         raise RuleViolation("请填写资金用途。", "purpose")
     if guarantee not in codes.GUARANTEE_KINDS:
         raise RuleViolation("请选择担保方式。", "guarantee")
+    if urgency not in codes.URGENCIES:
+        raise RuleViolation("请选择紧急程度。", "urgency")
 
 
 def publish_need(enterprise_id: int, *, amount: int, term_months: int, purpose: str,
-                 guarantee: str = "credit") -> FinancingNeed:
-    _validate(amount, term_months, purpose, guarantee)
+                 guarantee: str = "credit", urgency: str = "normal") -> FinancingNeed:
+    _validate(amount, term_months, purpose, guarantee, urgency)
     need = FinancingNeed(enterprise_id=enterprise_id, amount=amount, term_months=term_months,
-                         purpose=purpose.strip(), guarantee=guarantee, status="open")
+                         purpose=purpose.strip(), guarantee=guarantee, urgency=urgency, status="open")
     db.session.add(need)
     db.session.commit()
     return need
 
 
 def update_need(need: FinancingNeed, enterprise_id: int, *, amount: int, term_months: int, purpose: str,
-                guarantee: str) -> FinancingNeed:
+                guarantee: str, urgency: str = "normal") -> FinancingNeed:
     if need.enterprise_id != enterprise_id:
         raise RuleViolation("只能修改本企业的融资需求。")
     if need.status != "open":
         raise RuleViolation("已关闭的需求不能修改。")
-    _validate(amount, term_months, purpose, guarantee)
+    _validate(amount, term_months, purpose, guarantee, urgency)
     need.amount, need.term_months, need.purpose, need.guarantee = amount, term_months, purpose.strip(), guarantee
+    need.urgency = urgency
     db.session.commit()
     return need
 

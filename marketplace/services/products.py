@@ -28,6 +28,7 @@ class ProductTerms:
     min_grade: str | None = None
     online_only: bool = False
     xinyidai: bool = True
+    dishonesty_rule: str = "block"
 
 
 def validate_terms(t: ProductTerms) -> None:
@@ -45,6 +46,8 @@ def validate_terms(t: ProductTerms) -> None:
         raise RuleViolation("经营年限要求不能为负。", "min_years")
     if t.min_grade and t.min_grade not in codes.GRADES:
         raise RuleViolation("最低信用等级无效。", "min_grade")
+    if t.dishonesty_rule not in codes.DISHONESTY_RULES:
+        raise RuleViolation("请选择对严重失信主体的处理方式。", "dishonesty_rule")
     for value, allowed, name in ((t.eligible_regions, codes.REGIONS, "eligible_regions"),
                                  (t.eligible_industries, codes.INDUSTRIES, "eligible_industries"),
                                  (t.eligible_sizes, codes.SIZES, "eligible_sizes")):
