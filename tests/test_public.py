@@ -65,3 +65,13 @@ def test_money_is_shown_in_wan(app):
     assert wan(None) == "—"
     with app.app_context():
         db.session.remove()
+
+
+def test_every_page_title_is_plain_text(app):
+    """A page's <title> holds text only: no template may leak markup into its title block."""
+    import re
+    from pathlib import Path
+
+    for path in Path(app.template_folder).rglob("*.html"):
+        for title in re.findall(r"{% block title %}(.*?){% endblock %}", path.read_text(), flags=re.S):
+            assert "<" not in title and "\n" not in title, path
