@@ -141,6 +141,17 @@ OBJECTION_KINDS = {
     "not_public": "不应公开",
     "expired": "超过公示期限",
 }
+# What a firm can dispute: the department tables it is scored on.
+OBJECTION_SOURCES = {
+    "registry_enterprises": "登记信息",
+    "tax_records": "纳税（月度）",
+    "tax_grades": "纳税信用等级",
+    "social_insurance_records": "社会保险",
+    "provident_fund_records": "住房公积金",
+    "utility_records": "水电气",
+    "penalties": "行政处罚",
+    "list_entries": "名单（黑名单、红名单）",
+}
 OBJECTION_STATUSES = {"submitted": "已提交", "verifying": "核查中", "upheld": "异议成立（已更正）", "rejected": "异议不成立"}
 
 # Public-credit lists (名单): negative lists — the first four, SERIOUS_LIST_TYPES, are the serious-dishonesty

@@ -61,3 +61,11 @@ class ApplyForm(FlaskForm):
                              validators=[DataRequired("申请须同时授权所选机构查看本企业数据。")])
     commitment = BooleanField("我已阅读并签署上述信用承诺（主动承诺型）",
                               validators=[DataRequired("申请前须签署信用承诺。")])
+
+
+class ObjectionForm(FlaskForm):
+    record_source = SelectField("有异议的数据", choices=select_choices(codes.OBJECTION_SOURCES, "请选择"),
+                                validators=[DataRequired("请选择有异议的数据来源。")])
+    kind = SelectField("异议类型", choices=select_choices(codes.OBJECTION_KINDS, "请选择"),
+                       validators=[DataRequired("请选择异议类型。")])
+    description = TextAreaField("异议理由及涉及的记录（所属期、文号等）", validators=[DataRequired("请说明异议理由。")])

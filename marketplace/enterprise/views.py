@@ -8,13 +8,22 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Application, DataAuthorization, FinancingNeed, Institution, Product
-from ..services import RuleViolation, applications, authorizations, credit, matching, needs, notifications
+from ..models import Application, DataAuthorization, FinancingNeed, Institution, Objection, Product
+from ..services import (
+    RuleViolation,
+    applications,
+    authorizations,
+    credit,
+    matching,
+    needs,
+    notifications,
+    objections,
+)
 from ..services.applications import Actor
 from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation
 from . import bp
-from .forms import ApplyForm, AuthorizationForm, NeedForm
+from .forms import ApplyForm, AuthorizationForm, NeedForm, ObjectionForm
 
 
 def _yuan(wan: Decimal) -> int:
@@ -213,3 +222,22 @@ def messages():
     return render_template("messages.html", rows=rows, unread=unread, home=url_for(".home"),
                            detail_endpoint="enterprise.application_detail")
 
+
+
+@bp.route("/objections", methods=["GET", "POST"])
+def objection_list():
+    """异议: dispute a data record the platform holds about this firm; follow each objection."""
+    form = ObjectionForm()
+    if form.validate_on_submit():
+        try:
+            objections.raise_objection(current_user.enterprise_id, record_source=form.record_source.data,
+                                       record_id=None, kind=form.kind.data, description=form.description.data,
+                                       actor_id=current_user.id)
+        except RuleViolation as e:
+            show_violation(form, e, "description")
+        else:
+            flash("异议已提交，数据来源部门将在1个工作日内核实，处理结果将通过站内消息告知。", "success")
+            return redirect(url_for(".objection_list"))
+    rows = db.session.scalars(select(Objection).where(Objection.enterprise_id == current_user.enterprise_id)
+                              .order_by(Objection.id.desc())).all()
+    return render_template("enterprise/objections.html", form=form, objections=rows)

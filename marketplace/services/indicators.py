@@ -34,7 +34,7 @@ from ..models import (
 )
 from . import denominators
 from .exports import Column, Table
-from .workdays import working_days_between
+from .workdays import local_date, working_days_between
 
 SCOPES = {"month": "当月", "ytd": "年初至今", "cumulative": "累计"}
 DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")
@@ -202,8 +202,7 @@ def indicator_36(p: Period) -> Figure:
     """(三十六) Σ handling working days ÷ number of valid objections resolved in the period."""
     rows = db.session.execute(_valid_objections(p).with_only_columns(Objection.submitted_at,
                                                                     Objection.resolved_at)).all()
-    total = sum(working_days_between(r.submitted_at.astimezone(SHANGHAI).date(),
-                                      r.resolved_at.astimezone(SHANGHAI).date()) for r in rows)
+    total = sum(working_days_between(local_date(r.submitted_at), local_date(r.resolved_at)) for r in rows)
     return Figure("三十六", "异议平均处理时限", "处理用时合计（工作日）", "有效异议数（件）", total, len(rows),
                   unit="days", missing=[] if rows else ["本期无已办结的有效异议"])
 
@@ -315,7 +314,7 @@ def records(code: str, p: Period) -> Table:
         for key in labels.keys() & row.keys():
             row[key] = labels[key].get(row[key], row[key])
         if code in ("三十五", "三十六"):
-            row["working_days"] = working_days_between(row["submitted_at"].astimezone(SHANGHAI).date(),
-                                                       row["resolved_at"].astimezone(SHANGHAI).date())
+            row["working_days"] = working_days_between(local_date(row["submitted_at"]),
+                                                       local_date(row["resolved_at"]))
     name = INDICATORS[code](p).name
     return Table(title=f"（{code}）{name}"[:31], columns=cols, rows=rows, notes=[f"统计期：{p.label}"])

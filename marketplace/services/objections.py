@@ -3,7 +3,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Objection
 from ..models.base import utcnow
-from . import RuleViolation, audit
+from . import RuleViolation, audit, notifications
 
 TRANSITIONS = {
     "submitted": {"verifying", "upheld", "rejected"},
@@ -15,6 +15,8 @@ TRANSITIONS = {
 
 def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | None, kind: str,
                     description: str, actor_id: int | None, submitted_at=None) -> Objection:
+    if record_source not in codes.OBJECTION_SOURCES:
+        raise RuleViolation("请选择有异议的数据来源。", "record_source")
     if kind not in codes.OBJECTION_KINDS:
         raise RuleViolation("请选择异议类型。", "kind")
     if not (description or "").strip():
@@ -26,6 +28,8 @@ def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | 
     db.session.flush()
     audit.record(actor_id, "objection.submitted", objection, kind=kind, record_source=record_source,
                  record_id=record_id)
+    notifications.to_enterprise(enterprise_id, "异议已提交",
+                                f"您对“{codes.OBJECTION_SOURCES[record_source]}”数据提出的异议已提交，数据来源部门将在1个工作日内核实。")
     db.session.commit()
     return objection
 
@@ -42,5 +46,7 @@ def move(objection: Objection, to_status: str, *, actor_id: int | None, resoluti
         objection.resolution = resolution.strip()
     from_status, objection.status, objection.handled_by = objection.status, to_status, actor_id
     audit.record(actor_id, f"objection.{to_status}", objection, from_status=from_status, resolution=resolution)
+    notifications.to_enterprise(objection.enterprise_id, f"异议处理：{codes.OBJECTION_STATUSES[to_status]}",
+                                resolution.strip())
     db.session.commit()
     return objection
