@@ -105,3 +105,36 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
         denominators.set_figure(kind="registered_enterprises", period_kind="month", start=month,
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
         month = (month - timedelta(days=1)).replace(day=1)
+
+
+def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
+    """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction."""
+    from marketplace.models import (
+        Application,
+        ApplicationEvent,
+        CreditCommitment,
+        FinancingNeed,
+        LoanRepayment,
+        OffPlatformLoan,
+    )
+
+    from . import history
+
+    with engine.begin() as conn:
+        if conn.scalar(select(func.count()).select_from(Application.__table__)):
+            raise RuntimeError("数据库中已有融资申请：演示历史只能写入一次。")
+        firms = pd.DataFrame(conn.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name)).all(),
+                             columns=["id", "uscc", "name"])
+        products = pd.DataFrame(conn.execute(select(
+            Product.id, Product.institution_id, Product.amount_min, Product.amount_max, Product.term_min,
+            Product.term_max, Product.rate_min, Product.rate_max)).all(),
+            columns=["id", "institution_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min",
+                     "rate_max"])
+        frames = history.generate(firms, products, applications=applications, seed=seed)
+        counts = {}
+        for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
+                      OffPlatformLoan):
+            table = model.__table__
+            counts[table.name] = bulk_insert(conn, table, frames[table.name])
+            _reset_sequence(conn, table)
+    return counts

@@ -1,0 +1,152 @@
+"""Two years of platform lending for the demo city, so every page and indicator has something to show.
+
+Applications follow the state machine of marketplace/services/applications.py (submitted → accepted →
+granted / rejected → disbursed → repaid / defaulted, some withdrawn), each step with its audit event and
+timestamps in order; each application draws the applicant's standing, and weaker applicants are rejected
+and default more often. Needs,
+credit commitments, repayments and banks' outside-platform reports come with them. All of it is drawn from
+the seed and written with bulk inserts; it is demo data, marked as such nowhere else than in this module.
+"""
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+
+from marketplace import codes
+from marketplace.services.workdays import SHANGHAI, add_working_days
+
+from . import city
+
+PURPOSES = ("采购原材料", "支付货款", "扩大生产", "购置设备", "补充流动资金", "研发投入", "支付工资", "仓储物流")
+
+
+def _instant(day: date, rng) -> datetime:
+    """A working-hours moment on `day` in Shanghai, as UTC."""
+    local = datetime.combine(day, time(9, 0), SHANGHAI) + timedelta(minutes=int(rng.integers(0, 8 * 60)))
+    return local.astimezone(UTC)
+
+
+def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications: int, seed: int,
+             as_of: date = city.AS_OF, months: int = 24) -> dict[str, pd.DataFrame]:
+    """DataFrames for financing_needs, credit_commitments, applications, application_events,
+    loan_repayments and off_platform_loans (ids from 1). `enterprises` needs id, uscc, name; `products`
+    needs id, institution_id, amount_min/max, term_min/max, rate_min/max."""
+    rng = np.random.default_rng([seed, 7, 0])
+    start = (as_of.replace(day=1) - pd.DateOffset(months=months - 1)).date()
+    span = (as_of - start).days
+    firms = enterprises.sample(n=applications, replace=True, random_state=int(rng.integers(1 << 31)))
+    prods = products.sample(n=applications, replace=True, random_state=int(rng.integers(1 << 31)))
+    health = rng.normal(0, 1, applications)  # the firm's standing when it applies
+    needs, commitments, apps, events, repayments = [], [], [], [], []
+
+    def step(row, status, at):
+        row["status"], row["updated_at"], row["version"] = status, at, row["version"] + 1
+
+    def event(app_id, action, from_status, to_status, at, **detail):
+        events.append({"id": len(events) + 1, "application_id": app_id, "action": action,
+                       "from_status": from_status, "to_status": to_status, "detail": detail, "created_at": at})
+
+    for i in range(applications):
+        firm, prod, h = firms.iloc[i], prods.iloc[i], health[i]
+        app_id = i + 1
+        submitted_day = start + timedelta(days=int(rng.integers(0, max(span - 3, 1))))
+        submitted = _instant(submitted_day, rng)
+        amount = int(rng.integers(prod.amount_min // 10_000, prod.amount_max // 10_000 + 1)) * 10_000
+        term = int(rng.integers(prod.term_min, prod.term_max + 1))
+        needs.append({"id": app_id, "enterprise_id": int(firm.id), "amount": amount, "term_months": term,
+                      "purpose": PURPOSES[int(rng.integers(len(PURPOSES)))], "guarantee": "credit",
+                      "urgency": "normal", "status": "closed", "created_at": submitted - timedelta(hours=20)})
+        commitments.append({"id": app_id, "enterprise_id": int(firm.id), "kind": "proactive",
+                            "text": "主动承诺型信用承诺（演示数据）", "signed_at": submitted})
+        row = {"id": app_id, "enterprise_id": int(firm.id), "product_id": int(prod.id),
+               "institution_id": int(prod.institution_id), "need_id": app_id, "commitment_id": app_id,
+               "amount": amount, "term_months": term, "status": "submitted", "dishonesty_flag": False,
+               "submitted_at": submitted, "accepted_at": None, "decision_due": None, "decided_at": None,
+               "granted_amount": None, "granted_rate": None, "granted_term": None, "reject_reason": None,
+               "reject_note": None, "disbursed_amount": None, "disbursed_on": None, "repaid_amount": 0,
+               "closed_on": None, "updated_at": submitted, "version": 1}
+        event(app_id, "submit", None, "submitted", submitted)
+
+        if rng.random() < 0.04:
+            at = submitted + timedelta(days=int(rng.integers(1, 4)))
+            if at.date() < as_of:
+                event(app_id, "withdraw", "submitted", "withdrawn", at)
+                step(row, "withdrawn", at)
+            apps.append(row)
+            continue
+        accepted = submitted + timedelta(days=int(rng.integers(0, 3)), hours=int(rng.integers(1, 6)))
+        if accepted.date() >= as_of:
+            apps.append(row)
+            continue
+        row["accepted_at"] = accepted
+        row["decision_due"] = add_working_days(accepted.astimezone(SHANGHAI).date(), 10)
+        event(app_id, "accept", "submitted", "accepted", accepted)
+        step(row, "accepted", accepted)
+        decided = accepted + timedelta(days=int(rng.gamma(2.0, 3.0)) + 1, hours=int(rng.integers(0, 5)))
+        if decided.date() >= as_of:
+            apps.append(row)
+            continue
+        row["decided_at"] = decided
+        if rng.random() < 1 / (1 + np.exp(-(1.0 + 1.2 * h))):  # healthier firms are granted more often
+            rate = float(prod.rate_min) + (float(prod.rate_max) - float(prod.rate_min)) * rng.beta(2, 3)
+            row.update(granted_amount=int(round(amount * rng.uniform(0.6, 1.0), -4)) or amount,
+                       granted_rate=round(rate, 3), granted_term=term)
+            event(app_id, "grant", "accepted", "granted", decided, amount=row["granted_amount"],
+                  rate=str(row["granted_rate"]), term_months=term)
+            step(row, "granted", decided)
+        else:
+            reason = str(rng.choice(["credit_insufficient", "repayment_capacity", "guarantee", "information"]))
+            row.update(reject_reason=reason, reject_note="经审查，暂不符合本产品准入条件（演示数据）。")
+            event(app_id, "reject", "accepted", "rejected", decided, reason=reason)
+            step(row, "rejected", decided)
+            apps.append(row)
+            continue
+        disbursed_day = (decided + timedelta(days=int(rng.integers(1, 10)))).astimezone(SHANGHAI).date()
+        if rng.random() < 0.08 or disbursed_day >= as_of:
+            apps.append(row)
+            continue
+        row.update(disbursed_amount=int(round(row["granted_amount"] * rng.uniform(0.8, 1.0), -4)),
+                   disbursed_on=disbursed_day)
+        at = _instant(disbursed_day, rng)
+        event(app_id, "disburse", "granted", "disbursed", at, amount=row["disbursed_amount"],
+              date=disbursed_day.isoformat())
+        step(row, "disbursed", at)
+        due = (pd.Timestamp(disbursed_day) + pd.DateOffset(months=term)).date()
+        if due >= as_of:
+            apps.append(row)
+            continue
+        if rng.random() < 1 / (1 + np.exp(3.2 + 1.2 * h)):  # default, more often for weaker firms
+            event(app_id, "default", "disbursed", "defaulted", _instant(due, rng))
+            row["closed_on"] = due
+            step(row, "defaulted", _instant(due, rng))
+        else:
+            repayments.append({"id": len(repayments) + 1, "application_id": app_id,
+                               "amount": row["disbursed_amount"], "paid_on": due,
+                               "created_at": _instant(due, rng)})
+            row.update(repaid_amount=row["disbursed_amount"], closed_on=due)
+            event(app_id, "repay", "disbursed", "repaid", _instant(due, rng), amount=row["disbursed_amount"])
+            step(row, "repaid", _instant(due, rng))
+        apps.append(row)
+
+    outside = []
+    institutions = sorted(products["institution_id"].unique())
+    for m in pd.date_range(start, as_of, freq="MS"):
+        for inst in institutions:
+            for _ in range(int(rng.poisson(1.5))):
+                firm = enterprises.iloc[int(rng.integers(len(enterprises)))]
+                outside.append({"id": len(outside) + 1, "institution_id": int(inst), "month": m.date(),
+                                "uscc": firm.uscc, "enterprise_name": firm["name"],
+                                "amount": int(rng.integers(10, 500)) * 10_000, "loan_count": 1})
+    off = pd.DataFrame(outside).drop_duplicates(["institution_id", "month", "uscc"])
+    return {"financing_needs": pd.DataFrame(needs), "credit_commitments": pd.DataFrame(commitments),
+            "applications": pd.DataFrame(apps), "application_events": pd.DataFrame(events),
+            "loan_repayments": pd.DataFrame(repayments), "off_platform_loans": off}
+
+
+def statuses_are_consistent(apps: pd.DataFrame) -> bool:
+    """Dated steps in order for every application (used by the tests)."""
+    ok = apps["status"].isin(codes.APPLICATION_STATUSES)
+    for before, after in (("submitted_at", "accepted_at"), ("accepted_at", "decided_at")):
+        both = apps[before].notna() & apps[after].notna()
+        ok &= ~both | (pd.to_datetime(apps[before], utc=True) <= pd.to_datetime(apps[after], utc=True))
+    return bool(ok.all())
