@@ -31,10 +31,12 @@ def _drop_everything() -> None:
 @click.option("--months", default=24, show_default=True, help="Months of department data per enterprise.")
 @click.option("--departments/--no-departments", default=True, show_default=True,
               help="Also generate the department data (registry, tax, social insurance, …).")
+@click.option("--applications", default=0, show_default=True,
+              help="Also generate this many historical loan applications (demo lending history).")
 @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same city.")
 @click.option("--reset", is_flag=True, help="Drop all data first (asks for confirmation).")
 @with_appcontext
-def seed_command(enterprises, institutions, products, months, departments, seed_value, reset):
+def seed_command(enterprises, institutions, products, months, departments, applications, seed_value, reset):
     """Generate the synthetic demo city into the database (bulk inserts)."""
     from seed import load
 
@@ -49,6 +51,15 @@ def seed_command(enterprises, institutions, products, months, departments, seed_
                f"产品 {counts['products']} 个（seed={seed_value}）。")
     if departments:
         _seed_departments(enterprises, months, seed_value)
+    if applications:
+        _seed_history(applications, seed_value)
+
+
+def _seed_history(applications: int, seed_value: int) -> None:
+    from seed import load
+
+    counts = load.load_history(db.engine, applications=applications, seed=seed_value)
+    click.echo(f"演示融资记录：申请 {counts['applications']:,} 笔，平台外信易贷报送 {counts['off_platform_loans']:,} 条。")
 
 
 def _seed_departments(enterprises: int, months: int, seed_value: int) -> None:
@@ -162,6 +173,7 @@ def demo_command(host, port, enterprises, workers):
             load.load_city(db.engine, enterprises=enterprises, institutions=20, products=80, seed=2026,
                            progress=bar.update)
         _seed_departments(enterprises, 24, 2026)
+        _seed_history(max(enterprises // 3, 1), 2026)
         load.load_denominators(registered_enterprises=enterprises)
     accounts = ensure_demo_accounts()
     secret_file = Path(current_app.instance_path) / "secret_key"
