@@ -68,3 +68,16 @@ def test_running_totals_per_month_end(city):  # noqa: F811
         sep, oct_ = t.rows
         assert (sep["enterprises"], oct_["enterprises"]) == (1, 3)
         assert (sep["financing"], oct_["financing"]) == (1_000_000, 7_000_000)
+
+
+def test_funnel_counts_a_closed_need_that_led_to_an_application(city):  # noqa: F811
+    with city.app_context():
+        app_ = db.session.scalar(db.select(Application).limit(1))
+        need = FinancingNeed(enterprise_id=app_.enterprise_id, amount=100_000, term_months=6, purpose="周转",
+                             status="closed", created_at=datetime(2026, 10, 2, tzinfo=UTC))
+        db.session.add(need)
+        db.session.flush()
+        app_.need_id = need.id
+        db.session.commit()
+        steps = {r["step"]: r["count"] for r in breakdowns.funnel(OCT).rows}
+        assert (steps["发布融资需求"], steps["匹配到产品"]) == (1, 1)

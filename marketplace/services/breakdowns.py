@@ -33,7 +33,8 @@ def _frame(stmt) -> pd.DataFrame:
 
 def applications_frame() -> pd.DataFrame:
     """Every application with its firm, product and institution attributes (one query)."""
-    stmt = (select(Application.id, Application.enterprise_id, Application.status, Application.amount,
+    stmt = (select(Application.id, Application.enterprise_id, Application.need_id, Application.status,
+                   Application.amount,
                    Application.submitted_at, Application.accepted_at, Application.decided_at,
                    Application.decision_due, Application.granted_amount, Application.granted_rate,
                    Application.disbursed_amount, Application.disbursed_on,
@@ -111,11 +112,14 @@ def funnel(p: Period, df: pd.DataFrame | None = None) -> Table:
     df = applications_frame() if df is None else df
     need_stmt = select(FinancingNeed.id, FinancingNeed.created_at)
     needs = _frame(need_stmt.where(p.instants(FinancingNeed.created_at)))
-    matched = 0
-    if len(needs):
-        n = matching.load_needs(need_ids=needs["id"].tolist())
-        ok, _ = matching.eligible(n, matching.load_products())
-        matched = int(ok.any(axis=1).sum())
+    # Matched: the need led to an application, or (still open) fits at least one product today.
+    applied = set(needs["id"]) & set(df["need_id"].dropna().astype(int))
+    fits: set = set()
+    open_needs = matching.load_needs(need_ids=needs["id"].tolist()) if len(needs) else None
+    if open_needs is not None and len(open_needs):
+        ok, _ = matching.eligible(open_needs, matching.load_products())
+        fits = set(open_needs["need_id"][ok.any(axis=1)])
+    matched = len(applied | fits)
     steps = [("发布融资需求", len(needs)), ("匹配到产品", matched),
              ("提交申请", int(_in(df["submitted_at"], p).sum())),
              ("获得授信", int((df["status"].isin(GRANTED_STATUSES) & _in(df["decided_at"], p)).sum())),
