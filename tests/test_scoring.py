@@ -140,3 +140,57 @@ def test_score_all_without_a_model_says_what_to_do(app, runner):
     seed_city(runner, 20)
     result = runner.invoke(args=["score-all"])
     assert result.exit_code != 0 and "flask train-model" in result.output
+
+
+def _staff_and_banker(app):
+    from marketplace.models import Institution
+    from marketplace.services import accounts
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        inst = db.session.scalar(select(Institution.id))
+        accounts.create_user(username="staff", password=PASSWORD, role="commission")
+        accounts.create_user(username="banker", password=PASSWORD, role="bank", institution_id=inst)
+
+
+def test_model_card_for_commission_staff_and_activating_another_version(app, runner, client, auth):
+    seed_city(runner)
+    train_and_score(runner)
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
+                                 "--seed", "11", "--no-activate"])
+    assert result.exit_code == 0, result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        first, second = [v["version"] for v in scoring.registry.versions(app.config["MODEL_DIR"])]
+        card = scoring.model_card(second)["card"]
+
+    auth.login("banker")
+    assert client.get("/commission/models").status_code == 403
+    assert client.get(f"/commission/models/{first}").status_code == 403
+    auth.logout()
+
+    auth.login("staff")
+    response = client.get("/commission/models")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/commission/models/{first}")
+    page = client.get(f"/commission/models/{second}").get_data(as_text=True)
+    assert f"{card['metrics']['auc']:.3f}" in page and f"{card['baseline_auc']:.3f}" in page
+    assert f"{card['oracle_auc']:.3f}" in page and "calibrationChart" in page and "chart.umd.min.js" in page
+    assert 'id="psi-previous">—' not in page  # the second version has a previous one to compare with
+    assert "启用此版本" in page and "信用评分模型" in page
+    assert client.get("/commission/models/nope").status_code == 404
+
+    response = client.submit(f"/commission/models/{second}/activate", {}, page=f"/commission/models/{second}")
+    assert response.status_code == 302
+    with app.app_context():
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
+        current = credit.current_scores()
+        assert len(current) == FIRMS and {s.model_version for s in current.values()} == {second}
+        from marketplace.models import AuditLog
+        assert db.session.scalar(select(AuditLog.object_id).where(AuditLog.action == "model.activated")) == second
+    assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
+
+
+def test_model_card_without_a_model(app, client, auth, users):
+    auth.login("staff")
+    page = client.get("/commission/models").get_data(as_text=True)
+    assert "flask train-model" in page

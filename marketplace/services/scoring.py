@@ -226,3 +226,36 @@ def current_scores_of(version: str) -> np.ndarray:
     rows = db.session.scalars(select(EnterpriseScore.score).where(EnterpriseScore.id.in_(_latest_scores()),
                                                                   EnterpriseScore.model_version == version)).all()
     return np.asarray(rows, dtype=float)
+
+
+# ---- the model card ---------------------------------------------------------------------------------
+
+def model_card(version: str) -> dict:
+    """Everything the commission's model card shows for one saved version: its card.json, the previous
+    version and the PSI of this version's test-split scores against that one's, the drift PSI of the scores
+    firms hold now against the training reference, the feature labels and the grade bands."""
+    import json
+    from pathlib import Path
+
+    root = Path(model_dir())
+    listed = registry.versions(root)
+    if version not in {v["version"] for v in listed}:
+        raise ScoringError(f"没有模型版本 {version}。")
+    m = registry.load(root / version)
+    card = m.card
+    reference = np.asarray(card.get("reference_scores") or [], dtype=float)
+    previous = registry.previous_version(root, version)
+    psi_previous = previous_auc = None
+    if previous and reference.size:
+        prev_ref = np.asarray(json.loads((root / previous / registry.SCORES_FILE).read_text()), dtype=float)
+        psi_previous = metrics.psi(prev_ref, reference) if prev_ref.size else None
+        previous_auc = next(v["auc"] for v in listed if v["version"] == previous)
+    now = current_scores_of(version)
+    labels = {f["name"]: f["label"] for f in card.get("features", [])}
+    return {
+        "version": version, "card": card, "versions": listed[::-1], "previous": previous,
+        "previous_auc": previous_auc, "psi_previous": psi_previous,
+        "psi_drift": metrics.psi(reference, now) if reference.size and now.size >= 50 else None,
+        "scored_now": int(now.size), "labels": labels, "bands": m.scale.bands(),
+        "importance": [{**r, "label": labels.get(r["name"], r["name"])} for r in card.get("importance", [])],
+    }
