@@ -1,8 +1,9 @@
-"""flask commands: seed, import-data, create-commission-user, demo (and, later, train, score, export)."""
+"""flask commands: seed, import-data, create-commission-user, demo, train-model, score-all, exports."""
 import os
 import secrets
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -111,12 +112,168 @@ def import_data_command(source, file, username, report_file):
     span = f"，期间 {period[0]:%Y-%m} 至 {period[1]:%Y-%m}" if period[0] else ""
     click.echo(f"已导入{label} {result.rows_accepted:,} 行（批次 {result.batch_id}，编码 {checked.encoding}{span}，"
                f"替换原有 {result.rows_replaced:,} 行）。")
+    if result.rescored:
+        click.echo(f"已按新数据重新评分 {result.rescored:,} 家平台企业。")
     if not checked.findings.empty:
         click.echo(f"发现无效或重复的统一社会信用代码 {len(checked.findings):,} 个，已剔除：", err=True)
         for row in checked.findings.head(20).itertuples(index=False):
             click.echo(f"  第{row[0]}行「{row[2]}」：{row[3]}", err=True)
     if checked.ignored_columns:
         click.echo(f"已忽略无法识别的列：{'、'.join(checked.ignored_columns)}", err=True)
+
+
+def _parse_day(value):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("格式应为 YYYY-MM-DD，例如 2026-10-31。", param_hint="--as-of") from None
+
+
+def _read_labels(path: Path, column: str):
+    """A CSV of uscc and one value column (outcomes.csv, truth.csv of `python -m seed export`)."""
+    import io
+
+    import pandas as pd
+
+    from .services import RuleViolation
+    from .services.ingest import decode_csv
+
+    try:
+        text, _ = decode_csv(path.read_bytes())
+    except RuleViolation as e:
+        raise click.ClickException(f"{path.name}：{e.message}") from None
+    df = pd.read_csv(io.StringIO(text), dtype={"uscc": str})
+    missing = [c for c in ("uscc", column) if c not in df.columns]
+    if missing:
+        raise click.ClickException(f"{path.name} 缺少列：{'、'.join(missing)}（应为 uscc,{column}）")
+    df["uscc"] = df["uscc"].str.strip().str.upper()
+    return df[["uscc", column]]
+
+
+def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
+                outcomes_file=None, truth_file=None, activate=True) -> dict:
+    """Build the training rows and outcomes, then train (services/scoring.train); see `flask train-model`."""
+    from risk import features
+    from seed import city, departments, load
+
+    from .services import scoring
+
+    spec = load.synthetic_spec(db.engine)
+    if enterprises_from == "synthetic":
+        if outcomes_file or truth_file:
+            raise click.UsageError("--outcomes / --truth 只用于 --enterprises-from db：合成城市自带结局。")
+        n = enterprises or (spec or {}).get("enterprises", 2000)
+        seed_value = seed_value if seed_value is not None else (spec or {}).get("seed", 2026)
+        months = months or (spec or {}).get("months", 24)
+        city_as_of = (spec or {}).get("as_of", city.AS_OF)
+        as_of = as_of or city_as_of
+        generated = departments.generate(n, months=months, seed=seed_value, as_of=city_as_of)
+        X = features.build(generated, as_of)
+        outcomes, truth = generated["outcomes"], generated["truth"]
+        source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
+                  "outcomes": f"合成城市 seed={seed_value}（内存生成）"}
+    else:
+        if spec is None and outcomes_file is None:
+            raise click.ClickException(
+                "数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
+                "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")
+        as_of = as_of or (spec["as_of"] if spec else scoring.data_as_of())
+        X = features.build(scoring.department_tables(as_of), as_of)
+        if X.empty:
+            raise click.ClickException(f"{as_of} 之前没有任何企业的部门数据：请先 flask seed 或 flask import-data。")
+        if outcomes_file:
+            outcomes = _read_labels(outcomes_file, "defaulted_12m")
+            truth = _read_labels(truth_file, "true_pd") if truth_file else None
+            source = {"enterprises_from": "db", "outcomes": Path(outcomes_file).name,
+                      "truth": Path(truth_file).name if truth_file else None}
+        else:
+            outcomes, truth = departments.outcomes(spec["enterprises"], months=spec["months"], seed=spec["seed"],
+                                                   as_of=spec["as_of"])
+            source = {"enterprises_from": "db", "seed": spec["seed"],
+                      "outcomes": f"按入库时记录的 seed={spec['seed']} 重建合成城市结局"}
+    try:
+        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate)
+    except scoring.ScoringError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _echo_training(result: dict, seconds: float) -> None:
+    def f(v):
+        return "—" if v is None else f"{v:.3f}"
+
+    click.echo(f"模型 {result['version']}{'（已启用）' if result['active'] else ''}：企业 {result['firms']:,} 家，"
+               f"违约 {result['bads']:,} 家；测试集 AUC {f(result['auc'])}，KS {f(result['ks'])}，"
+               f"Gini {f(result['gini'])}，Brier {f(result['brier'])}；逻辑回归基线 AUC {f(result['baseline_auc'])}；"
+               f"理论最优（oracle）AUC {f(result['oracle_auc'])}。用时 {seconds:.1f} 秒。")
+
+
+@click.command("train-model")
+@click.option("--as-of", "as_of", default=None, help="Features as of this date, YYYY-MM-DD (default: the "
+              "synthetic city's as-of date, else the last day of the latest month of tax records).")
+@click.option("--enterprises-from", type=click.Choice(["db", "synthetic"]), default="db", show_default=True,
+              help="db: the department tables in the database; synthetic: a city generated in memory.")
+@click.option("--enterprises", type=int, default=None,
+              help="synthetic: number of firms (default: as many as the seeded city, else 2000).")
+@click.option("--months", type=int, default=None, help="synthetic: months of records (default 24).")
+@click.option("--seed", "seed_value", type=int, default=None,
+              help="synthetic: the generator's seed (default: the seeded city's, else 2026).")
+@click.option("--outcomes", "outcomes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="db: CSV uscc,defaulted_12m (default: regenerated from the seed recorded when "
+              "the database was seeded).")
+@click.option("--truth", "truth_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="db: CSV uscc,true_pd, for the oracle AUC beside the model's.")
+@click.option("--activate/--no-activate", default=True, show_default=True,
+              help="Make the new version the active model.")
+@with_appcontext
+def train_model_command(as_of, enterprises_from, enterprises, months, seed_value, outcomes_file, truth_file,
+                        activate):
+    """Train the credit-risk model (features as of a date, 12-month default) and save it in MODEL_DIR."""
+    started = time.perf_counter()
+    result = train_model(as_of=_parse_day(as_of), enterprises_from=enterprises_from, enterprises=enterprises,
+                         months=months, seed_value=seed_value, outcomes_file=outcomes_file, truth_file=truth_file,
+                         activate=activate)
+    _echo_training(result, time.perf_counter() - started)
+    if activate:
+        click.echo("运行 flask score-all 以新启用的模型为全部平台企业评分。")
+
+
+def score_all(as_of=None) -> dict:
+    from sqlalchemy import func, select
+
+    from .models import Enterprise
+    from .services import scoring
+
+    total = db.session.scalar(select(func.count()).select_from(Enterprise.__table__)) or 0
+    with click.progressbar(length=total, label="企业评分") as bar:
+        try:
+            return scoring.score_firms(as_of=as_of, progress=bar.update)
+        except scoring.ScoringError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def _echo_scoring(result: dict, seconds: float) -> None:
+    from . import codes
+
+    grades = "，".join(f"{g} {result['grades'][g]:,}" for g in codes.GRADES if g in result["grades"])
+    click.echo(f"已评分 {result['scored']:,} 家企业（模型 {result['version']}，数据截至 {result['as_of']}，"
+               f"用时 {seconds:.1f} 秒）：{grades or '无'}。")
+    if result["unscored"]:
+        click.echo(f"另有 {result['unscored']:,} 家平台企业不在在营企业数据库中，未评级。", err=True)
+
+
+@click.command("score-all")
+@click.option("--as-of", "as_of", default=None,
+              help="Score as of this date, YYYY-MM-DD (default: the last day of the latest month of tax records).")
+@with_appcontext
+def score_all_command(as_of):
+    """Score every platform enterprise with the active model and store one score row each (bulk)."""
+    started = time.perf_counter()
+    result = score_all(_parse_day(as_of))
+    _echo_scoring(result, time.perf_counter() - started)
 
 
 @click.command("create-commission-user")
@@ -156,6 +313,22 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
     return shown
 
 
+def _demo_scores() -> None:
+    """The demo ends with an active model and scored firms (trained on the seeded city itself)."""
+    from sqlalchemy import func, select
+
+    from .models import EnterpriseScore
+    from .services import scoring
+
+    if scoring.active_model() is None:
+        click.echo("正在训练信用评分模型（合成城市的12个月违约结局）……")
+        started = time.perf_counter()
+        _echo_training(train_model(), time.perf_counter() - started)
+    if not db.session.scalar(select(func.count()).select_from(EnterpriseScore.__table__)):
+        started = time.perf_counter()
+        _echo_scoring(score_all(), time.perf_counter() - started)
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
@@ -175,6 +348,7 @@ def demo_command(host, port, enterprises, workers):
         _seed_departments(enterprises, 24, 2026)
         _seed_history(max(enterprises // 3, 1), 2026)
         load.load_denominators(registered_enterprises=enterprises)
+    _demo_scores()
     accounts = ensure_demo_accounts()
     secret_file = Path(current_app.instance_path) / "secret_key"
     if not secret_file.exists():
@@ -232,5 +406,5 @@ def share_feed(month, out_dir):
 
 def init_app(app):
     for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
-                    share_feed):
+                    share_feed, train_model_command, score_all_command):
         app.cli.add_command(command)

@@ -105,17 +105,20 @@ class RiskModel:
     def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
         return self.calibrate(self.raw(self.matrix(X)))
 
-    def score(self, X: pd.DataFrame, reasons: bool = True, plain: bool = False, reasons_for=None) -> pd.DataFrame:
+    def score(self, X: pd.DataFrame, reasons: bool = True, plain: bool = False, reasons_for=None,
+              also_plain: bool = False) -> pd.DataFrame:
         """uscc (or the index name), pd, score, grade, reason_1..reason_4 for each row of X.
 
         reasons_for: a boolean mask or list of index labels — only those rows get reasons (SHAP is the
-        costly part); plain=True gives the SME's plain-words texts instead of the officer's.
+        costly part); plain=True gives the SME's plain-words texts instead of the officer's;
+        also_plain=True adds plain_1..plain_4 (the SME's texts) beside the officer's, from one SHAP pass.
         """
         M = self.matrix(X)
         p = self.calibrate(self.raw(M))
         out = pd.DataFrame({X.index.name or "id": X.index.to_numpy(), "pd": np.round(p, 6),
                             "score": self.scale.score(p), "grade": self.scale.grade(p)})
         texts = np.full((len(X), explain.TOP), None, dtype=object)
+        plain_texts = np.full((len(X), explain.TOP), None, dtype=object)
         if reasons and len(X):
             rows = np.arange(len(X))
             if reasons_for is not None:
@@ -123,14 +126,23 @@ class RiskModel:
                     else X.index.isin(list(reasons_for))
                 rows = rows[mask]
             if len(rows):
-                texts[rows] = self.reasons_matrix(M[rows], plain)
+                if also_plain:
+                    texts[rows], plain_texts[rows] = self.reasons_matrix(M[rows], (plain, True))
+                else:
+                    texts[rows] = self.reasons_matrix(M[rows], plain)
         for k in range(explain.TOP):
             out[f"reason_{k + 1}"] = pd.Series(texts[:, k], dtype=object)  # None, not NaN, where no reason
+        if also_plain:
+            for k in range(explain.TOP):
+                out[f"plain_{k + 1}"] = pd.Series(plain_texts[:, k], dtype=object)
         return out
 
-    def reasons_matrix(self, M: np.ndarray, plain: bool = False) -> np.ndarray:
+    def reasons_matrix(self, M: np.ndarray, plain: bool | tuple = False):
+        """[n, 4] reason texts; with a tuple of plain flags, one such array per flag (SHAP computed once)."""
         contrib = explain.contributions(self.booster, M)
         var = explain.variants(M, self.features, self.categories, self.monotone, self.medians)
+        if isinstance(plain, tuple):
+            return tuple(explain.top_reasons(contrib, var, self.text_table(p)) for p in plain)
         return explain.top_reasons(contrib, var, self.text_table(plain))
 
     def text_table(self, plain: bool = False) -> np.ndarray:

@@ -283,6 +283,14 @@ def generate_chunks(n_enterprises: int, months: int = 24, seed: int = 2026, as_o
             start += len(firms)
 
 
+def outcomes(n_enterprises: int, months: int = 24, seed: int = 2026, as_of: date = city.AS_OF,
+             default_rate: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the outcomes (uscc, defaulted_12m) and the truth (uscc, true_pd) of a city, chunk by chunk —
+    what `flask train-model` regenerates for the city in the database, whose outcomes are never stored."""
+    parts = [(c["outcomes"], c["truth"]) for c in generate_chunks(n_enterprises, months, seed, as_of, default_rate)]
+    return (pd.concat([p[0] for p in parts], ignore_index=True), pd.concat([p[1] for p in parts], ignore_index=True))
+
+
 def _long(state: _State, mask: np.ndarray, columns: dict) -> pd.DataFrame:
     """Long-format rows (uscc, period, …) of the firm-months where mask is true."""
     i, t = np.nonzero(mask)

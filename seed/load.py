@@ -1,5 +1,6 @@
 """Write the generated city into the database with bulk inserts (Core executemany, COPY on PostgreSQL)."""
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -14,6 +15,10 @@ from marketplace.services.ingest import SOURCES
 from . import city, departments
 
 INSERT_BATCH = 10_000
+# The generator parameters, written on every import batch of a seeded city: they are what lets
+# `flask train-model` regenerate the city's outcomes (never stored in the database) later.
+SPEC = "合成城市 seed={seed} 企业={enterprises} 月数={months} 截至={as_of:%Y-%m-%d}"
+_SPEC_RE = re.compile(r"合成城市 seed=(\d+) 企业=(\d+) 月数=(\d+) 截至=(\d{4}-\d{2}-\d{2})")
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -62,7 +67,7 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
                      progress: Callable[[int], None] | None = None) -> dict:
     """Insert the synthetic city's department data (registry and every source), chunk by chunk, in one
     transaction; one import batch per source records the generator parameters. Returns rows per table."""
-    spec = f"合成城市 seed={seed} 企业={enterprises} 月数={months} 截至={as_of:%Y-%m-%d}"
+    spec = SPEC.format(seed=seed, enterprises=enterprises, months=months, as_of=as_of)
     counts = dict.fromkeys(SOURCES, 0)
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(RegistryEnterprise.__table__)):
@@ -86,6 +91,20 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
             conn.execute(update(ImportBatch.__table__).where(ImportBatch.__table__.c.id == batch_id)
                          .values(rows_accepted=counts[code], **span))
     return counts
+
+
+def synthetic_spec(engine: Engine) -> dict | None:
+    """The parameters of the synthetic city loaded into this database (seed, enterprises, months, as_of), read
+    from its first registry batch; None when the registry did not come from the generator."""
+    b = ImportBatch.__table__
+    with engine.connect() as conn:
+        name = conn.scalar(select(b.c.file_name).where(b.c.source == "registry").order_by(b.c.id).limit(1))
+    match = _SPEC_RE.fullmatch(name or "")
+    if not match:
+        return None
+    seed, enterprises, months, as_of = match.groups()
+    return {"seed": int(seed), "enterprises": int(enterprises), "months": int(months),
+            "as_of": date.fromisoformat(as_of)}
 
 
 # The demo city's statistics-bureau figures (illustrative, not official): annual GDP in yuan.

@@ -71,7 +71,8 @@ def import_data():
             if not report.empty:
                 report_token = ingest.save_report(report, _reports_dir())
             if result.ok:
-                flash(f"已导入{result.checked.source.label} {result.rows_accepted:,} 行（批次 {result.batch_id}）。",
+                flash(f"已导入{result.checked.source.label} {result.rows_accepted:,} 行（批次 {result.batch_id}）"
+                      + (f"，已重新评分 {result.rescored:,} 家平台企业" if result.rescored else "") + "。",
                       "success")
     return render_template("commission/import.html", form=form, result=result, report_token=report_token,
                            shown=ingest.MAX_SHOWN_ERRORS)

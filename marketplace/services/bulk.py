@@ -1,9 +1,10 @@
 """Bulk writes of DataFrames into tables: COPY on PostgreSQL (psycopg 3), Core executemany elsewhere."""
+import json
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Connection, Table, insert
 
 CHUNK = 50_000
 
@@ -12,7 +13,8 @@ def write_frame(conn: Connection, table: Table, df: pd.DataFrame,
                 progress: Callable[[int], None] | None = None) -> int:
     """Append the rows of `df` (columns named as the table's) to `table` inside the caller's transaction.
 
-    Date columns may be datetime64 or date objects; missing values become NULL. Returns the row count.
+    Date columns may be datetime64 or date objects; JSON columns hold Python lists / dicts; missing values
+    become NULL. Returns the row count.
     """
     if df.empty:
         return 0
@@ -29,6 +31,10 @@ def write_frame(conn: Connection, table: Table, df: pd.DataFrame,
 
 def _is_date_column(table: Table, name: str) -> bool:
     return table.c[name].type.python_type.__name__ == "date"
+
+
+def _is_json_column(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, JSON)
 
 
 def _records(df: pd.DataFrame, table: Table) -> list[dict]:
@@ -48,6 +54,10 @@ def _records(df: pd.DataFrame, table: Table) -> list[dict]:
 def _copy(conn: Connection, table: Table, df: pd.DataFrame, progress) -> None:
     # CSV format: pandas' C writer does the quoting; an unquoted empty field is NULL (validation has made
     # sure that required text is never empty).
+    json_columns = [c for c in df.columns if _is_json_column(table, c)]
+    if json_columns:  # COPY takes JSON as text; the executemany path lets the column type serialise it
+        df = df.assign(**{c: df[c].map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+                          for c in json_columns})
     columns = ", ".join(f'"{c}"' for c in df.columns)
     cursor = conn.connection.driver_connection.cursor()
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:

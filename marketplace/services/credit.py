@@ -115,13 +115,14 @@ def department_trends(uscc: str, months: int = 24) -> list[dict]:
     return series
 
 
-def reason_texts(score: EnterpriseScore | None) -> list[str]:
-    """The score's reasons as Chinese sentences (the risk engine writes strings or {"text": …} dicts)."""
+def reason_texts(score: EnterpriseScore | None, plain: bool = False) -> list[str]:
+    """The score's reasons as Chinese sentences: the bank officer's wording, or with plain=True the firm's own
+    plain words (the risk engine writes {"text": officer, "plain": firm} dicts; older rows plain strings)."""
     if score is None:
         return []
     out = []
     for r in score.reasons or []:
-        text = r.get("text") if isinstance(r, dict) else r
+        text = ((r.get("plain") if plain else None) or r.get("text")) if isinstance(r, dict) else r
         if text:
             out.append(str(text))
     return out

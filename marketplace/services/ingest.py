@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from flask import current_app
 from sqlalchemy import Table, and_, delete, func, insert, select
 from stdnum.cn import uscc as uscc_std
 
@@ -485,6 +486,7 @@ class ImportResult:
     batch_id: int | None = None
     rows_accepted: int = 0
     rows_replaced: int = 0
+    rescored: int = 0  # platform firms re-scored because this import changed their data
 
     @property
     def ok(self) -> bool:
@@ -542,12 +544,33 @@ def save(checked: Checked, *, user_id: int | None = None,
         batch.update(codes_total=checked.rows_in_file,
                      codes_invalid=int((~findings["问题"].str.startswith("重复")).sum()),
                      codes_duplicate=int(findings["问题"].str.startswith("重复").sum()))
+    table = checked.source.sql_table
+    affected = set(checked.rows["uscc"]) if "uscc" in checked.rows else set()
     with db.engine.begin() as conn:
         batch_id = conn.execute(insert(ImportBatch.__table__).values(**batch)).inserted_primary_key[0]
-        replaced = sum(conn.execute(stmt).rowcount for stmt in _scope_deletes(checked.source, checked.rows))
+        replaced = 0
+        for stmt in _scope_deletes(checked.source, checked.rows):
+            if checked.source.scope != "uscc":  # firms whose replaced records vanish change too
+                affected.update(conn.scalars(select(table.c.uscc).distinct().where(stmt.whereclause)))
+            replaced += conn.execute(stmt).rowcount
         rows = checked.rows.assign(batch_id=batch_id)
-        bulk.write_frame(conn, checked.source.sql_table, rows, progress)
-    return ImportResult(checked, batch_id, len(rows), max(replaced, 0))
+        bulk.write_frame(conn, table, rows, progress)
+    result = ImportResult(checked, batch_id, len(rows), max(replaced, 0))
+    result.rescored = _rescore(affected)
+    return result
+
+
+def _rescore(usccs: set[str]) -> int:
+    """Re-score the platform firms this import touched (when a model is active). The import itself has been
+    committed: a failure here is logged and leaves the old scores, it does not undo the import."""
+    from . import scoring
+
+    try:
+        return scoring.rescore(usccs)
+    except Exception:  # any scoring failure must not turn a saved import into an error page
+        current_app.logger.exception("re-scoring %d firms after an import failed", len(usccs))
+        db.session.rollback()
+        return 0
 
 
 def import_file(source_code: str, data: bytes, file_name: str, *, user_id: int | None = None,

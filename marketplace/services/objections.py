@@ -3,7 +3,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Objection
 from ..models.base import utcnow
-from . import RuleViolation, audit, notifications
+from . import RuleViolation, audit, notifications, scoring
 
 TRANSITIONS = {
     "submitted": {"verifying", "upheld", "rejected"},
@@ -49,4 +49,6 @@ def move(objection: Objection, to_status: str, *, actor_id: int | None, resoluti
     notifications.to_enterprise(objection.enterprise_id, f"异议处理：{codes.OBJECTION_STATUSES[to_status]}",
                                 resolution.strip())
     db.session.commit()
+    if to_status == "upheld":  # the disputed record is corrected: the firm's score must follow
+        scoring.rescore_enterprises([objection.enterprise_id])
     return objection

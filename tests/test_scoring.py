@@ -1,0 +1,196 @@
+"""Credit scoring in the marketplace: flask train-model / score-all on a small synthetic city, re-scoring when a
+firm's data changes (import, upheld objection)."""
+import json
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from marketplace import codes
+from marketplace.extensions import db
+from marketplace.models import Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
+from marketplace.services import credit, ingest, objections, scoring
+from seed import departments
+
+FIRMS = 800
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def seed_city(runner, n=FIRMS):
+    result = runner.invoke(args=["seed", "--enterprises", str(n), "--institutions", "3", "--products", "6"])
+    assert result.exit_code == 0, result.output
+
+
+def train_and_score(runner):
+    result = runner.invoke(args=["train-model"])
+    assert result.exit_code == 0, result.output
+    assert "AUC" in result.output and "oracle" in result.output
+    result = runner.invoke(args=["score-all"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def score_rows():
+    return db.session.scalars(select(EnterpriseScore).order_by(EnterpriseScore.id)).all()
+
+
+def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese_reasons(app, runner):
+    seed_city(runner)
+    output = train_and_score(runner)
+    assert f"已评分 {FIRMS:,} 家企业" in output
+    with app.app_context():
+        model_dir = Path(app.config["MODEL_DIR"])
+        version = (model_dir / "ACTIVE").read_text().strip()
+        card = json.loads((model_dir / version / "card.json").read_text(encoding="utf-8"))
+        assert 0.5 < card["oracle_auc"] <= 1 and card["training"]["seed"] == 2026
+        assert card["training"]["as_of"] == "2026-10-31"
+        rows = score_rows()
+        firms = db.session.scalar(select(func.count()).select_from(Enterprise))
+        assert len(rows) == firms == FIRMS
+        assert {r.enterprise_id for r in rows} == set(db.session.scalars(select(Enterprise.id)))
+        assert {r.grade for r in rows} <= set(codes.GRADES) and len({r.grade for r in rows}) >= 4
+        assert all(r.model_version == version and str(r.as_of) == "2026-10-31" for r in rows)
+        assert all(0 < float(r.pd) < 1 and 250 < r.score < 900 for r in rows)
+        worst = max(rows, key=lambda r: r.pd)
+        assert worst.grade in ("C", "CC", "CCC")
+        officer, plain = credit.reason_texts(worst), credit.reason_texts(worst, plain=True)
+        assert officer and all(CHINESE.search(t) for t in officer)
+        assert all(t.startswith("贵企业") or t.startswith("平台暂未获得") for t in plain)
+        assert officer != plain
+        # A better grade means a lower PD: grades are cut on PD.
+        by_grade = {}
+        for r in rows:
+            by_grade.setdefault(r.grade, []).append(float(r.pd))
+        ordered = [g for g in codes.GRADES if g in by_grade]
+        assert all(max(by_grade[a]) <= min(by_grade[b]) for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def test_import_rescores_only_the_firms_it_changed(app, runner):
+    seed_city(runner)
+    train_and_score(runner)
+    with app.app_context():
+        before = score_rows()
+        best = min(before, key=lambda r: r.pd)
+        uscc = db.session.get(Enterprise, best.enterprise_id).uscc
+        reg = db.session.scalar(select(RegistryEnterprise).where(RegistryEnterprise.uscc == uscc))
+        # The market regulator re-delivers this firm: founded four months ago, with tiny capital.
+        csv = ("统一社会信用代码,企业名称,所属区县,行业门类,企业规模,成立日期,注册资本,经营状态\n"
+               f"{uscc},{reg.name},{reg.region_code},{reg.industry},微型,2026-07-01,10000,存续\n")
+        result = ingest.import_file("registry", csv.encode(), "名录更正.csv")
+        assert result.ok and result.rescored == 1
+        after = score_rows()
+        assert len(after) == len(before) + 1
+        new = after[-1]
+        assert new.enterprise_id == best.enterprise_id
+        assert credit.current_scores([best.enterprise_id])[best.enterprise_id].id == new.id
+        assert float(new.pd) > float(best.pd)
+
+
+def test_import_without_an_active_model_scores_nobody(app, runner):
+    seed_city(runner, 50)
+    with app.app_context():
+        uscc = db.session.scalar(select(Enterprise.uscc))
+        csv = ("统一社会信用代码,企业名称,所属区县,行业门类,企业规模,成立日期,注册资本,经营状态\n"
+               f"{uscc},某公司,370102,C,小型,2020-01-01,100000,存续\n")
+        result = ingest.import_file("registry", csv.encode(), "名录.csv")
+        assert result.ok and result.rescored == 0
+        assert not score_rows()
+
+
+def test_upheld_objection_rescores_the_firm(app, runner):
+    seed_city(runner)
+    train_and_score(runner)
+    with app.app_context():
+        firm_id = db.session.scalar(select(Enterprise.id).order_by(Enterprise.id))
+        n = len(score_rows())
+        o = objections.raise_objection(firm_id, record_source=next(iter(codes.OBJECTION_SOURCES)), record_id=None,
+                                       kind=next(iter(codes.OBJECTION_KINDS)), description="数据有误", actor_id=None)
+        objections.move(o, "verifying", actor_id=None)
+        assert len(score_rows()) == n  # not decided yet: no re-score
+        objections.move(o, "upheld", actor_id=None, resolution="经核实，数据已更正。")
+        rows = score_rows()
+        assert len(rows) == n + 1 and rows[-1].enterprise_id == firm_id
+
+
+def test_train_model_from_outcome_files_and_from_a_synthetic_city(app, runner, tmp_path):
+    seed_city(runner)
+    with app.app_context():
+        # Department data that did not come from the generator: the outcomes must be given.
+        db.session.execute(update(ImportBatch).where(ImportBatch.source == "registry")
+                           .values(file_name="在营企业.csv"))
+        db.session.commit()
+    result = runner.invoke(args=["train-model"])
+    assert result.exit_code != 0 and "--outcomes" in result.output
+    outcomes, truth = departments.outcomes(FIRMS, seed=2026)
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    truth.to_csv(tmp_path / "truth.csv", index=False)
+    result = runner.invoke(args=["train-model", "--outcomes", str(tmp_path / "outcomes.csv"),
+                                 "--truth", str(tmp_path / "truth.csv"), "--as-of", "2026-10-31"])
+    assert result.exit_code == 0, result.output
+    assert "oracle）AUC 0." in result.output
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
+                                 "--seed", "11", "--no-activate"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        versions = scoring.registry.versions(app.config["MODEL_DIR"])
+        assert len(versions) == 2 and versions[0]["active"] and not versions[1]["active"]
+
+
+def test_score_all_without_a_model_says_what_to_do(app, runner):
+    seed_city(runner, 20)
+    result = runner.invoke(args=["score-all"])
+    assert result.exit_code != 0 and "flask train-model" in result.output
+
+
+def _staff_and_banker(app):
+    from marketplace.models import Institution
+    from marketplace.services import accounts
+    from tests.conftest import PASSWORD
+
+    with app.app_context():
+        inst = db.session.scalar(select(Institution.id))
+        accounts.create_user(username="staff", password=PASSWORD, role="commission")
+        accounts.create_user(username="banker", password=PASSWORD, role="bank", institution_id=inst)
+
+
+def test_model_card_for_commission_staff_and_activating_another_version(app, runner, client, auth):
+    seed_city(runner)
+    train_and_score(runner)
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
+                                 "--seed", "11", "--no-activate"])
+    assert result.exit_code == 0, result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        first, second = [v["version"] for v in scoring.registry.versions(app.config["MODEL_DIR"])]
+        card = scoring.model_card(second)["card"]
+
+    auth.login("banker")
+    assert client.get("/commission/models").status_code == 403
+    assert client.get(f"/commission/models/{first}").status_code == 403
+    auth.logout()
+
+    auth.login("staff")
+    response = client.get("/commission/models")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/commission/models/{first}")
+    page = client.get(f"/commission/models/{second}").get_data(as_text=True)
+    assert f"{card['metrics']['auc']:.3f}" in page and f"{card['baseline_auc']:.3f}" in page
+    assert f"{card['oracle_auc']:.3f}" in page and "calibrationChart" in page and "chart.umd.min.js" in page
+    assert 'id="psi-previous">—' not in page  # the second version has a previous one to compare with
+    assert "启用此版本" in page and "信用评分模型" in page
+    assert client.get("/commission/models/nope").status_code == 404
+
+    response = client.submit(f"/commission/models/{second}/activate", {}, page=f"/commission/models/{second}")
+    assert response.status_code == 302
+    with app.app_context():
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
+        current = credit.current_scores()
+        assert len(current) == FIRMS and {s.model_version for s in current.values()} == {second}
+        from marketplace.models import AuditLog
+        assert db.session.scalar(select(AuditLog.object_id).where(AuditLog.action == "model.activated")) == second
+    assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
+
+
+def test_model_card_without_a_model(app, client, auth, users):
+    auth.login("staff")
+    page = client.get("/commission/models").get_data(as_text=True)
+    assert "flask train-model" in page
