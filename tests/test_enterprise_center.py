@@ -112,3 +112,25 @@ def test_authorize_and_revoke(client, auth, users, app):
     with app.app_context():
         assert db.session.get(DataAuthorization, auth_id).revoked_at is not None
         assert db.session.scalar(select(AccessLog)) is None
+
+
+def test_firm_reads_plain_reasons_and_the_bank_the_officers_wording(client, auth, users, app):
+    from marketplace.models import Institution
+    from marketplace.services import authorizations, workdays
+
+    with app.app_context():
+        firm_id = db.session.scalar(select(EnterpriseScore.enterprise_id)) or 1
+        db.session.add(EnterpriseScore(enterprise_id=firm_id, model_version="v1", as_of=date(2026, 10, 31),
+                                       pd="0.05", score=640, grade="BB",
+                                       reasons=[{"text": "社保欠缴月数偏高", "plain": "最近有社保费没有按时交"}]))
+        bank = db.session.scalar(select(Institution))
+        authorizations.grant(firm_id, bank.id, scopes=["profile", "score"],
+                             valid_until=workdays.today() + timedelta(days=365), user_id=None)
+        db.session.commit()
+    auth.login(users["enterprise"])
+    html = client.get("/enterprise/credit").get_data(as_text=True)
+    assert "最近有社保费没有按时交" in html and "社保欠缴月数偏高" not in html
+    auth.logout()
+    auth.login(users["bank"])
+    html = client.get(f"/bank/firms/{firm_id}").get_data(as_text=True)
+    assert "社保欠缴月数偏高" in html and "最近有社保费没有按时交" not in html

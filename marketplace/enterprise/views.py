@@ -58,7 +58,7 @@ def credit_profile():
     """本企业信用画像: score, grade, reasons, what would improve it, and the department data trends."""
     firm = current_user.enterprise
     score = credit.current_scores([firm.id]).get(firm.id)
-    return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score),
+    return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
                            tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
                            list_entries=credit.list_entries_of(firm.uscc, today()))
 
