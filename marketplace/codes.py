@@ -167,3 +167,6 @@ LIST_TYPES = {
 }
 NEGATIVE_LIST_TYPES = SERIOUS_LIST_TYPES + ("abnormal_operation",)
 RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
+
+# What an institution opened of a firm's data (access_logs.what), as the firm reads it.
+ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）"}

@@ -55,6 +55,11 @@ def test_firm_page_needs_authorization_and_logs_each_opening(client, auth, users
     assert "企业未授权" in client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(AccessLog.id))) == 2, "refused openings show nothing"
+    auth.logout()
+    auth.login(users["enterprise"])
+    page = client.get("/enterprise/authorizations").get_data(as_text=True)
+    history = page[page.index("查阅记录"):]
+    assert history.count("测试银行") == 2 and history.count("企业信用画像") == 2, "the firm sees who looked"
 
 
 def test_bank_without_authorization_gets_403(client, auth, users, app):

@@ -202,7 +202,8 @@ def authorization_list():
     rows = db.session.scalars(select(DataAuthorization).where(
         DataAuthorization.enterprise_id == current_user.enterprise_id).order_by(DataAuthorization.id.desc())).all()
     return render_template("enterprise/authorizations.html", form=form, rows=rows, today=today(),
-                           revoke_form=FlaskForm())
+                           revoke_form=FlaskForm(),
+                           accesses=authorizations.access_history(current_user.enterprise_id))
 
 
 @bp.route("/authorizations/<int:authorization_id>/revoke", methods=["POST"])

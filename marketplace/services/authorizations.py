@@ -96,3 +96,9 @@ def open_firm_data(institution_id: int, enterprise_id: int, *, what: str, user_i
                              enterprise_id=enterprise_id, what=what))
     db.session.commit()
     return auth
+
+
+def access_history(enterprise_id: int, limit: int = 100) -> list[AccessLog]:
+    """查阅记录: every opening of this firm's data by an institution, newest first — shown to the firm."""
+    return db.session.scalars(select(AccessLog).where(AccessLog.enterprise_id == enterprise_id)
+                              .order_by(AccessLog.id.desc()).limit(limit)).all()
