@@ -366,10 +366,10 @@ def demo_command(host, port, enterprises, workers):
 
 
 def _parse_month(value: str):
-    from datetime import datetime
+    from .services.workdays import parse_month
 
     try:
-        return datetime.strptime(value, "%Y-%m").date()
+        return parse_month(value)
     except ValueError:
         raise click.BadParameter("格式应为 YYYY-MM，例如 2026-10。", param_hint="--month") from None
 

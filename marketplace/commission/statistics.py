@@ -1,5 +1,5 @@
 """Views of the commission's statistics: denominators (分母录入), the indicator dashboard, records and exports."""
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,9 +9,17 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..extensions import db
-from ..filters import SHANGHAI
 from ..models import AuditLog, CityFigure, ShareBatch
-from ..services import RuleViolation, breakdowns, denominators, exports, indicators, reports, sharing
+from ..services import (
+    RuleViolation,
+    breakdowns,
+    denominators,
+    exports,
+    indicators,
+    reports,
+    sharing,
+    workdays,
+)
 from ..web import select_choices, show_violation
 from . import bp
 
@@ -53,12 +61,10 @@ def denominators_page():
 
 def _month_arg() -> date:
     """?month=YYYY-MM, defaulting to the last full month in Shanghai."""
-    raw = request.args.get("month", "")
     try:
-        return datetime.strptime(raw, "%Y-%m").date()
+        return workdays.parse_month(request.args.get("month"))
     except ValueError:
-        today = datetime.now(SHANGHAI).date()
-        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        return (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def _scope_arg() -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import OffPlatformLoan
-from . import RuleViolation
+from . import RuleViolation, workdays
 from .accounts import normalise_uscc
 from .workdays import today
 
@@ -19,9 +19,8 @@ CSV_COLUMNS = {"统一社会信用代码": "uscc", "企业名称": "enterprise_n
 def parse_month(value: str) -> date:
     """'2026-10' → date(2026, 10, 1); months in the future are refused."""
     try:
-        year, month = (int(x) for x in (value or "").strip().split("-")[:2])
-        first = date(year, month, 1)
-    except (ValueError, TypeError):
+        first = workdays.parse_month(value)
+    except ValueError:
         raise RuleViolation("请按“年-月”填写月份，如 2026-10。", "month") from None
     if first > today().replace(day=1):
         raise RuleViolation("不能填报未来月份。", "month")

@@ -44,3 +44,9 @@ def working_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         n += is_workday(day)
     return n
+
+
+def parse_month(value: str | None) -> date:
+    """'2026-10' (or '2026-10-xx') → date(2026, 10, 1); ValueError for anything else."""
+    year, month = (int(x) for x in (value or "").strip().split("-")[:2])
+    return date(year, month, 1)
