@@ -1,12 +1,10 @@
 """Jinja filters: money in 万元, local (Asia/Shanghai) times, code labels."""
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import request, url_for
 
 from . import codes
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from .services.workdays import SHANGHAI
 
 
 def wan(yuan) -> str:

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from .. import codes
 from ..extensions import db
-from ..filters import SHANGHAI
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period
+from .workdays import SHANGHAI
 
 DIMENSIONS = {
     "region": ("区县", codes.REGIONS),

@@ -46,7 +46,7 @@ class Column:
         if self.kind == "int":
             return int(value)
         if self.kind == "datetime" and isinstance(value, datetime) and value.tzinfo is not None:
-            from ..filters import SHANGHAI
+            from .workdays import SHANGHAI
 
             return value.astimezone(SHANGHAI).replace(tzinfo=None)  # Excel has no time zones: local time
         if self.kind == "date" and isinstance(value, datetime):

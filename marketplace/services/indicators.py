@@ -16,7 +16,6 @@ from sqlalchemy import and_, distinct, func, select
 
 from .. import codes
 from ..extensions import db
-from ..filters import SHANGHAI
 from ..models import (
     Application,
     CreditCommitment,
@@ -34,7 +33,7 @@ from ..models import (
 )
 from . import denominators
 from .exports import Column, Table
-from .workdays import local_date, working_days_between
+from .workdays import SHANGHAI, local_date, working_days_between
 
 SCOPES = {"month": "当月", "ytd": "年初至今", "cumulative": "累计"}
 DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from .. import codes
 from ..extensions import db
-from ..filters import SHANGHAI
 from ..models import Application, Enterprise, ImportBatch, LoanRepayment, OffPlatformLoan
 from ..models.base import utcnow
 from . import breakdowns, catalogue, denominators, indicators
 from .exports import Column, Table, to_xlsx
+from .workdays import SHANGHAI
 
 GROUPS = {
     "平台与融资规模": ("十二", "十三", "十四"),

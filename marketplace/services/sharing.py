@@ -28,11 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..filters import SHANGHAI
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
 from ..models.base import utcnow
 from . import RuleViolation, audit
 from .indicators import DISBURSED_STATUSES, Period
+from .workdays import SHANGHAI
 
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
