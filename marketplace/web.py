@@ -1,8 +1,20 @@
 """Small helpers shared by the HTML blueprints."""
+from decimal import Decimal
+
 from flask import abort
 
 from .extensions import db
 from .services import RuleViolation
+
+
+def wan_to_yuan(wan) -> int:
+    """An amount typed in 万元 (a Decimal or int from a form) as integer yuan."""
+    return int((Decimal(wan) * 10000).to_integral_value())
+
+
+def yuan_to_wan(yuan: int) -> Decimal:
+    """Integer yuan as the 万元 a form field shows."""
+    return Decimal(yuan) / 10000
 
 
 def show_violation(form, error: RuleViolation, default_field: str) -> None:

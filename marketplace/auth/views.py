@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..services import RuleViolation, accounts
+from ..web import wan_to_yuan
 from . import bp
 from .forms import LoginForm, RegisterEnterpriseForm
 
@@ -30,7 +31,7 @@ def register():
                 uscc=form.uscc.data, name=form.name.data, region_code=form.region_code.data,
                 industry=form.industry.data, size=form.size.data,
                 legal_representative=form.legal_representative.data,
-                registered_capital=capital * 10000 if capital is not None else None,
+                registered_capital=wan_to_yuan(capital) if capital is not None else None,
                 established_on=form.established_on.data,
                 username=form.username.data, password=form.password.data)
         except RuleViolation as e:

@@ -1,6 +1,5 @@
 """Views of 金融机构工作台: products, the application queue and decisions, firm pages under authorization,
 需求撮合, off-platform loan reports, messages."""
-from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,7 +21,7 @@ from ..services import (
 )
 from ..services.applications import Actor
 from ..services.workdays import today
-from ..web import get_owned_or_404, show_violation
+from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
     DefaultForm,
@@ -36,14 +35,10 @@ from .forms import (
 )
 
 
-def _yuan(wan: Decimal) -> int:
-    return int((wan * 10000).to_integral_value())
-
-
 def _terms(form: ProductForm) -> products.ProductTerms:
     return products.ProductTerms(
         name=form.name.data, kind=form.kind.data, description=form.description.data or "",
-        amount_min=int(form.amount_min_wan.data * 10000), amount_max=int(form.amount_max_wan.data * 10000),
+        amount_min=wan_to_yuan(form.amount_min_wan.data), amount_max=wan_to_yuan(form.amount_max_wan.data),
         term_min=form.term_min.data, term_max=form.term_max.data,
         rate_min=form.rate_min.data, rate_max=form.rate_max.data,
         eligible_regions=form.eligible_regions.data or [], eligible_industries=form.eligible_industries.data or [],
@@ -69,8 +64,8 @@ def product_form(product_id: int | None = None):
                if product_id else None)
     form = ProductForm(obj=product)
     if product and request.method == "GET":
-        form.amount_min_wan.data = Decimal(product.amount_min) / 10000
-        form.amount_max_wan.data = Decimal(product.amount_max) / 10000
+        form.amount_min_wan.data = yuan_to_wan(product.amount_min)
+        form.amount_max_wan.data = yuan_to_wan(product.amount_max)
         form.min_grade.data = product.min_grade or ""
     if form.validate_on_submit():
         try:
@@ -126,7 +121,7 @@ def application_detail(application_id: int):
              "repay": LoanEventForm(data=version), "overdue": VersionedForm(data=version),
              "default": DefaultForm(data=version)}
     if a.granted_amount:
-        forms["disburse"].amount_wan.data = Decimal(a.granted_amount) / 10000
+        forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
                            actions=applications.allowed_actions(a, "bank"), authorized=authorized)
@@ -151,13 +146,13 @@ def application_action(application_id: int, action: str):
     expected = int(v) if v and str(v).isdigit() else None
     calls = {
         "accept": lambda: applications.accept(a.id, actor, expected_version=expected),
-        "grant": lambda: applications.grant(a.id, actor, amount=_yuan(form.amount_wan.data), rate=form.rate.data,
+        "grant": lambda: applications.grant(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), rate=form.rate.data,
                                             term_months=form.term_months.data, expected_version=expected),
         "reject": lambda: applications.reject(a.id, actor, reason=form.reason.data, note=form.note.data,
                                               expected_version=expected),
-        "disburse": lambda: applications.disburse(a.id, actor, amount=_yuan(form.amount_wan.data), on=form.on.data,
+        "disburse": lambda: applications.disburse(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                                   expected_version=expected),
-        "repay": lambda: applications.repay(a.id, actor, amount=_yuan(form.amount_wan.data), on=form.on.data,
+        "repay": lambda: applications.repay(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                             expected_version=expected),
         "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
         "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
@@ -228,7 +223,7 @@ def off_platform_loans():
         try:
             month = off_platform.parse_month(form.month.data)
             off_platform.report(current_user.institution_id, month, uscc=form.uscc.data,
-                                enterprise_name=form.enterprise_name.data or "", amount=_yuan(form.amount_wan.data),
+                                enterprise_name=form.enterprise_name.data or "", amount=wan_to_yuan(form.amount_wan.data),
                                 loan_count=form.loan_count.data, user_id=current_user.id)
         except RuleViolation as e:
             show_violation(form, e, "uscc")

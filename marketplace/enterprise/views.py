@@ -1,6 +1,5 @@
 """Views of 企业中心: profile and credit, needs, recommendations, one-click applications, authorizations,
 notifications."""
-from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -21,13 +20,9 @@ from ..services import (
 )
 from ..services.applications import Actor
 from ..services.workdays import today
-from ..web import get_owned_or_404, show_violation
+from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import ApplyForm, AuthorizationForm, NeedForm, ObjectionForm
-
-
-def _yuan(wan: Decimal) -> int:
-    return int((wan * 10000).to_integral_value())
 
 
 @bp.app_context_processor
@@ -68,7 +63,7 @@ def new_need():
     form = NeedForm()
     if form.validate_on_submit():
         try:
-            need = needs.publish_need(current_user.enterprise_id, amount=_yuan(form.amount_wan.data),
+            need = needs.publish_need(current_user.enterprise_id, amount=wan_to_yuan(form.amount_wan.data),
                                       term_months=form.term_months.data, purpose=form.purpose.data,
                                       guarantee=form.guarantee.data, urgency=form.urgency.data)
         except RuleViolation as e:
@@ -84,10 +79,10 @@ def edit_need(need_id: int):
     need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     form = NeedForm(obj=need)
     if not form.is_submitted():
-        form.amount_wan.data = Decimal(need.amount) / 10000
+        form.amount_wan.data = yuan_to_wan(need.amount)
     if form.validate_on_submit():
         try:
-            needs.update_need(need, current_user.enterprise_id, amount=_yuan(form.amount_wan.data),
+            needs.update_need(need, current_user.enterprise_id, amount=wan_to_yuan(form.amount_wan.data),
                               term_months=form.term_months.data, purpose=form.purpose.data,
                               guarantee=form.guarantee.data, urgency=form.urgency.data)
         except RuleViolation as e:
@@ -138,12 +133,12 @@ def apply():
         form.product_ids.data = [c[0] for c in form.product_ids.choices]
         if need:
             form.need_id.data = need.id
-            form.amount_wan.data = Decimal(need.amount) / 10000
+            form.amount_wan.data = yuan_to_wan(need.amount)
             form.term_months.data = need.term_months
     if form.validate_on_submit():
         try:
             created = applications.submit(
-                Actor.of_user(current_user), product_ids=form.product_ids.data, amount=_yuan(form.amount_wan.data),
+                Actor.of_user(current_user), product_ids=form.product_ids.data, amount=wan_to_yuan(form.amount_wan.data),
                 term_months=form.term_months.data, need_id=need.id if need else None,
                 authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data)
         except RuleViolation as e:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Institution, Product
 from ..services import catalogue
+from ..web import wan_to_yuan
 from . import bp
 
 
@@ -14,7 +15,7 @@ def product_filter_from_args() -> catalogue.ProductFilter:
     return catalogue.ProductFilter(
         kind=request.args.get("kind") or None,
         institution_id=request.args.get("institution", type=int),
-        amount=int(amount_wan * 10000) if amount_wan and amount_wan > 0 else None,
+        amount=wan_to_yuan(amount_wan) if amount_wan and amount_wan > 0 else None,
         term=request.args.get("term", type=int) or None,
         max_rate=request.args.get("max_rate", type=float) or None,
         online_only=request.args.get("online") == "1",
