@@ -14,6 +14,7 @@ from marketplace.models import (
     Objection,
     OffPlatformLoan,
     Penalty,
+    RegistryCodeFinding,
     RegistryEnterprise,
     TaxGrade,
 )
@@ -58,15 +59,21 @@ def city(app):
         loan(a, 1_000_000, date(2026, 10, 9))       # small: counts
         loan(b, 5_000_000, date(2026, 10, 10), rate="5.000")  # large: never counts in (十三)
         c_loan = loan(c, 300_000, date(2026, 9, 30))  # micro, September: year-to-date only
-        loan(a, 700_000, date(2025, 12, 1), status="defaulted", closed_on=date(2026, 6, 30))
+        # 不良 on 30 June 2026 and written off (核销) the same day: it leaves the balance on 30 June.
+        loan(a, 700_000, date(2025, 12, 1), status="defaulted", closed_on=date(2026, 6, 30),
+             written_off_on=date(2026, 6, 30))
         db.session.add(LoanRepayment(application_id=c_loan.id, amount=100_000, paid_on=date(2026, 10, 20)))
-        db.session.add(OffPlatformLoan(institution_id=inst.id, month=date(2026, 10, 1), uscc=B, amount=2_000_000,
+        db.session.add(OffPlatformLoan(institution_id=inst.id, month=date(2026, 10, 1), uscc=C, amount=2_000_000,
                                        loan_count=1))
 
         batch = _batch(codes_total=100, codes_invalid=3, codes_duplicate=2, created_at=utc(2026, 10, 2))
-        for uscc, status in ((A, "active"), (B, "active"), (C, "active"), (D, "active"), ("X" * 18, "cancelled")):
+        for i, line in enumerate((7, 9, 30, 41, 88)):  # 3 invalid and 2 repeated codes, with their lines
+            db.session.add(RegistryCodeFinding(batch_id=batch.id, line=line, code=f"BAD{i}",
+                                               problem="invalid" if i < 3 else "duplicate", detail="x"))
+        for uscc, size, status in ((A, "small", "active"), (B, "large", "active"), (C, "micro", "active"),
+                                   (D, "micro", "active"), ("X" * 18, "small", "cancelled")):
             db.session.add(RegistryEnterprise(uscc=uscc, name=uscc, region_code="370102", industry="C",
-                                              size="small", operating_status=status, batch_id=batch.id))
+                                              size=size, operating_status=status, batch_id=batch.id))
         grades = _batch("tax_grades")
         for uscc, grade in ((A, "A"), (B, "A"), (C, "B"), (A, "B")):
             db.session.add(TaxGrade(uscc=uscc, year=2025 if uscc != A or grade == "A" else 2024, grade=grade,
@@ -144,12 +151,16 @@ def test_indicators_17_20_24_over_active_registry_firms(city):
         assert figures(date(2026, 9, 1))["二十四"].numerator == 2
 
 
-def test_objection_indicators_35_36_in_working_days(city):
+def test_objection_indicators_35_36_in_days_and_working_days(city):
     with city.app_context():
         f = figures()
-        # Records held at 31 Oct: 3 penalties + 3 list entries started (丁's starts in December) = 6.
-        assert (f["三十五"].numerator, f["三十五"].denominator) == (2, 6)
-        assert (f["三十六"].numerator, f["三十六"].denominator, f["三十六"].value) == (6, 2, Decimal(3))
+        # Publicly shown on 31 Oct: the 3 penalties (published until 2027, none repaired) + the list entries still
+        # on a list: 甲's and 丙's (乙's ended 15 Oct, 丁's starts in December) = 5.
+        assert (f["三十五"].numerator, f["三十五"].denominator) == (2, 5)
+        # In calendar days (the scheme's unit): 30 Sep → 12 Oct = 12 days, 16 Oct → 20 Oct = 4 days; 16 ÷ 2 = 8.
+        # In working days beside it: 4 (8, 9, 10 调休 Saturday, 12 Oct) + 2 (19, 20 Oct) = 6, average 3.00.
+        assert (f["三十六"].numerator, f["三十六"].denominator, f["三十六"].value) == (16, 2, Decimal(8))
+        assert f["三十六"].secondary == "按工作日计：合计 6 个工作日，平均 3.00 个工作日"
         assert not figures(date(2026, 8, 1))["三十六"].available
 
 

@@ -39,7 +39,9 @@ def test_drill_down_lists_records_and_exports_them(client, city):  # noqa: F811
     assert "甲" in html and "100" in html and "乙" not in html  # 乙 is a large firm
     xlsx = client.get("/commission/indicators/十三?month=2026-10&format=xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
-    assert ws["A2"].value == "申请编号" and float(ws["H3"].value) == 100.0  # 1,000,000 yuan = 100 万元
+    assert ws["A2"].value.startswith("口径：")  # the reading implemented, above the header
+    assert ws["A3"].value == "申请编号" and float(ws["I4"].value) == 100.0  # 1,000,000 yuan = 100 万元
+    assert ws["I4"].number_format == "#,##0.00" and ws["E4"].value == "在营企业数据库"  # size from the registry
     csv = client.get("/commission/indicators/十三?month=2026-10&format=csv")
     assert csv.data.startswith(b"\xef\xbb\xbf") and "text/csv" in csv.headers["Content-Type"]
     assert client.get("/commission/indicators/九十九").status_code == 404

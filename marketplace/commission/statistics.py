@@ -24,6 +24,7 @@ from ..web import select_choices, show_violation
 from . import bp
 
 SHARE_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
+RECORDS_PER_PAGE = 500
 PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "registered_enterprises:month": "在册企业数 · 月度"}
 
 
@@ -92,10 +93,15 @@ def indicator_records(code: str):
     if fmt in ("xlsx", "csv"):
         data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
         return _download(data, f"indicator-{code}-{period.month:%Y-%m}-{period.scope}.{fmt}")
-    figure = indicators.INDICATORS[code](period)
+    figure = indicators.figure(code, period)
     rows = list(table.records())
-    return render_template("commission/indicator_records.html", figure=figure, table=table, rows=rows[:500],
-                           total=len(rows), period=period, code=code)
+    pages = max(1, -(-len(rows) // RECORDS_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    shown = rows[(page - 1) * RECORDS_PER_PAGE: page * RECORDS_PER_PAGE]
+    return render_template("commission/indicator_records.html", figure=figure, table=table, rows=shown,
+                           total=len(rows), period=period, code=code, page=page, pages=pages,
+                           first=(page - 1) * RECORDS_PER_PAGE + 1,
+                           definition=indicators.DEFINITIONS[code])
 
 
 @bp.route("/indicators/report.xlsx")

@@ -1,10 +1,12 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
 from .accounts import User
 from .credit_data import (
+    CustomsCertification,
     ImportBatch,
     ListEntry,
     Penalty,
     ProvidentFundRecord,
+    RegistryCodeFinding,
     RegistryEnterprise,
     SocialInsuranceRecord,
     TaxGrade,
@@ -39,7 +41,7 @@ __all__ = [
     "User", "Enterprise", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
-    "UtilityRecord", "Penalty", "ListEntry",
+    "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification",
     # financing
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
     # governance

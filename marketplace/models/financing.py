@@ -86,6 +86,7 @@ class Application(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
     repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far
     closed_on: Mapped[date | None] = mapped_column(Date)  # 结清 or 不良 date
+    written_off_on: Mapped[date | None] = mapped_column(Date)  # 核销: a 不良 loan leaves the balance that day
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(default=1, nullable=False)
 
@@ -159,5 +160,10 @@ class OffPlatformLoan(db.Model):
     loan_count: Mapped[int] = mapped_column(default=1)
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # A platform loan of the same bank, firm, month and amount: the report may be that loan counted twice,
+    # so it stays out of (十四) until the bank confirms it is a different loan (confirmed_at).
+    platform_application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    confirmed_at = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     institution = relationship("Institution")

@@ -28,10 +28,12 @@ from stdnum.cn import uscc as uscc_std
 from .. import codes
 from ..extensions import db
 from ..models import (
+    CustomsCertification,
     ImportBatch,
     ListEntry,
     Penalty,
     ProvidentFundRecord,
+    RegistryCodeFinding,
     RegistryEnterprise,
     SocialInsuranceRecord,
     TaxGrade,
@@ -128,7 +130,15 @@ SOURCES: dict[str, Source] = {s.code: s for s in (
         Field("established_on", "成立日期", "date", required=False),
         Field("registered_capital", "注册资本", "money", required=False),
         Field("operating_status", "经营状态", "enum", values=STATUS_VALUES, note="存续（在业）、停业、吊销、注销"),
+        Field("as_of", "数据截止日期", "date", required=False, aliases=("截止日期",),
+              note="文件所描述的日期（各行相同）；不填则以导入日期为准。指标（九）取数据截止日期在统计期内或之前的最新文件"),
     ), scope="uscc"),
+    Source("customs_certifications", "海关高级认证企业", "海关", CustomsCertification, (
+        USCC,
+        Field("certified_on", "认证日期", "date", aliases=("高级认证日期",)),
+        Field("revoked_on", "撤销日期", "date", required=False, note="仍持有认证的留空"),
+        Field("certificate_no", "认证证书编号", "text", required=False, max_length=64, aliases=("证书编号",)),
+    ), key=("uscc", "certified_on"), scope="uscc"),
     Source("tax_records", "纳税（月度）", "市税务局", TaxRecord, (
         USCC, PERIOD,
         Field("revenue", "营业收入", "money", aliases=("销售收入",)),
@@ -409,6 +419,9 @@ def validate(source: Source, parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame
         else:
             report.add(f.name, present & (col.str.len() > (f.max_length or 10**6)), f"长度超过{f.max_length}个字符")
             out[f.name] = col.where(present, None)
+    if source.code == "customs_certifications":
+        report.add("revoked_on", out["revoked_on"].notna() & (out["revoked_on"] < out["certified_on"]),
+                   "撤销日期早于认证日期")
     if source.code == "list_entries":
         report.add("end_on", out["end_on"].notna() & (out["end_on"] < out["start_on"]), "移出日期早于列入日期")
     if source.key:
@@ -540,20 +553,29 @@ def save(checked: Checked, *, user_id: int | None = None,
     batch = {"source": checked.source.code, "file_name": checked.file_name[:255], "sha256": checked.sha256,
              "period_from": period_from, "period_to": period_to, "rows_accepted": len(checked.rows),
              "created_by": user_id, "created_at": utcnow()}
+    rows = checked.rows
     if registry:
-        batch.update(codes_total=checked.rows_in_file,
-                     codes_invalid=int((~findings["问题"].str.startswith("重复")).sum()),
-                     codes_duplicate=int(findings["问题"].str.startswith("重复").sum()))
+        repeated = findings["问题"].str.startswith("重复")
+        as_of = rows["as_of"].max() if "as_of" in rows and rows["as_of"].notna().any() else None
+        batch.update(codes_total=checked.rows_in_file, codes_invalid=int((~repeated).sum()),
+                     codes_duplicate=int(repeated.sum()), as_of=as_of.date() if as_of is not None else None)
+        rows = rows.drop(columns="as_of", errors="ignore")
     table = checked.source.sql_table
-    affected = set(checked.rows["uscc"]) if "uscc" in checked.rows else set()
+    affected = set(rows["uscc"]) if "uscc" in rows else set()
     with db.engine.begin() as conn:
         batch_id = conn.execute(insert(ImportBatch.__table__).values(**batch)).inserted_primary_key[0]
+        if registry and not findings.empty:  # indicator (九)'s records: every bad code with its line
+            bulk.write_frame(conn, RegistryCodeFinding.__table__, pd.DataFrame({
+                "batch_id": batch_id, "line": findings["行号"].astype(int),
+                "code": findings["值"].astype(str).str.slice(0, 64),
+                "problem": np.where(repeated, "duplicate", "invalid"),
+                "detail": findings["问题"].astype(str).str.slice(0, 64)}))
         replaced = 0
         for stmt in _scope_deletes(checked.source, checked.rows):
             if checked.source.scope != "uscc":  # firms whose replaced records vanish change too
                 affected.update(conn.scalars(select(table.c.uscc).distinct().where(stmt.whereclause)))
             replaced += conn.execute(stmt).rowcount
-        rows = checked.rows.assign(batch_id=batch_id)
+        rows = rows.assign(batch_id=batch_id)
         bulk.write_frame(conn, table, rows, progress)
     result = ImportResult(checked, batch_id, len(rows), max(replaced, 0))
     result.rescored = _rescore(affected)
@@ -625,7 +647,7 @@ def coverage() -> dict:
             latest = db.session.scalar(select(func.max(t.c.period)))
             firms = db.session.scalar(select(func.count(func.distinct(t.c.uscc))).where(t.c.period == latest))
         else:
-            col = t.c.decided_on if source.code == "penalties" else t.c.start_on
+            col = t.c[{"penalties": "decided_on", "customs_certifications": "certified_on"}.get(source.code, "start_on")]
             latest = db.session.scalar(select(func.max(col)))
             firms = db.session.scalar(select(func.count(func.distinct(t.c.uscc))))
         last = db.session.execute(select(batches, users.c.display_name.label("imported_by"))
@@ -637,13 +659,9 @@ def coverage() -> dict:
     return {"registry_firms": registry_n, "sources": rows, "indicator_9": indicator_9()}
 
 
-def indicator_9() -> dict | None:
-    """(九) duplicate or invalid USCCs ÷ all codes, from the latest registry batch."""
-    b = ImportBatch.__table__
-    last = db.session.execute(select(b).where(b.c.source == "registry", b.c.codes_total.is_not(None))
-                              .order_by(b.c.id.desc()).limit(1)).mappings().first()
-    if not last or not last["codes_total"]:
-        return None
-    bad = (last["codes_invalid"] or 0) + (last["codes_duplicate"] or 0)
-    return {"batch_id": last["id"], "invalid": last["codes_invalid"], "duplicate": last["codes_duplicate"],
-            "total": last["codes_total"], "ratio": bad / last["codes_total"]}
+def indicator_9():
+    """(九) as of today: the same definition and function as the indicator page (services/indicators)."""
+    from . import indicators
+    from .workdays import today
+
+    return indicators.figure("九", indicators.Period(today()))
