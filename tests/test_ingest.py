@@ -158,13 +158,13 @@ def test_customs_certifications_import_and_registry_as_of_date(app, registry):
     from marketplace.models import CustomsCertification
 
     with app.app_context():
-        text = "统一社会信用代码,认证日期,撤销日期,认证证书编号\n" + f"{USCC_A},2024-03-01,,AEO0001\n"
+        text = "统一社会信用代码,认证日期,撤销日期,认证证书编号\n" + f"{registry[0]},2024-03-01,,AEO0001\n"
         result = ingest.import_file("customs_certifications", text.encode("gbk"), "海关.csv")
         assert result.ok and count(CustomsCertification) == 1
-        bad = "统一社会信用代码,认证日期,撤销日期\n" + f"{USCC_A},2024-03-01,2023-01-01\n"
+        bad = "统一社会信用代码,认证日期,撤销日期\n" + f"{registry[0]},2024-03-01,2023-01-01\n"
         assert not ingest.check("customs_certifications", bad.encode(), "x.csv").ok  # revoked before certified
         reg = ("统一社会信用代码,企业名称,所属区县,行业门类,企业规模,经营状态,数据截止日期\n"
-               f"{USCC_A},甲,历下区,C,小型,存续,2026-10-20\n")
+               f"{registry[0]},甲,历下区,C,小型,存续,2026-10-20\n")
         result = ingest.import_file("registry", reg.encode(), "名录.csv")
         assert result.ok
         assert db.session.get(ImportBatch, result.batch_id).as_of.isoformat() == "2026-10-20"

@@ -119,25 +119,28 @@ def _download(data: bytes, filename: str) -> Response:
 
 def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
     """Every table of the analysis page, keyed for its export link; one applications query feeds them."""
-    df = breakdowns.applications_frame()
+    df = breakdowns.applications_frame(period)
     tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
     tables["funnel"] = breakdowns.funnel(period, df)
     tables["late"] = breakdowns.late_decisions(period, df)
     tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))
+    tables["decisions"] = breakdowns.decisions(period, df)
     return tables
 
 
 @bp.route("/statistics")
 def statistics_page():
     period = indicators.Period(_month_arg(), _scope_arg())
+    tables = analysis_tables(period)
     return render_template("commission/statistics.html", period=period, scopes=indicators.SCOPES,
-                           tables=analysis_tables(period), decisions=breakdowns.decisions(period))
+                           tables=tables, decisions=tables.pop("decisions"))
 
 
 @bp.route("/statistics/<key>.<fmt>")
 def statistics_export(key: str, fmt: str):
     period = indicators.Period(_month_arg(), _scope_arg())
     tables = analysis_tables(period)
+    tables.pop("decisions")
     if key not in tables or fmt not in ("xlsx", "csv"):
         abort(404)
     table = tables[key]

@@ -1,18 +1,19 @@
 """Breakdowns of platform lending for the commission: by district, institution, product kind, size and
 industry; credit versus secured; first-time borrowers (首贷户); rates, approval, days to decision; the
-funnel; late decisions. Each is pandas over one SQL query of the period's applications.
+funnel; late decisions. Each is pandas over one SQL query of the applications that touch the period (the
+page runs that query once and hands the frame to every table); no parameter list grows with the data.
 """
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from .. import codes
 from ..extensions import db
-from ..models import Application, Enterprise, FinancingNeed, Institution, Product
+from ..models import Application, ApplicationEvent, Enterprise, FinancingNeed, Institution, Product
 from .exports import Column, Table
-from .indicators import DISBURSED_STATUSES, Period
+from .indicators import DISBURSED_STATUSES, Period, half_up
 from .workdays import SHANGHAI
 
 DIMENSIONS = {
@@ -31,26 +32,39 @@ def _frame(stmt) -> pd.DataFrame:
     return pd.DataFrame(db.session.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
 
 
-def applications_frame() -> pd.DataFrame:
-    """Every application with its firm, product and institution attributes (one query)."""
+def applications_frame(p: Period | None = None) -> pd.DataFrame:
+    """The applications that touch period `p` (submitted, decided or disbursed in it, or undecided at its start;
+    every application when `p` is None) with firm, product and institution attributes, the firm's first
+    platform loan date and the withdrawal time — one query."""
+    first = (select(Application.enterprise_id, func.min(Application.disbursed_on).label("first_loan_on"))
+             .where(Application.disbursed_on.is_not(None)).group_by(Application.enterprise_id).subquery())
+    withdrawn = (select(ApplicationEvent.application_id, func.max(ApplicationEvent.created_at).label("withdrawn_at"))
+                 .where(ApplicationEvent.action == "withdraw").group_by(ApplicationEvent.application_id).subquery())
     stmt = (select(Application.id, Application.enterprise_id, Application.need_id, Application.status,
                    Application.amount,
                    Application.submitted_at, Application.accepted_at, Application.decided_at,
                    Application.decision_due, Application.granted_amount, Application.granted_rate,
                    Application.disbursed_amount, Application.disbursed_on,
                    Enterprise.region_code.label("region"), Enterprise.size, Enterprise.industry,
-                   Institution.name.label("institution"), Product.kind.label("product_kind"))
+                   Institution.name.label("institution"), Product.kind.label("product_kind"),
+                   first.c.first_loan_on, withdrawn.c.withdrawn_at)
             .join(Enterprise, Enterprise.id == Application.enterprise_id)
             .join(Institution, Institution.id == Application.institution_id)
-            .join(Product, Product.id == Application.product_id))
+            .join(Product, Product.id == Application.product_id)
+            .outerjoin(first, first.c.enterprise_id == Application.enterprise_id)
+            .outerjoin(withdrawn, withdrawn.c.application_id == Application.id))
+    if p is not None:
+        undecided_at_start = or_(Application.decided_at.is_(None), Application.decided_at >= p.start_instant) \
+            if p.start_instant is not None else True
+        stmt = stmt.where(or_(p.instants(Application.submitted_at), p.instants(Application.decided_at),
+                              p.dates(Application.disbursed_on),
+                              and_(Application.submitted_at < p.end_instant, undecided_at_start)))
     df = _frame(stmt)
     df["credit"] = np.where(df["product_kind"] == "credit", "credit", "secured")
-    for col in ("submitted_at", "accepted_at", "decided_at"):
+    for col in ("submitted_at", "accepted_at", "decided_at", "withdrawn_at"):
         df[col] = pd.to_datetime(df[col], utc=True).dt.tz_convert(SHANGHAI)
-    df["disbursed_on"] = pd.to_datetime(df["disbursed_on"])
-    df["decision_due"] = pd.to_datetime(df["decision_due"])
-    first = df.loc[df["disbursed_on"].notna()].groupby("enterprise_id")["disbursed_on"].min()
-    df["first_loan_on"] = pd.to_datetime(df["enterprise_id"].map(first.to_dict()))
+    for col in ("disbursed_on", "decision_due", "first_loan_on"):
+        df[col] = pd.to_datetime(df[col])
     return df
 
 
@@ -70,7 +84,7 @@ def disbursed_in(df: pd.DataFrame, p: Period) -> pd.DataFrame:
 def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> Table:
     """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate."""
     title, labels = DIMENSIONS[dimension]
-    df = applications_frame() if df is None else df
+    df = applications_frame(p) if df is None else df
     d = disbursed_in(df, p).copy()
     d["first_time"] = d["first_loan_on"] == d["disbursed_on"]
     d["rate_x_amount"] = d["granted_rate"].astype(float) * d["disbursed_amount"]
@@ -78,7 +92,7 @@ def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> T
                                  firms=("enterprise_id", "nunique"), rate_x=("rate_x_amount", "sum"))
     first = d.loc[d["first_time"]].groupby(dimension)["enterprise_id"].nunique()
     g["first_time_firms"] = first.reindex(g.index).fillna(0).astype(int)
-    g["avg_rate"] = (g["rate_x"] / g["amount"]).round(3)
+    g["avg_rate"] = [half_up(v, 3) for v in g["rate_x"] / g["amount"]]
     g = g.drop(columns="rate_x").sort_values("amount", ascending=False).reset_index()
     g["label"] = g[dimension].map(lambda v: labels.get(v, v) if labels else v)
     rows = g.to_dict("records")
@@ -86,7 +100,7 @@ def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> T
         rows.append({"label": "合计", "loans": int(g["loans"].sum()), "amount": int(g["amount"].sum()),
                      "firms": int(d["enterprise_id"].nunique()),
                      "first_time_firms": int(d.loc[d["first_time"], "enterprise_id"].nunique()),
-                     "avg_rate": round(float(d["rate_x_amount"].sum() / d["disbursed_amount"].sum()), 3)})
+                     "avg_rate": half_up(d["rate_x_amount"].sum() / d["disbursed_amount"].sum(), 3)})
     return Table(f"按{title}", [Column("label", title), Column("loans", "放款笔数", "int"),
                                 Column("amount", "放款金额（万元）", "wan"), Column("firms", "获贷企业数", "int"),
                                 Column("first_time_firms", "首贷户数", "int"),
@@ -96,26 +110,26 @@ def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> T
 
 def decisions(p: Period, df: pd.DataFrame | None = None) -> dict:
     """Approval rate and days from submission to decision, over applications decided in the period."""
-    df = applications_frame() if df is None else df
+    df = applications_frame(p) if df is None else df
     d = df.loc[df["status"].isin(DECIDED_STATUSES) & df["decided_at"].notna() & _in(df["decided_at"], p)]
     granted = int(d["status"].isin(GRANTED_STATUSES).sum())
     days = (d["decided_at"] - d["submitted_at"]).dt.total_seconds() / 86400
     return {"decided": len(d), "granted": granted, "rejected": len(d) - granted,
             "approval_rate": granted / len(d) if len(d) else None,
-            "avg_days_to_decision": round(float(days.mean()), 1) if len(d) else None}
+            "avg_days_to_decision": half_up(days.mean(), 1) if len(d) else None}
 
 
 def funnel(p: Period, df: pd.DataFrame | None = None) -> Table:
     """需求 → 匹配 → 申请 → 授信 → 放款 for the period."""
     from . import matching
 
-    df = applications_frame() if df is None else df
-    need_stmt = select(FinancingNeed.id, FinancingNeed.created_at)
-    needs = _frame(need_stmt.where(p.instants(FinancingNeed.created_at)))
+    df = applications_frame(p) if df is None else df
+    created = p.instants(FinancingNeed.created_at)
+    needs = _frame(select(FinancingNeed.id, FinancingNeed.created_at).where(created))
     # Matched: the need led to an application, or (still open) fits at least one product today.
-    applied = set(needs["id"]) & set(df["need_id"].dropna().astype(int))
+    applied = set(needs["id"]) & set(_frame(select(Application.need_id).join(FinancingNeed).where(created))["need_id"])
     fits: set = set()
-    open_needs = matching.load_needs(need_ids=needs["id"].tolist()) if len(needs) else None
+    open_needs = matching.load_needs(where=created) if len(needs) else None
     if open_needs is not None and len(open_needs):
         ok, _ = matching.eligible(open_needs, matching.load_products())
         fits = set(open_needs["need_id"][ok.any(axis=1)])
@@ -129,35 +143,41 @@ def funnel(p: Period, df: pd.DataFrame | None = None) -> Table:
 
 
 def late_decisions(p: Period, df: pd.DataFrame | None = None) -> Table:
-    """Per institution: applications past their decision deadline at the period's end (decided late, or still
-    undecided after the deadline)."""
-    df = applications_frame() if df is None else df
+    """超期未决 per institution, as the period's end saw it (from the dated steps, not today's status): decided in
+    the period after the deadline, or accepted by the end, undecided at the end (decided later or never, not
+    withdrawn by then) with the deadline passed."""
+    df = applications_frame(p) if df is None else df
     end = pd.Timestamp(p.last_day)
+    end_instant = pd.Timestamp(p.end_instant).tz_convert(SHANGHAI)
     decided_day = df["decided_at"].dt.tz_localize(None).dt.normalize()
-    late = df["decision_due"].notna() & (
-        (decided_day.notna() & (decided_day > df["decision_due"]) & (decided_day <= end))
-        | (df["status"].eq("accepted") & (df["decision_due"] < end)))
+    decided_late = decided_day.notna() & (decided_day > df["decision_due"]) & _in(df["decided_at"], p)
+    open_at_end = (df["accepted_at"].notna() & (df["accepted_at"] < end_instant)
+                   & ~(df["decided_at"] < end_instant).fillna(False)
+                   & ~(df["withdrawn_at"] < end_instant).fillna(False))
+    late = df["decision_due"].notna() & (decided_late | (open_at_end & (df["decision_due"] < end)))
     g = (df.loc[late].groupby("institution").agg(late=("id", "count")).reset_index()
          .sort_values("late", ascending=False))
     return Table("超期未决", [Column("institution", "金融机构"), Column("late", "超期件数", "int")],
-                 g.to_dict("records"), notes=[f"截至 {p.last_day:%Y-%m-%d}；答复时限为受理后10个工作日"])
+                 g.to_dict("records"), notes=[f"截至 {p.last_day:%Y-%m-%d}（按当时状态）；答复时限为受理后10个工作日"])
 
 
 def running_totals(months: list[date]) -> Table:
     """The platform's running totals at each month end: 入驻企业, 入驻金融机构, 发布产品, 累计融资."""
-    rows = []
-    for m in months:
-        p = Period(m)
-        rows.append({
-            "month": m,
-            "enterprises": db.session.scalar(select(func.count(Enterprise.id))
-                                             .where(Enterprise.registered_at < p.end_instant)),
-            "institutions": db.session.scalar(select(func.count(Institution.id))
-                                              .where(Institution.joined_at < p.end_instant)),
-            "products": db.session.scalar(select(func.count(Product.id)).where(Product.created_at < p.end_instant)),
-            "financing": int(db.session.scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0))
-                                               .where(Application.disbursed_on <= p.last_day)) or 0),
-        })
+    ends = [Period(m) for m in months]
+    columns = []
+    for i, p in enumerate(ends):  # one statement: four scalar subqueries per month end (bounded by the months)
+        columns += [
+            select(func.count(Enterprise.id)).where(Enterprise.registered_at < p.end_instant)
+            .scalar_subquery().label(f"e{i}"),
+            select(func.count(Institution.id)).where(Institution.joined_at < p.end_instant)
+            .scalar_subquery().label(f"i{i}"),
+            select(func.count(Product.id)).where(Product.created_at < p.end_instant).scalar_subquery().label(f"p{i}"),
+            select(func.coalesce(func.sum(Application.disbursed_amount), 0))
+            .where(Application.disbursed_on <= p.last_day).scalar_subquery().label(f"f{i}")]
+    values = db.session.execute(select(*columns)).one()._mapping if columns else {}
+    rows = [{"month": m, "enterprises": int(values[f"e{i}"]), "institutions": int(values[f"i{i}"]),
+             "products": int(values[f"p{i}"]), "financing": int(values[f"f{i}"] or 0)}
+            for i, m in enumerate(months)]
     return Table("平台运行总量", [Column("month", "月份", "date"), Column("enterprises", "入驻企业（家）", "int"),
                                   Column("institutions", "入驻金融机构（家）", "int"),
                                   Column("products", "发布产品（个）", "int"),
