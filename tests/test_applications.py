@@ -20,7 +20,7 @@ from marketplace.services.applications import Actor, ConcurrentChange, NotPermit
 
 from .conftest import PASSWORD, make_enterprise, make_institution, make_product
 
-ALL_ACTIONS = ("accept", "grant", "reject", "withdraw", "disburse", "repay", "overdue", "default")
+ALL_ACTIONS = ("accept", "grant", "reject", "withdraw", "disburse", "repay", "overdue", "default", "write_off")
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def do(w, action, app_id):
         "repay": lambda: applications.repay(app_id, o, amount=1, on=day),
         "overdue": lambda: applications.mark_overdue(app_id, o),
         "default": lambda: applications.mark_defaulted(app_id, o, on=day),
+        "write_off": lambda: applications.write_off(app_id, o, on=day),
     }
     return calls[action]()
 
@@ -100,8 +101,25 @@ LEGAL = {
     "disbursed": {"repay": "disbursed", "overdue": "overdue"},
     "overdue": {"repay": "overdue", "default": "defaulted"},
     "repaid": {},
-    "defaulted": {},
+    "defaulted": {"write_off": "defaulted"},
 }
+
+
+def test_write_off_is_recorded_once_and_the_loan_leaves_the_balance_that_day(app, world):
+    from marketplace.services import indicators
+
+    with app.app_context():
+        app_id = to_status(world, "defaulted")
+        day = workdays.today()
+        # 不良 but not written off: the 500,000 disbursed today is still in today's balance.
+        assert indicators.loan_balance(day) == 500_000
+        assert "write_off" in applications.allowed_actions(db.session.get(Application, app_id), "bank")
+        a = applications.write_off(app_id, world["officer"], on=day, note="董事会批准核销")
+        assert a.written_off_on == day and a.status == "defaulted"
+        assert indicators.loan_balance(day) == 0
+        assert "write_off" not in applications.allowed_actions(a, "bank")
+        with pytest.raises(RuleViolation, match="已于"):
+            applications.write_off(app_id, world["officer"], on=day)
 
 
 @pytest.mark.parametrize("status", list(LEGAL))

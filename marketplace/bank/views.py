@@ -119,7 +119,7 @@ def application_detail(application_id: int):
     forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
              "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
              "repay": LoanEventForm(data=version), "overdue": VersionedForm(data=version),
-             "default": DefaultForm(data=version)}
+             "default": DefaultForm(data=version), "write_off": DefaultForm(data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
@@ -128,7 +128,7 @@ def application_detail(application_id: int):
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm}
+                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm, "write_off": DefaultForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -157,6 +157,8 @@ def application_action(application_id: int, action: str):
         "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
         "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
                                                        expected_version=expected),
+        "write_off": lambda: applications.write_off(a.id, actor, on=form.on.data, note=form.note.data or "",
+                                                    expected_version=expected),
     }
     try:
         result = calls[action]()

@@ -3,6 +3,7 @@
     submitted 已提交 → accepted 已受理 → granted 已授信 → disbursed 已放款 → repaid 已结清
                                     ↘ rejected 已拒绝              ↘ overdue 逾期 → repaid / defaulted 不良
     submitted / accepted → withdrawn 已撤回 (by the firm, before a decision)
+    defaulted 不良 —write_off 核销→ defaulted (written_off_on set: the loan leaves the 贷款余额 that day)
 
 Every transition checks who may make it and from which status, writes an ApplicationEvent (the audit
 row), queues the 站内消息, and commits once. A concurrent change by someone else is caught by the
@@ -85,13 +86,15 @@ TRANSITIONS = {
     "repay": (("disbursed", "overdue"), "bank", "登记还款"),
     "overdue": (("disbursed",), "bank", "标记逾期"),
     "default": (("overdue",), "bank", "认定不良"),
+    "write_off": (("defaulted",), "bank", "核销"),
 }
 ACTION_LABELS = {"submit": "提交申请", **{k: v[2] for k, v in TRANSITIONS.items()}}
 
 
 def allowed_actions(app: Application, role: str) -> list[str]:
     """Actions this role may take on the application now (for showing only the buttons that work)."""
-    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms]
+    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms
+            and not (a == "write_off" and app.written_off_on is not None)]
 
 
 # Test seam: called after the application is loaded and checked, before anything is changed.
@@ -152,6 +155,8 @@ def _notify(app: Application, action: str, to_status: str, detail: dict) -> None
         "overdue": f"“{product}”贷款已逾期，请尽快联系银行还款。",
         "default": f"“{product}”贷款已被认定为不良。",
     }
+    if action not in texts:  # 核销 is the bank's own bookkeeping: the firm still owes the loan
+        return
     title = f"申请状态：{STATUS[to_status]}" if action != "repay" or to_status == "repaid" else "还款已登记"
     notifications.to_enterprise(app.enterprise_id, title, texts[action], app.id)
     if action == "withdraw":
@@ -352,6 +357,19 @@ def mark_defaulted(application_id: int, actor: Actor, *, on: date, note: str = "
         return "defaulted", {"on": day.isoformat(), "note": (note or "").strip(), "balance": app.balance}
 
     return _transition(application_id, "default", actor, expected_version, change)
+
+
+def write_off(application_id: int, actor: Actor, *, on: date, note: str = "",
+              expected_version: int | None = None) -> Application:
+    """核销 of a 不良 loan: until then it stays in the 贷款余额; from `on` it leaves it. Once only."""
+    def change(app):
+        if app.written_off_on is not None:
+            raise RuleViolation(f"该笔贷款已于 {app.written_off_on:%Y-%m-%d} 核销。")
+        day = _day(on, "on", not_before=app.closed_on, label="核销日期")
+        app.written_off_on = day
+        return "defaulted", {"on": day.isoformat(), "note": (note or "").strip(), "balance": app.balance}
+
+    return _transition(application_id, "write_off", actor, expected_version, change)
 
 
 def withdraw(application_id: int, actor: Actor, *, expected_version: int | None = None) -> Application:

@@ -301,7 +301,8 @@ class _Report:
     def table(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame(columns=REPORT_COLUMNS)
-        return pd.concat(self.parts, ignore_index=True).sort_values(["行号"], kind="stable", ignore_index=True)
+        table = pd.concat(self.parts, ignore_index=True).sort_values(["行号"], kind="stable", ignore_index=True)
+        return table.astype({"行号": int})  # "第2行", never "第2.0行"
 
 
 _USCC_PROBLEMS = {uscc_std.InvalidLength: "统一社会信用代码应为18位",
@@ -448,7 +449,7 @@ def _registry_findings(raw, code, invalid, problem) -> pd.DataFrame:
                            "问题": problem[invalid]}),
              pd.DataFrame({"行号": raw.index[repeated] + 2, "列": USCC.label, "值": code[repeated],
                            "问题": "重复的统一社会信用代码（首次出现于第" + first_row[repeated].astype(str) + "行）"})]
-    return pd.concat(parts, ignore_index=True).sort_values("行号", ignore_index=True)
+    return pd.concat(parts, ignore_index=True).sort_values("行号", ignore_index=True).astype({"行号": int})
 
 
 def known_usccs(codes_: np.ndarray) -> set[str]:
