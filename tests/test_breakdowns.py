@@ -29,7 +29,8 @@ def test_by_size_counts_first_time_borrowers_and_weighted_rate(city):  # noqa: F
 
 
 def test_rounding_is_half_up_everywhere():
-    from marketplace.filters import half_up as shown, pct
+    from marketplace.filters import half_up as shown
+    from marketplace.filters import pct
 
     # 8.25 days: Python's round() gives 8.2 (half to even); the scheme's 四舍五入 gives 8.3.
     assert indicators.half_up(8.25, 1) == Decimal("8.3") and shown(Decimal("8.25"), 1) == "8.3"
