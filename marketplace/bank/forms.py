@@ -83,6 +83,15 @@ class OffPlatformForm(FlaskForm):
     loan_count = IntegerField("笔数", default=1, validators=[InputRequired("请填写笔数。"), NumberRange(min=1)])
 
 
+class OffPlatformCorrectForm(FlaskForm):
+    """Correct one report (the firm and month stay; withdraw and report again to change them)."""
+    enterprise_name = StringField("企业名称", validators=[Optional(), Length(max=128)])
+    amount_wan = DecimalField("放款金额（万元）", places=2, validators=[InputRequired("请填写放款金额。"),
+                                                                  NumberRange(min=0.01, max=100_000_000,
+                                                                              message="金额应在0.01–1亿万元之间。")])
+    loan_count = IntegerField("笔数", validators=[InputRequired("请填写笔数。"), NumberRange(min=1, max=10_000)])
+
+
 class OffPlatformUploadForm(FlaskForm):
     month = StringField("月份（年-月）", validators=[DataRequired("请填写月份。")])
     file = FileField("CSV文件", validators=[FileRequired("请选择文件。")])

@@ -27,6 +27,7 @@ from .forms import (
     DefaultForm,
     GrantForm,
     LoanEventForm,
+    OffPlatformCorrectForm,
     OffPlatformForm,
     OffPlatformUploadForm,
     ProductForm,
@@ -208,13 +209,47 @@ def matches():
 # ------------------------------------------------------------------------------ off-platform loans
 
 def _off_platform_page(form, upload):
-    from ..models import OffPlatformLoan
-
     inst = current_user.institution_id
-    recent = db.session.scalars(select(OffPlatformLoan).where(OffPlatformLoan.institution_id == inst)
-                                .order_by(OffPlatformLoan.month.desc(), OffPlatformLoan.id.desc()).limit(100)).all()
-    return render_template("bank/off_platform.html", form=form, upload=upload, recent=recent,
-                           totals=off_platform.monthly_totals(inst))
+    totals = off_platform.monthly_totals(inst)
+    try:
+        month = off_platform.parse_month(request.args.get("month")) if request.args.get("month") else \
+            (totals[0][0] if totals else None)
+    except RuleViolation:
+        month = totals[0][0] if totals else None
+    entries = off_platform.reports(inst, month) if month else []
+    corrections = {e.id: OffPlatformCorrectForm(prefix=f"c{e.id}", formdata=None, data={
+        "enterprise_name": e.enterprise_name, "amount_wan": yuan_to_wan(e.amount), "loan_count": e.loan_count})
+        for e in entries}
+    return render_template("bank/off_platform.html", form=form, upload=upload, totals=totals, month=month,
+                           entries=entries, corrections=corrections, action_form=FlaskForm())
+
+
+@bp.route("/off-platform/<int:loan_id>/<action>", methods=["POST"])
+def off_platform_entry(loan_id: int, action: str):
+    """Correct, withdraw, or confirm-as-distinct one report — each audited by services/off_platform."""
+    if action not in ("correct", "remove", "confirm"):
+        abort(404)
+    inst, uid = current_user.institution_id, current_user.id
+    form = OffPlatformCorrectForm(prefix=f"c{loan_id}") if action == "correct" else FlaskForm()
+    month_arg = request.args.get("month")
+    if not form.validate_on_submit():
+        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
+        return redirect(url_for(".off_platform_loans", month=month_arg))
+    try:
+        if action == "correct":
+            off_platform.correct(loan_id, inst, amount=wan_to_yuan(form.amount_wan.data),
+                                 loan_count=form.loan_count.data, enterprise_name=form.enterprise_name.data or "",
+                                 user_id=uid)
+        elif action == "remove":
+            off_platform.remove(loan_id, inst, uid)
+        else:
+            off_platform.confirm_distinct(loan_id, inst, uid)
+    except RuleViolation as e:
+        flash(e.message, "danger")
+    else:
+        flash({"correct": "已更正，修改记录已写入审计日志。", "remove": "已撤销该条填报。",
+               "confirm": "已确认为平台外另一笔贷款，计入指标（十四）。"}[action], "success")
+    return redirect(url_for(".off_platform_loans", month=month_arg))
 
 
 @bp.route("/off-platform", methods=["GET", "POST"])
