@@ -155,6 +155,8 @@ def sharing_page():
     if form.validate_on_submit():
         try:
             batch = sharing.produce(month, current_user.id)
+        except sharing.NothingNew as e:
+            flash(e.message, "info")
         except RuleViolation as e:
             flash(e.message, "danger")
         else:
