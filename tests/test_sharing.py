@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
