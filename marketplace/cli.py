@@ -396,12 +396,17 @@ def share_feed(month, out_dir):
     from .services import sharing
 
     first_day = _parse_month(month)
-    batch = sharing.produce(first_day, actor_id=None)
+    try:
+        batch = sharing.produce(first_day, actor_id=None)
+    except sharing.NothingNew as e:  # no empty batch: say so and leave nothing behind
+        click.echo(e.message)
+        return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"share-{batch.id}.jsonl").write_text(batch.content, encoding="utf-8")
     (out / f"share-{batch.id}.csv").write_bytes(sharing.as_csv(batch))
-    click.echo(f"第 {batch.id} 批：{batch.counts}，SHA-256 {batch.sha256}")
+    counts = "，".join(f"{sharing.RECORD_LABELS[k]} {v} 条" for k, v in batch.counts.items())
+    click.echo(f"第 {batch.id} 批：{counts}，SHA-256 {batch.sha256}")
 
 
 def init_app(app):

@@ -120,3 +120,7 @@ def test_share_feed_command_writes_files(runner, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert len((tmp_path / "share-1.jsonl").read_text().splitlines()) == 2
     assert (tmp_path / "share-1.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "融资需求 1 条，授信 1 条，放款 0 条" in result.output
+    again = runner.invoke(args=["share-feed", "--month", "2026-10", "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0 and "没有新增或变更的记录" in again.output
+    assert not (tmp_path / "again").exists(), "no empty batch, no files"

@@ -23,7 +23,7 @@ from ..services import (
 from ..web import select_choices, show_violation
 from . import bp
 
-SHARE_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
+SHARE_LABELS = sharing.RECORD_LABELS
 RECORDS_PER_PAGE = 500
 PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "registered_enterprises:month": "在册企业数 · 月度"}
 

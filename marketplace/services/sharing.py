@@ -39,6 +39,7 @@ from .workdays import SHANGHAI
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
 GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
+RECORD_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
 PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
                      "ip_pledge": "pledge", "supply_chain": "pledge"}
 
