@@ -80,7 +80,7 @@ def indicators_page():
     return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
                            figures=indicators.compute(month, scope), balances=balances,
                            share_batch=sharing.last_batch_for(month), flows=reports.monthly_flows(month).rows,
-                           convention=denominators.MONTHLY_CONVENTION)
+                           convention=denominators.MONTHLY_CONVENTION, definitions=indicators.DEFINITIONS)
 
 
 @bp.route("/indicators/<code>")

@@ -507,12 +507,17 @@ def compute(month: date, scope: str = "month") -> list[Figure]:
 
 # ---- stock: outstanding balance ---------------------------------------------------------------------------
 
-def loan_balance(day: date) -> int:
-    """贷款余额 of platform loans at the end of `day`: principal disbursed by then, less principal repaid by
-    then, less loans written off (核销) by then. A 不良 loan stays in the balance until it is written off."""
+def balance_at(day: date):
+    """SQL scalar: 贷款余额 of platform loans at the end of `day` — principal disbursed by then, less principal
+    repaid by then, of loans not written off (核销) by then. A 不良 loan stays in the balance until written off."""
     written_off = select(Application.id).where(Application.written_off_on <= day)
-    disbursed = _scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
-        Application.disbursed_on <= day, Application.id.not_in(written_off)))
-    repaid = _scalar(select(func.coalesce(func.sum(LoanRepayment.amount), 0)).where(
-        LoanRepayment.paid_on <= day, LoanRepayment.application_id.not_in(written_off)))
+    disbursed = select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
+        Application.disbursed_on <= day, Application.id.not_in(written_off)).scalar_subquery()
+    repaid = select(func.coalesce(func.sum(LoanRepayment.amount), 0)).where(
+        LoanRepayment.paid_on <= day, LoanRepayment.application_id.not_in(written_off)).scalar_subquery()
     return disbursed - repaid
+
+
+def loan_balance(day: date) -> int:
+    """贷款余额 at the end of `day` (see balance_at)."""
+    return _scalar(select(balance_at(day)))

@@ -5,7 +5,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Application, ImportBatch, LoanRepayment, OffPlatformLoan
+from ..models import Application, ImportBatch, OffPlatformLoan
 from ..models.base import utcnow
 from . import breakdowns, denominators, indicators, ingest
 from .exports import Column, Table, to_xlsx
@@ -89,26 +89,18 @@ def denominators_table(month: date) -> Table:
 
 
 def balance_table(month: date, n: int = 24) -> Table:
-    """Month-end 贷款余额 and cumulative disbursement for n months: pandas over one query of loans and one
-    of repayments (the same rule as indicators.loan_balance, which a test holds them to)."""
+    """Month-end 贷款余额 and cumulative disbursement for n months: one statement with two scalar subqueries per
+    month end, on the same rule as indicators.loan_balance."""
     months = months_back(month, n)
-    ends = pd.to_datetime([indicators.Period(m).last_day for m in months])
-    loans = pd.DataFrame(db.session.execute(
-        select(Application.id, Application.disbursed_amount, Application.disbursed_on, Application.written_off_on)
-        .where(Application.disbursed_on.is_not(None))).all(), columns=["id", "amount", "on", "written_off_on"])
-    repaid = pd.DataFrame(db.session.execute(select(LoanRepayment.application_id, LoanRepayment.amount,
-                                                    LoanRepayment.paid_on)).all(), columns=["id", "amount", "on"])
-    loans["on"], loans["written_off_on"] = pd.to_datetime(loans["on"]), pd.to_datetime(loans["written_off_on"])
-    repaid["on"] = pd.to_datetime(repaid["on"])
-    repaid["written_off_on"] = pd.to_datetime(repaid["id"].map(loans.set_index("id")["written_off_on"].to_dict()))
-    rows = []
-    for m, end in zip(months, ends, strict=True):
-        live = ~(loans["written_off_on"] <= end)  # a 不良 loan stays in the balance until its 核销
-        live_repaid = ~(repaid["written_off_on"] <= end)
-        disbursed = int(loans.loc[(loans["on"] <= end) & live, "amount"].sum())
-        back = int(repaid.loc[(repaid["on"] <= end) & live_repaid, "amount"].sum())
-        rows.append({"month": m, "balance": disbursed - back,
-                     "cumulative": int(loans.loc[loans["on"] <= end, "amount"].sum())})
+    columns = []
+    for i, m in enumerate(months):
+        end = indicators.Period(m).last_day
+        columns += [indicators.balance_at(end).label(f"b{i}"),
+                    select(func.coalesce(func.sum(Application.disbursed_amount), 0))
+                    .where(Application.disbursed_on <= end).scalar_subquery().label(f"c{i}")]
+    values = db.session.execute(select(*columns)).one()._mapping
+    rows = [{"month": m, "balance": int(values[f"b{i}"]), "cumulative": int(values[f"c{i}"])}
+            for i, m in enumerate(months)]
     return Table("贷款余额与累计放款", [Column("month", "月份", "date"), Column("balance", "月末贷款余额（万元）", "wan"),
                                        Column("cumulative", "累计放款（万元）", "wan")], rows,
                  notes=["贷款余额：已放款本金减已还本金；不良贷款在核销（核销日期）前仍计入余额"])
