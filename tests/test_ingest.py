@@ -84,6 +84,7 @@ def test_one_bad_row_in_the_middle_rejects_the_whole_file(app, registry):
         assert (count(TaxRecord), count(ImportBatch)) == before
         report = ingest.report_csv(errors).decode("utf-8-sig")
         assert report.startswith("行号,列,值,问题") and "所属期格式无法识别" in report
+        assert report.splitlines()[1].startswith("6,") and errors["行号"].dtype.kind == "i"  # never "6.0"
 
 
 def test_reimporting_a_period_replaces_it(app, registry):
