@@ -20,6 +20,9 @@ from . import city
 PURPOSES = ("采购原材料", "支付货款", "扩大生产", "购置设备", "补充流动资金", "研发投入", "支付工资", "仓储物流")
 
 
+WRITE_OFF_AFTER_DAYS = 180  # 不良 loans are written off (核销) half a year after default in the demo
+
+
 def _instant(day: date, rng) -> datetime:
     """A working-hours moment on `day` in Shanghai, as UTC."""
     local = datetime.combine(day, time(9, 0), SHANGHAI) + timedelta(minutes=int(rng.integers(0, 8 * 60)))
@@ -64,7 +67,7 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
                "submitted_at": submitted, "accepted_at": None, "decision_due": None, "decided_at": None,
                "granted_amount": None, "granted_rate": None, "granted_term": None, "reject_reason": None,
                "reject_note": None, "disbursed_amount": None, "disbursed_on": None, "repaid_amount": 0,
-               "closed_on": None, "updated_at": submitted, "version": 1}
+               "closed_on": None, "written_off_on": None, "updated_at": submitted, "version": 1}
         event(app_id, "submit", None, "submitted", submitted)
 
         if rng.random() < 0.04:
@@ -119,6 +122,12 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
             event(app_id, "default", "disbursed", "defaulted", _instant(due, rng))
             row["closed_on"] = due
             step(row, "defaulted", _instant(due, rng))
+            written_off = due + timedelta(days=WRITE_OFF_AFTER_DAYS)
+            if written_off < as_of:  # 核销 after the bank's recovery period (no random draw: same city)
+                at = datetime.combine(written_off, time(10, 0), SHANGHAI).astimezone(UTC)
+                event(app_id, "write_off", "defaulted", "defaulted", at, on=written_off.isoformat())
+                row["written_off_on"] = written_off
+                step(row, "defaulted", at)
         else:
             repayments.append({"id": len(repayments) + 1, "application_id": app_id,
                                "amount": row["disbursed_amount"], "paid_on": due,
