@@ -7,11 +7,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from .. import codes
 from ..extensions import db
-from ..models import Application, ApplicationEvent, Enterprise, FinancingNeed, Institution, Product
+from ..models import Application, Enterprise, FinancingNeed, Institution, Product
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period, half_up
 from .workdays import SHANGHAI
@@ -38,8 +38,6 @@ def applications_frame(p: Period | None = None) -> pd.DataFrame:
     platform loan date and the withdrawal time — one query."""
     first = (select(Application.enterprise_id, func.min(Application.disbursed_on).label("first_loan_on"))
              .where(Application.disbursed_on.is_not(None)).group_by(Application.enterprise_id).subquery())
-    withdrawn = (select(ApplicationEvent.application_id, func.max(ApplicationEvent.created_at).label("withdrawn_at"))
-                 .where(ApplicationEvent.action == "withdraw").group_by(ApplicationEvent.application_id).subquery())
     stmt = (select(Application.id, Application.enterprise_id, Application.need_id, Application.status,
                    Application.amount,
                    Application.submitted_at, Application.accepted_at, Application.decided_at,
@@ -47,12 +45,13 @@ def applications_frame(p: Period | None = None) -> pd.DataFrame:
                    Application.disbursed_amount, Application.disbursed_on,
                    Enterprise.region_code.label("region"), Enterprise.size, Enterprise.industry,
                    Institution.name.label("institution"), Product.kind.label("product_kind"),
-                   first.c.first_loan_on, withdrawn.c.withdrawn_at)
+                   first.c.first_loan_on,
+                   # 撤回 is final: the row's last change is the withdrawal
+                   case((Application.status == "withdrawn", Application.updated_at)).label("withdrawn_at"))
             .join(Enterprise, Enterprise.id == Application.enterprise_id)
             .join(Institution, Institution.id == Application.institution_id)
             .join(Product, Product.id == Application.product_id)
-            .outerjoin(first, first.c.enterprise_id == Application.enterprise_id)
-            .outerjoin(withdrawn, withdrawn.c.application_id == Application.id))
+            .outerjoin(first, first.c.enterprise_id == Application.enterprise_id))
     if p is not None:
         undecided_at_start = or_(Application.decided_at.is_(None), Application.decided_at >= p.start_instant) \
             if p.start_instant is not None else True
@@ -125,16 +124,18 @@ def funnel(p: Period, df: pd.DataFrame | None = None) -> Table:
 
     df = applications_frame(p) if df is None else df
     created = p.instants(FinancingNeed.created_at)
-    needs = _frame(select(FinancingNeed.id, FinancingNeed.created_at).where(created))
-    # Matched: the need led to an application, or (still open) fits at least one product today.
-    applied = set(needs["id"]) & set(_frame(select(Application.need_id).join(FinancingNeed).where(created))["need_id"])
-    fits: set = set()
-    open_needs = matching.load_needs(where=created) if len(needs) else None
-    if open_needs is not None and len(open_needs):
-        ok, _ = matching.eligible(open_needs, matching.load_products())
-        fits = set(open_needs["need_id"][ok.any(axis=1)])
-    matched = len(applied | fits)
-    steps = [("发布融资需求", len(needs)), ("匹配到产品", matched),
+    applied = exists().where(Application.need_id == FinancingNeed.id)
+    published = db.session.scalar(select(func.count(FinancingNeed.id)).where(created)) or 0
+    # Matched: the need led to an application (SQL count), or — still open, no application — fits at least
+    # one product today (the matcher over those needs only).
+    matched = db.session.scalar(select(func.count(FinancingNeed.id)).where(created, applied)) or 0
+    open_unapplied = and_(created, ~applied, FinancingNeed.status == "open")
+    has_waiting = db.session.scalar(select(FinancingNeed.id).where(open_unapplied).limit(1)) is not None
+    waiting = matching.load_needs(where=open_unapplied) if has_waiting else []
+    if len(waiting):
+        ok, _ = matching.eligible(waiting, matching.load_products())
+        matched += int(ok.any(axis=1).sum())
+    steps = [("发布融资需求", published), ("匹配到产品", matched),
              ("提交申请", int(_in(df["submitted_at"], p).sum())),
              ("获得授信", int((df["status"].isin(GRANTED_STATUSES) & _in(df["decided_at"], p)).sum())),
              ("完成放款", len(disbursed_in(df, p)))]

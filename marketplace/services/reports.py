@@ -2,10 +2,10 @@
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Application, ImportBatch, OffPlatformLoan
+from ..models import Application, ImportBatch, LoanRepayment, OffPlatformLoan
 from ..models.base import utcnow
 from . import breakdowns, denominators, indicators, ingest
 from .exports import Column, Table, to_xlsx
@@ -89,17 +89,21 @@ def denominators_table(month: date) -> Table:
 
 
 def balance_table(month: date, n: int = 24) -> Table:
-    """Month-end 贷款余额 and cumulative disbursement for n months: one statement with two scalar subqueries per
-    month end, on the same rule as indicators.loan_balance."""
+    """Month-end 贷款余额 and cumulative disbursement for n months: one pass over the loans and one over the
+    repayments (a CASE sum per month end), on the same rule as indicators.loan_balance (a test holds them)."""
     months = months_back(month, n)
-    columns = []
-    for i, m in enumerate(months):
-        end = indicators.Period(m).last_day
-        columns += [indicators.balance_at(end).label(f"b{i}"),
-                    select(func.coalesce(func.sum(Application.disbursed_amount), 0))
-                    .where(Application.disbursed_on <= end).scalar_subquery().label(f"c{i}")]
-    values = db.session.execute(select(*columns)).one()._mapping
-    rows = [{"month": m, "balance": int(values[f"b{i}"]), "cumulative": int(values[f"c{i}"])}
+    ends = [indicators.Period(m).last_day for m in months]
+    live = lambda end: or_(Application.written_off_on.is_(None), Application.written_off_on > end)  # noqa: E731
+    loans = db.session.execute(select(
+        *[func.coalesce(func.sum(case((and_(Application.disbursed_on <= end, live(end)),
+                                      Application.disbursed_amount), else_=0)), 0) for end in ends],
+        *[func.coalesce(func.sum(case((Application.disbursed_on <= end, Application.disbursed_amount), else_=0)), 0)
+          for end in ends]).where(Application.disbursed_on.is_not(None))).one()
+    back = db.session.execute(select(
+        *[func.coalesce(func.sum(case((and_(LoanRepayment.paid_on <= end, live(end)), LoanRepayment.amount),
+                                     else_=0)), 0) for end in ends])
+        .join(Application, Application.id == LoanRepayment.application_id)).one()
+    rows = [{"month": m, "balance": int(loans[i]) - int(back[i]), "cumulative": int(loans[n + i])}
             for i, m in enumerate(months)]
     return Table("贷款余额与累计放款", [Column("month", "月份", "date"), Column("balance", "月末贷款余额（万元）", "wan"),
                                        Column("cumulative", "累计放款（万元）", "wan")], rows,

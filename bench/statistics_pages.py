@@ -1,7 +1,7 @@
 """Time the commission's statistics pages (统计分析 for a month and cumulatively, 信易贷指标, the report pack)
 on an existing database, as the commission user would request them (Flask test client, one process).
 
-    DATABASE_URL=postgresql://user@host:port/db python bench/statistics.py [--month 2026-10] [--runs 5]
+    DATABASE_URL=postgresql://user@host:port/db python bench/statistics_pages.py [--month 2026-10] [--runs 5]
 
 Build the city first, e.g. `flask --app marketplace seed --enterprises 28000 --applications 100000
 --no-departments`. Prints, per page: median and max of the runs in ms, the SQL statements one request sends
