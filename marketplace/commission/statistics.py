@@ -118,13 +118,12 @@ def _download(data: bytes, filename: str) -> Response:
 
 
 def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
-    """Every table of the analysis page, keyed for its export link; one applications query feeds them."""
-    df = breakdowns.applications_frame(period)
-    tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
-    tables["funnel"] = breakdowns.funnel(period, df)
-    tables["late"] = breakdowns.late_decisions(period, df)
+    """Every table of the analysis page, keyed for its export link: SQL aggregates per period."""
+    tables = {dim: breakdowns.by_dimension(period, dim) for dim in breakdowns.DIMENSIONS}
+    tables["funnel"] = breakdowns.funnel(period)
+    tables["late"] = breakdowns.late_decisions(period)
     tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))
-    tables["decisions"] = breakdowns.decisions(period, df)
+    tables["decisions"] = breakdowns.decisions(period)
     return tables
 
 

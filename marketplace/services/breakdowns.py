@@ -1,13 +1,14 @@
 """Breakdowns of platform lending for the commission: by district, institution, product kind, size and
 industry; credit versus secured; first-time borrowers (首贷户); rates, approval, days to decision; the
-funnel; late decisions. Each is pandas over one SQL query of the applications that touch the period (the
-page runs that query once and hands the frame to every table); no parameter list grows with the data.
+funnel; late decisions. Each is an SQL aggregate over the period's applications (grouped in the database), or
+pandas over one narrow filtered query; no application outside the period is loaded, and no parameter list
+grows with the data.
 """
 from datetime import date
+from decimal import Decimal
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
 
 from .. import codes
 from ..extensions import db
@@ -32,74 +33,47 @@ def _frame(stmt) -> pd.DataFrame:
     return pd.DataFrame(db.session.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
 
 
-def applications_frame(p: Period | None = None) -> pd.DataFrame:
-    """The applications that touch period `p` (submitted, decided or disbursed in it, or undecided at its start;
-    every application when `p` is None) with firm, product and institution attributes, the firm's first
-    platform loan date and the withdrawal time — one query."""
+def _dimension(dimension: str):
+    return {"region": Enterprise.region_code, "institution": Institution.name, "product_kind": Product.kind,
+            "size": Enterprise.size, "industry": Enterprise.industry,
+            "credit": case((Product.kind == "credit", "credit"), else_="secured")}[dimension]
+
+
+def _disbursed(p: Period, *columns):
+    """SELECT columns over the loans disbursed in the period, with firm, institution, product and the firm's
+    first platform loan date (首贷: that date is in the period)."""
     first = (select(Application.enterprise_id, func.min(Application.disbursed_on).label("first_loan_on"))
              .where(Application.disbursed_on.is_not(None)).group_by(Application.enterprise_id).subquery())
-    stmt = (select(Application.id, Application.enterprise_id, Application.need_id, Application.status,
-                   Application.amount,
-                   Application.submitted_at, Application.accepted_at, Application.decided_at,
-                   Application.decision_due, Application.granted_amount, Application.granted_rate,
-                   Application.disbursed_amount, Application.disbursed_on,
-                   Enterprise.region_code.label("region"), Enterprise.size, Enterprise.industry,
-                   Institution.name.label("institution"), Product.kind.label("product_kind"),
-                   first.c.first_loan_on,
-                   # 撤回 is final: the row's last change is the withdrawal
-                   case((Application.status == "withdrawn", Application.updated_at)).label("withdrawn_at"))
+    is_first = first.c.first_loan_on == Application.disbursed_on
+    aggregates = (func.count(Application.id).label("loans"),
+                  func.coalesce(func.sum(Application.disbursed_amount), 0).label("amount"),
+                  func.count(distinct(Application.enterprise_id)).label("firms"),
+                  func.count(distinct(case((is_first, Application.enterprise_id)))).label("first_time_firms"),
+                  func.sum(Application.granted_rate * Application.disbursed_amount).label("rate_x"))
+    return (select(*columns, *aggregates).select_from(Application)
             .join(Enterprise, Enterprise.id == Application.enterprise_id)
             .join(Institution, Institution.id == Application.institution_id)
             .join(Product, Product.id == Application.product_id)
-            .outerjoin(first, first.c.enterprise_id == Application.enterprise_id))
-    if p is not None:
-        undecided_at_start = or_(Application.decided_at.is_(None), Application.decided_at >= p.start_instant) \
-            if p.start_instant is not None else True
-        stmt = stmt.where(or_(p.instants(Application.submitted_at), p.instants(Application.decided_at),
-                              p.dates(Application.disbursed_on),
-                              and_(Application.submitted_at < p.end_instant, undecided_at_start)))
-    df = _frame(stmt)
-    df["credit"] = np.where(df["product_kind"] == "credit", "credit", "secured")
-    for col in ("submitted_at", "accepted_at", "decided_at", "withdrawn_at"):
-        df[col] = pd.to_datetime(df[col], utc=True).dt.tz_convert(SHANGHAI)
-    for col in ("disbursed_on", "decision_due", "first_loan_on"):
-        df[col] = pd.to_datetime(df[col])
-    return df
+            .join(first, first.c.enterprise_id == Application.enterprise_id)
+            .where(Application.status.in_(DISBURSED_STATUSES), p.dates(Application.disbursed_on)))
 
 
-def _in(series: pd.Series, p: Period) -> pd.Series:
-    s = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-    end = pd.Timestamp(p.last_day) + pd.Timedelta(days=1)
-    cond = s < end
-    if p.first_day:
-        cond &= s >= pd.Timestamp(p.first_day)
-    return cond.fillna(False)
+def _row(r) -> dict:
+    amount = int(r.amount or 0)
+    return {"loans": int(r.loans), "amount": amount, "firms": int(r.firms), "first_time_firms": int(r.first_time_firms),
+            "avg_rate": half_up(Decimal(r.rate_x) / amount, 3) if amount and r.rate_x is not None else None}
 
 
-def disbursed_in(df: pd.DataFrame, p: Period) -> pd.DataFrame:
-    return df.loc[df["status"].isin(DISBURSED_STATUSES) & _in(df["disbursed_on"], p)]
-
-
-def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> Table:
-    """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate."""
+def by_dimension(p: Period, dimension: str) -> Table:
+    """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate — one
+    GROUP BY in the database, and one total."""
     title, labels = DIMENSIONS[dimension]
-    df = applications_frame(p) if df is None else df
-    d = disbursed_in(df, p).copy()
-    d["first_time"] = d["first_loan_on"] == d["disbursed_on"]
-    d["rate_x_amount"] = d["granted_rate"].astype(float) * d["disbursed_amount"]
-    g = d.groupby(dimension).agg(loans=("id", "count"), amount=("disbursed_amount", "sum"),
-                                 firms=("enterprise_id", "nunique"), rate_x=("rate_x_amount", "sum"))
-    first = d.loc[d["first_time"]].groupby(dimension)["enterprise_id"].nunique()
-    g["first_time_firms"] = first.reindex(g.index).fillna(0).astype(int)
-    g["avg_rate"] = [half_up(v, 3) for v in g["rate_x"] / g["amount"]]
-    g = g.drop(columns="rate_x").sort_values("amount", ascending=False).reset_index()
-    g["label"] = g[dimension].map(lambda v: labels.get(v, v) if labels else v)
-    rows = g.to_dict("records")
+    key = _dimension(dimension)
+    groups = db.session.execute(_disbursed(p, key.label("key")).group_by(key)).all()
+    rows = sorted(({"label": labels.get(g.key, g.key) if labels else g.key, **_row(g)} for g in groups),
+                  key=lambda r: -r["amount"])
     if rows:
-        rows.append({"label": "合计", "loans": int(g["loans"].sum()), "amount": int(g["amount"].sum()),
-                     "firms": int(d["enterprise_id"].nunique()),
-                     "first_time_firms": int(d.loc[d["first_time"], "enterprise_id"].nunique()),
-                     "avg_rate": half_up(d["rate_x_amount"].sum() / d["disbursed_amount"].sum(), 3)})
+        rows.append({"label": "合计", **_row(db.session.execute(_disbursed(p)).one())})
     return Table(f"按{title}", [Column("label", title), Column("loans", "放款笔数", "int"),
                                 Column("amount", "放款金额（万元）", "wan"), Column("firms", "获贷企业数", "int"),
                                 Column("first_time_firms", "首贷户数", "int"),
@@ -107,59 +81,77 @@ def by_dimension(p: Period, dimension: str, df: pd.DataFrame | None = None) -> T
                  notes=[f"统计期：{p.label}；首贷户：在本平台的首笔放款落在本期的企业"])
 
 
-def decisions(p: Period, df: pd.DataFrame | None = None) -> dict:
-    """Approval rate and days from submission to decision, over applications decided in the period."""
-    df = applications_frame(p) if df is None else df
-    d = df.loc[df["status"].isin(DECIDED_STATUSES) & df["decided_at"].notna() & _in(df["decided_at"], p)]
+def decisions(p: Period) -> dict:
+    """Approval rate and days from submission to decision, over applications decided in the period (pandas
+    over one query of two timestamps and the status)."""
+    d = _frame(select(Application.status, Application.submitted_at, Application.decided_at)
+               .where(Application.status.in_(DECIDED_STATUSES), Application.decided_at.is_not(None),
+                      p.instants(Application.decided_at)))
+    if d.empty:
+        return {"decided": 0, "granted": 0, "rejected": 0, "approval_rate": None, "avg_days_to_decision": None}
     granted = int(d["status"].isin(GRANTED_STATUSES).sum())
-    days = (d["decided_at"] - d["submitted_at"]).dt.total_seconds() / 86400
-    return {"decided": len(d), "granted": granted, "rejected": len(d) - granted,
-            "approval_rate": granted / len(d) if len(d) else None,
-            "avg_days_to_decision": half_up(days.mean(), 1) if len(d) else None}
+    days = (pd.to_datetime(d["decided_at"], utc=True) - pd.to_datetime(d["submitted_at"], utc=True)
+            ).dt.total_seconds() / 86400
+    return {"decided": len(d), "granted": granted, "rejected": len(d) - granted, "approval_rate": granted / len(d),
+            "avg_days_to_decision": half_up(days.mean(), 1)}
 
 
-def funnel(p: Period, df: pd.DataFrame | None = None) -> Table:
-    """需求 → 匹配 → 申请 → 授信 → 放款 for the period."""
+def _count(*conditions) -> int:
+    return int(db.session.scalar(select(func.count(Application.id)).where(*conditions)) or 0)
+
+
+def funnel(p: Period) -> Table:
+    """需求 → 匹配 → 申请 → 授信 → 放款 for the period (SQL counts; the matcher only for open needs with no
+    application)."""
     from . import matching
 
-    df = applications_frame(p) if df is None else df
     created = p.instants(FinancingNeed.created_at)
     applied = exists().where(Application.need_id == FinancingNeed.id)
     published = db.session.scalar(select(func.count(FinancingNeed.id)).where(created)) or 0
-    # Matched: the need led to an application (SQL count), or — still open, no application — fits at least
-    # one product today (the matcher over those needs only).
+    # Matched: the need led to an application, or — still open, no application — fits at least one product today.
     matched = db.session.scalar(select(func.count(FinancingNeed.id)).where(created, applied)) or 0
     open_unapplied = and_(created, ~applied, FinancingNeed.status == "open")
-    has_waiting = db.session.scalar(select(FinancingNeed.id).where(open_unapplied).limit(1)) is not None
-    waiting = matching.load_needs(where=open_unapplied) if has_waiting else []
-    if len(waiting):
+    if db.session.scalar(select(FinancingNeed.id).where(open_unapplied).limit(1)) is not None:
+        waiting = matching.load_needs(where=open_unapplied)
         ok, _ = matching.eligible(waiting, matching.load_products())
         matched += int(ok.any(axis=1).sum())
     steps = [("发布融资需求", published), ("匹配到产品", matched),
-             ("提交申请", int(_in(df["submitted_at"], p).sum())),
-             ("获得授信", int((df["status"].isin(GRANTED_STATUSES) & _in(df["decided_at"], p)).sum())),
-             ("完成放款", len(disbursed_in(df, p)))]
+             ("提交申请", _count(p.instants(Application.submitted_at))),
+             ("获得授信", _count(Application.status.in_(GRANTED_STATUSES), p.instants(Application.decided_at))),
+             ("完成放款", _count(Application.status.in_(DISBURSED_STATUSES), p.dates(Application.disbursed_on)))]
     return Table("融资对接漏斗", [Column("step", "环节"), Column("count", "数量", "int")],
                  [{"step": s, "count": c} for s, c in steps], notes=[f"统计期：{p.label}"])
 
 
-def late_decisions(p: Period, df: pd.DataFrame | None = None) -> Table:
+def late_decisions(p: Period) -> Table:
     """超期未决 per institution, as the period's end saw it (from the dated steps, not today's status): decided in
     the period after the deadline, or accepted by the end, undecided at the end (decided later or never, not
-    withdrawn by then) with the deadline passed."""
-    df = applications_frame(p) if df is None else df
-    end = pd.Timestamp(p.last_day)
-    end_instant = pd.Timestamp(p.end_instant).tz_convert(SHANGHAI)
-    decided_day = df["decided_at"].dt.tz_localize(None).dt.normalize()
-    decided_late = decided_day.notna() & (decided_day > df["decision_due"]) & _in(df["decided_at"], p)
-    open_at_end = (df["accepted_at"].notna() & (df["accepted_at"] < end_instant)
-                   & ~(df["decided_at"] < end_instant).fillna(False)
-                   & ~(df["withdrawn_at"] < end_instant).fillna(False))
-    late = df["decision_due"].notna() & (decided_late | (open_at_end & (df["decision_due"] < end)))
-    g = (df.loc[late].groupby("institution").agg(late=("id", "count")).reset_index()
-         .sort_values("late", ascending=False))
-    return Table("超期未决", [Column("institution", "金融机构"), Column("late", "超期件数", "int")],
-                 g.to_dict("records"), notes=[f"截至 {p.last_day:%Y-%m-%d}（按当时状态）；答复时限为受理后10个工作日"])
+    withdrawn by then) with the deadline passed. Pandas over one query of just those candidates."""
+    end_instant = p.end_instant
+    # 撤回 is final, so a withdrawn row's last change (updated_at) is its withdrawal.
+    withdrawn_at = case((Application.status == "withdrawn", Application.updated_at))
+    df = _frame(select(Institution.name.label("institution"), Application.id, Application.accepted_at,
+                       Application.decided_at, Application.decision_due, withdrawn_at.label("withdrawn_at"))
+                .join(Institution, Institution.id == Application.institution_id)
+                .where(Application.decision_due.is_not(None), Application.decision_due <= p.last_day,
+                       or_(p.instants(Application.decided_at),
+                           and_(Application.accepted_at < end_instant,
+                                or_(Application.decided_at.is_(None), Application.decided_at >= end_instant)))))
+    if df.empty:
+        rows = []
+    else:
+        for col in ("accepted_at", "decided_at", "withdrawn_at"):
+            df[col] = pd.to_datetime(df[col], utc=True).dt.tz_convert(SHANGHAI)
+        due = pd.to_datetime(df["decision_due"])
+        end = pd.Timestamp(end_instant).tz_convert(SHANGHAI)
+        decided_day = df["decided_at"].dt.tz_localize(None).dt.normalize()
+        decided_late = (df["decided_at"] < end).fillna(False) & (decided_day > due)
+        open_at_end = ~(df["decided_at"] < end).fillna(False) & ~(df["withdrawn_at"] < end).fillna(False)
+        late = decided_late | (open_at_end & (due < pd.Timestamp(p.last_day)))
+        rows = (df.loc[late].groupby("institution").agg(late=("id", "count")).reset_index()
+                .sort_values("late", ascending=False).to_dict("records"))
+    return Table("超期未决", [Column("institution", "金融机构"), Column("late", "超期件数", "int")], rows,
+                 notes=[f"截至 {p.last_day:%Y-%m-%d}（按当时状态）；答复时限为受理后10个工作日"])
 
 
 def running_totals(months: list[date]) -> Table:

@@ -1,11 +1,10 @@
 """The one-click monthly report pack (月度报送材料): one XLSX workbook for the city credit office."""
 from datetime import date, timedelta
 
-import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
-from ..models import Application, ImportBatch, LoanRepayment, OffPlatformLoan
+from ..models import Application, ImportBatch, LoanRepayment
 from ..models.base import utcnow
 from . import breakdowns, denominators, indicators, ingest
 from .exports import Column, Table, to_xlsx
@@ -112,27 +111,20 @@ def balance_table(month: date, n: int = 24) -> Table:
 
 def monthly_flows(month: date, n: int = 24) -> Table:
     """Per month: SME loans disbursed through the platform (十三's numerator) beside the loans banks reported
-    as made outside it (十四's numerator) — never added together. Pandas over one query of each."""
+    as made outside it (十四's numerator) — never added together. A CASE sum per month over each indicator's own
+    record select (its readings: 信易贷 products, SME by the registry, reports not double-counted)."""
     months = months_back(month, n)
-    start = months[0]
-    # The indicators' own record selects (their readings: 信易贷 products, SME by the registry, reports not
-    # double-counted), widened to the n months.
     span = indicators.Period(month, "cumulative")
-    platform = pd.DataFrame(db.session.execute(indicators.DEFINITIONS["十三"].rows(span).where(
-        Application.disbursed_on >= start)).mappings().all(), columns=["disbursed_on", "disbursed_amount"]) \
-        .rename(columns={"disbursed_on": "on", "disbursed_amount": "amount"})
-    outside = pd.DataFrame(db.session.execute(indicators.DEFINITIONS["十四"].rows(span).where(
-        OffPlatformLoan.month >= start)).mappings().all(), columns=["month", "amount"]) \
-        .rename(columns={"month": "on"})
 
-    def by_month(df: pd.DataFrame) -> dict:
-        if df.empty:
-            return {}
-        return df.groupby(pd.to_datetime(df["on"]).dt.to_period("M"))["amount"].sum().to_dict()
+    def per_month(code: str, column: str) -> list[int]:
+        sq = indicators.DEFINITIONS[code].rows(span).order_by(None).subquery()
+        on, amount = sq.c[column], sq.c["disbursed_amount" if code == "十三" else "amount"]
+        sums = [func.coalesce(func.sum(case((and_(on >= m, on <= indicators.Period(m).last_day), amount),
+                                           else_=0)), 0) for m in months]
+        return [int(v) for v in db.session.execute(select(*sums).where(on >= months[0])).one()]
 
-    p, o = by_month(platform), by_month(outside)
-    rows = [{"month": m, "platform": int(p.get(pd.Period(m, "M"), 0)), "outside": int(o.get(pd.Period(m, "M"), 0))}
-            for m in months]
+    platform, outside = per_month("十三", "disbursed_on"), per_month("十四", "month")
+    rows = [{"month": m, "platform": platform[i], "outside": outside[i]} for i, m in enumerate(months)]
     return Table("月度信易贷放款", [Column("month", "月份", "date"),
                                     Column("platform", "平台中小微企业放款（万元，十三）", "wan"),
                                     Column("outside", "平台外信易贷放款（万元，十四）", "wan")], rows)
@@ -184,8 +176,7 @@ def monthly_pack(month: date) -> bytes:
                 tables.append(table)
     tables += [balance_table(month), monthly_flows(month)]
     period = indicators.Period(month)
-    df = breakdowns.applications_frame(period)
-    tables += [breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS]
-    tables += [breakdowns.funnel(period, df), breakdowns.late_decisions(period, df),
+    tables += [breakdowns.by_dimension(period, dim) for dim in breakdowns.DIMENSIONS]
+    tables += [breakdowns.funnel(period), breakdowns.late_decisions(period),
                breakdowns.running_totals(months_back(month, 24))]
     return to_xlsx(tables)
