@@ -119,7 +119,8 @@ def _download(data: bytes, filename: str) -> Response:
 
 def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
     """Every table of the analysis page, keyed for its export link: SQL aggregates per period."""
-    tables = {dim: breakdowns.by_dimension(period, dim) for dim in breakdowns.DIMENSIONS}
+    loans = breakdowns.disbursed_frame(period)  # one query feeds every dimension
+    tables = {dim: breakdowns.by_dimension(period, dim, loans) for dim in breakdowns.DIMENSIONS}
     tables["funnel"] = breakdowns.funnel(period)
     tables["late"] = breakdowns.late_decisions(period)
     tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))

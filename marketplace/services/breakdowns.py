@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from .. import codes
 from ..extensions import db
@@ -39,41 +39,42 @@ def _dimension(dimension: str):
             "credit": case((Product.kind == "credit", "credit"), else_="secured")}[dimension]
 
 
-def _disbursed(p: Period, *columns):
-    """SELECT columns over the loans disbursed in the period, with firm, institution, product and the firm's
-    first platform loan date (首贷: that date is in the period)."""
+def disbursed_frame(p: Period) -> pd.DataFrame:
+    """The loans disbursed in the period, narrow: each dimension's key, firm, amount, rate × amount and whether it
+    is the firm's first platform loan (首贷) — one query; the page groups it by every dimension."""
     first = (select(Application.enterprise_id, func.min(Application.disbursed_on).label("first_loan_on"))
              .where(Application.disbursed_on.is_not(None)).group_by(Application.enterprise_id).subquery())
-    is_first = first.c.first_loan_on == Application.disbursed_on
-    aggregates = (func.count(Application.id).label("loans"),
-                  func.coalesce(func.sum(Application.disbursed_amount), 0).label("amount"),
-                  func.count(distinct(Application.enterprise_id)).label("firms"),
-                  func.count(distinct(case((is_first, Application.enterprise_id)))).label("first_time_firms"),
-                  func.sum(Application.granted_rate * Application.disbursed_amount).label("rate_x"))
-    return (select(*columns, *aggregates).select_from(Application)
+    stmt = (select(*[_dimension(d).label(d) for d in DIMENSIONS], Application.enterprise_id,
+                   Application.disbursed_amount.label("amount"),
+                   (Application.granted_rate * Application.disbursed_amount).label("rate_x"),
+                   (first.c.first_loan_on == Application.disbursed_on).label("first_time"))
+            .select_from(Application)
             .join(Enterprise, Enterprise.id == Application.enterprise_id)
             .join(Institution, Institution.id == Application.institution_id)
             .join(Product, Product.id == Application.product_id)
             .join(first, first.c.enterprise_id == Application.enterprise_id)
             .where(Application.status.in_(DISBURSED_STATUSES), p.dates(Application.disbursed_on)))
+    df = _frame(stmt)
+    df["rate_x"] = df["rate_x"].map(lambda v: Decimal(v) if v is not None else Decimal(0))
+    df["first_time"] = df["first_time"].astype(bool)
+    return df
 
 
-def _row(r) -> dict:
-    amount = int(r.amount or 0)
-    return {"loans": int(r.loans), "amount": amount, "firms": int(r.firms), "first_time_firms": int(r.first_time_firms),
-            "avg_rate": half_up(Decimal(r.rate_x) / amount, 3) if amount and r.rate_x is not None else None}
+def _summary(d: pd.DataFrame) -> dict:
+    amount = int(d["amount"].sum())
+    return {"loans": len(d), "amount": amount, "firms": int(d["enterprise_id"].nunique()),
+            "first_time_firms": int(d.loc[d["first_time"], "enterprise_id"].nunique()),
+            "avg_rate": half_up(sum(d["rate_x"], Decimal(0)) / amount, 3) if amount else None}
 
 
-def by_dimension(p: Period, dimension: str) -> Table:
-    """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate — one
-    GROUP BY in the database, and one total."""
+def by_dimension(p: Period, dimension: str, frame: pd.DataFrame | None = None) -> Table:
+    """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate."""
     title, labels = DIMENSIONS[dimension]
-    key = _dimension(dimension)
-    groups = db.session.execute(_disbursed(p, key.label("key")).group_by(key)).all()
-    rows = sorted(({"label": labels.get(g.key, g.key) if labels else g.key, **_row(g)} for g in groups),
-                  key=lambda r: -r["amount"])
+    d = disbursed_frame(p) if frame is None else frame
+    rows = sorted(({"label": labels.get(key, key) if labels else key, **_summary(group)}
+                   for key, group in d.groupby(dimension)), key=lambda r: -r["amount"])
     if rows:
-        rows.append({"label": "合计", **_row(db.session.execute(_disbursed(p)).one())})
+        rows.append({"label": "合计", **_summary(d)})
     return Table(f"按{title}", [Column("label", title), Column("loans", "放款笔数", "int"),
                                 Column("amount", "放款金额（万元）", "wan"), Column("firms", "获贷企业数", "int"),
                                 Column("first_time_firms", "首贷户数", "int"),
@@ -81,19 +82,26 @@ def by_dimension(p: Period, dimension: str) -> Table:
                  notes=[f"统计期：{p.label}；首贷户：在本平台的首笔放款落在本期的企业"])
 
 
+def _seconds(later, earlier):
+    """SQL: seconds between two timestamps (PostgreSQL or SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400
+
+
 def decisions(p: Period) -> dict:
-    """Approval rate and days from submission to decision, over applications decided in the period (pandas
-    over one query of two timestamps and the status)."""
-    d = _frame(select(Application.status, Application.submitted_at, Application.decided_at)
-               .where(Application.status.in_(DECIDED_STATUSES), Application.decided_at.is_not(None),
-                      p.instants(Application.decided_at)))
-    if d.empty:
+    """Approval rate and days from submission to decision, over applications decided in the period (one SQL
+    aggregate)."""
+    granted = func.count(case((Application.status.in_(GRANTED_STATUSES), Application.id)))
+    r = db.session.execute(select(func.count(Application.id), granted,
+                                  func.avg(_seconds(Application.decided_at, Application.submitted_at)))
+                           .where(Application.status.in_(DECIDED_STATUSES), Application.decided_at.is_not(None),
+                                  p.instants(Application.decided_at))).one()
+    decided, granted_n, seconds = int(r[0]), int(r[1]), r[2]
+    if not decided:
         return {"decided": 0, "granted": 0, "rejected": 0, "approval_rate": None, "avg_days_to_decision": None}
-    granted = int(d["status"].isin(GRANTED_STATUSES).sum())
-    days = (pd.to_datetime(d["decided_at"], utc=True) - pd.to_datetime(d["submitted_at"], utc=True)
-            ).dt.total_seconds() / 86400
-    return {"decided": len(d), "granted": granted, "rejected": len(d) - granted, "approval_rate": granted / len(d),
-            "avg_days_to_decision": half_up(days.mean(), 1)}
+    return {"decided": decided, "granted": granted_n, "rejected": decided - granted_n,
+            "approval_rate": granted_n / decided, "avg_days_to_decision": half_up(Decimal(str(seconds)) / 86400, 1)}
 
 
 def _count(*conditions) -> int:
@@ -134,7 +142,8 @@ def late_decisions(p: Period) -> Table:
                        Application.decided_at, Application.decision_due, withdrawn_at.label("withdrawn_at"))
                 .join(Institution, Institution.id == Application.institution_id)
                 .where(Application.decision_due.is_not(None), Application.decision_due <= p.last_day,
-                       or_(p.instants(Application.decided_at),
+                       # decided in the period, and not before the deadline day began (a superset of "late")
+                       or_(and_(p.instants(Application.decided_at), Application.decided_at >= Application.decision_due),
                            and_(Application.accepted_at < end_instant,
                                 or_(Application.decided_at.is_(None), Application.decided_at >= end_instant)))))
     if df.empty:

@@ -176,7 +176,8 @@ def monthly_pack(month: date) -> bytes:
                 tables.append(table)
     tables += [balance_table(month), monthly_flows(month)]
     period = indicators.Period(month)
-    tables += [breakdowns.by_dimension(period, dim) for dim in breakdowns.DIMENSIONS]
+    loans = breakdowns.disbursed_frame(period)
+    tables += [breakdowns.by_dimension(period, dim, loans) for dim in breakdowns.DIMENSIONS]
     tables += [breakdowns.funnel(period), breakdowns.late_decisions(period),
                breakdowns.running_totals(months_back(month, 24))]
     return to_xlsx(tables)
