@@ -2,13 +2,13 @@
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, text, update
 
+from marketplace.clock import months_back, now
 from marketplace.models import Enterprise, ImportBatch, Institution, Product, RegistryEnterprise
-from marketplace.models.base import utcnow
 from marketplace.services import bulk
 from marketplace.services.ingest import SOURCES
 
@@ -76,7 +76,7 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
         for code in SOURCES:
             batches[code] = conn.execute(insert(ImportBatch.__table__).values(
                 source=code, file_name=spec, sha256=hashlib.sha256(spec.encode()).hexdigest(),
-                rows_accepted=0, created_at=utcnow())).inserted_primary_key[0]
+                rows_accepted=0, created_at=now())).inserted_primary_key[0]
         for chunk in departments.generate_chunks(enterprises, months=months, seed=seed, as_of=as_of):
             for code, source in SOURCES.items():
                 df = chunk[code].assign(batch_id=batches[code])
@@ -119,11 +119,9 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
     for year, value in DEMO_GDP.items():
         denominators.set_figure(kind="gdp", period_kind="year", start=denominators.period_start("year", year),
                                 value=value, source="演示数据（非官方统计）", actor_id=None)
-    month = last_month.replace(day=1)
-    for _ in range(months):
+    for month in months_back(last_month, months)[::-1]:
         denominators.set_figure(kind="registered_enterprises", period_kind="month", start=month,
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
-        month = (month - timedelta(days=1)).replace(day=1)
 
 
 def load_history(engine: Engine, *, applications: int, seed: int) -> dict:

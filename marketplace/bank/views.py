@@ -83,7 +83,8 @@ def product_status(product_id: int):
     product = get_owned_or_404(Product, product_id, institution_id=current_user.institution_id)
     if FlaskForm().validate_on_submit():
         try:
-            products.set_status(product, current_user.institution_id, request.form.get("status", ""))
+            products.set_status(product, current_user.institution_id, request.form.get("status", ""),
+                                user_id=current_user.id)
         except RuleViolation as e:
             flash(e.message, "danger")
         else:

@@ -1,11 +1,9 @@
 """Column types shared by every model: UTC timestamps and integer-yuan money."""
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import BigInteger, DateTime, TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from ..clock import now as utcnow  # noqa: F401 — the one clock (marketplace/clock.py), the models' defaults
 
 
 class UTCDateTime(TypeDecorator):

@@ -4,9 +4,9 @@
                                     ↘ rejected 已拒绝              ↘ overdue 逾期 → repaid / defaulted 不良
     submitted / accepted → withdrawn 已撤回 (by the firm, before a decision)
 
-Every transition checks who may make it and from which status, writes an ApplicationEvent (the audit
-row), queues the 站内消息, and commits once. A concurrent change by someone else is caught by the
-optimistic lock (Application.version) and nothing is written.
+Every transition goes through services/workflow.transition: it checks who may make it and from which
+status, writes an ApplicationEvent (the audit row), queues the 站内消息, and commits once. A concurrent
+change by someone else is caught by the optimistic lock (Application.version) and nothing is written.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +15,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import (
     Application,
@@ -28,8 +28,7 @@ from ..models import (
     LoanRepayment,
     Product,
 )
-from . import RuleViolation, authorizations, notifications
-from .base_time import now
+from . import RuleViolation, authorizations, notifications, workflow
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
@@ -68,11 +67,7 @@ class NotPermitted(RuleViolation):
         super().__init__("申请不存在。")
 
 
-class ConcurrentChange(RuleViolation):
-    """Someone else changed the application first (optimistic lock); nothing was written."""
-
-    def __init__(self):
-        super().__init__("该申请刚刚已被其他人员处理，您的操作未生效。请刷新页面查看最新状态后再操作。")
+ConcurrentChange = workflow.ConcurrentChange  # someone else changed the application first; nothing written
 
 
 # action: (statuses it may start from, the role that may take it, Chinese label)
@@ -114,29 +109,17 @@ def _transition(application_id: int, action: str, actor: Actor, expected_version
                 change: Callable[[Application], tuple[str, dict]]) -> Application:
     froms, role, label = TRANSITIONS[action]
     app = _get_for(application_id, actor)
-    if actor.role != role:
-        raise RuleViolation(f"只有{'金融机构' if role == 'bank' else '申请企业'}可以{label}。")
-    if expected_version is not None and app.version != expected_version:
-        raise ConcurrentChange()
-    if app.status not in froms:
-        raise RuleViolation(f"申请当前状态为“{STATUS[app.status]}”，不能{label}。")
-    _loaded(app)
-    from_status = app.status
-    try:
-        to_status, detail = change(app)
-        app.status = to_status
+
+    def event(app, from_status, to_status, detail):
         db.session.add(ApplicationEvent(application_id=app.id, action=action, from_status=from_status,
                                         to_status=to_status, actor_user_id=actor.user_id,
                                         actor_api_key_id=actor.api_key_id, detail=detail))
-        _notify(app, action, to_status, detail)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange() from None
-    except Exception:
-        db.session.rollback()
-        raise
-    return app
+
+    return workflow.transition(app, action, subject="申请", label=label, apply=change, allowed_from=froms,
+                               statuses=STATUS, role=role, actor_role=actor.role, actor_id=actor.user_id,
+                               expected_version=expected_version, event=event,
+                               notify=lambda app, to_status, detail: _notify(app, action, to_status, detail),
+                               before_change=lambda app: _loaded(app))
 
 
 def _notify(app: Application, action: str, to_status: str, detail: dict) -> None:
