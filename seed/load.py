@@ -14,22 +14,10 @@ from marketplace.services.ingest import SOURCES
 
 from . import city, departments
 
-INSERT_BATCH = 10_000
 # The generator parameters, written on every import batch of a seeded city: they are what lets
 # `flask train-model` regenerate the city's outcomes (never stored in the database) later.
 SPEC = "合成城市 seed={seed} 企业={enterprises} 月数={months} 截至={as_of:%Y-%m-%d}"
 _SPEC_RE = re.compile(r"合成城市 seed=(\d+) 企业=(\d+) 月数=(\d+) 截至=(\d{4}-\d{2}-\d{2})")
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")
-
-
-def bulk_insert(conn, table, df: pd.DataFrame) -> int:
-    records = _records(df)
-    for start in range(0, len(records), INSERT_BATCH):
-        conn.execute(insert(table), records[start:start + INSERT_BATCH])
-    return len(records)
 
 
 def _reset_sequence(conn, table) -> None:
@@ -50,12 +38,12 @@ def load_city(engine: Engine, *, enterprises: int, institutions: int, products: 
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(Enterprise.__table__)):
             raise RuntimeError("数据库中已有企业数据：请使用空数据库，或先加 --reset 清空。")
-        counts = {"institutions": bulk_insert(conn, Institution.__table__,
+        counts = {"institutions": bulk.write_frame(conn, Institution.__table__,
                                               city.institutions(institutions, seed).drop(columns="short_name"))}
-        counts["products"] = bulk_insert(conn, Product.__table__, city.products(products, institutions, seed))
+        counts["products"] = bulk.write_frame(conn, Product.__table__, city.products(products, institutions, seed))
         counts["enterprises"] = 0
         for chunk in city.enterprise_chunks(enterprises, seed):
-            counts["enterprises"] += bulk_insert(conn, Enterprise.__table__, chunk)
+            counts["enterprises"] += bulk.write_frame(conn, Enterprise.__table__, chunk)
             if progress:
                 progress(len(chunk))
         for table in (Institution.__table__, Product.__table__, Enterprise.__table__):
@@ -152,6 +140,6 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
                       OffPlatformLoan):
             table = model.__table__
-            counts[table.name] = bulk_insert(conn, table, frames[table.name])
+            counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts
