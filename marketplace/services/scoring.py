@@ -22,23 +22,15 @@ from ..extensions import db
 from ..models import (
     Enterprise,
     EnterpriseScore,
-    ListEntry,
-    Penalty,
-    ProvidentFundRecord,
-    RegistryEnterprise,
-    SocialInsuranceRecord,
-    TaxGrade,
     TaxRecord,
-    UtilityRecord,
 )
-from . import bulk
+from . import bulk, ingest
 from .workdays import local_date
 
-# features.TABLES name → model; the monthly ones are read only for the months the features look at.
-TABLES = {"registry": RegistryEnterprise, "tax_records": TaxRecord, "tax_grades": TaxGrade,
-          "social_insurance_records": SocialInsuranceRecord, "provident_fund_records": ProvidentFundRecord,
-          "utility_records": UtilityRecord, "penalties": Penalty, "list_entries": ListEntry}
-MONTHLY = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
+# features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
+# the features look at.
+TABLES = {name: ingest.SOURCES[name].table for name in features.TABLES}
+MONTHLY = features.MONTHLY_TABLES
 SKIP_COLUMNS = ("id", "batch_id", "name")
 IN_LIMIT = 900  # a longer list of firms is read through a sub-query on enterprises instead of IN (…)
 CHUNK = 2_000  # firms scored (and written) per step: the progress bar moves by this much
