@@ -28,7 +28,7 @@ from ..models import (
     LoanRepayment,
     Product,
 )
-from . import RuleViolation, authorizations, notifications, workflow
+from . import RuleViolation, authorizations, notifications, ownership, workflow
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
@@ -60,7 +60,7 @@ class Actor:
         return cls(role="bank", institution_id=key.institution_id, api_key_id=key.id)
 
 
-class NotPermitted(RuleViolation):
+class NotPermitted(ownership.NotOwned):
     """Not this actor's application (callers answer 404 so ids of others' records are not confirmed)."""
 
     def __init__(self):
@@ -94,21 +94,15 @@ def _loaded(app: Application) -> None:
     return None
 
 
-def _get_for(application_id: int, actor: Actor) -> Application:
-    app = db.session.get(Application, application_id)
-    if app is None:
-        raise NotPermitted()
-    if actor.role == "bank" and app.institution_id != actor.institution_id:
-        raise NotPermitted()
-    if actor.role == "enterprise" and app.enterprise_id != actor.enterprise_id:
-        raise NotPermitted()
-    return app
+def get_for(application_id: int, actor: Actor) -> Application:
+    """The application if this actor may see it (its firm, its bank, commission staff), else NotPermitted."""
+    return ownership.owned(Application, application_id, not_found=NotPermitted, **ownership.scope_of(actor))
 
 
 def _transition(application_id: int, action: str, actor: Actor, expected_version: int | None,
                 change: Callable[[Application], tuple[str, dict]]) -> Application:
     froms, role, label = TRANSITIONS[action]
-    app = _get_for(application_id, actor)
+    app = get_for(application_id, actor)
 
     def event(app, from_status, to_status, detail):
         db.session.add(ApplicationEvent(application_id=app.id, action=action, from_status=from_status,
