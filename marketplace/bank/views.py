@@ -106,7 +106,7 @@ def application_queue():
     if product_id:
         stmt = stmt.where(Application.product_id == product_id)
     if request.args.get("late") == "1":
-        stmt = stmt.where(Application.status == "accepted", Application.decision_due < today())
+        stmt = stmt.where(applications.late_condition())
     rows = db.paginate(stmt.order_by(Application.decision_due.is_(None), Application.decision_due, Application.id.desc()),
                        page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .. import codes
 from ..clock import now
@@ -224,8 +224,14 @@ def accept(application_id: int, actor: Actor, *, expected_version: int | None = 
     return _transition(application_id, "accept", actor, expected_version, change)
 
 
+def decision_working_days() -> int:
+    """The decision term in working days (the setting DECISION_DEADLINE_WORKING_DAYS, 10 by default): the
+    ONE figure the deadlines and every page that names the term use."""
+    return current_app.config["DECISION_DEADLINE_WORKING_DAYS"]
+
+
 def decision_deadline(accepted_on: date) -> date:
-    return add_working_days(accepted_on, current_app.config["DECISION_DEADLINE_WORKING_DAYS"])
+    return add_working_days(accepted_on, decision_working_days())
 
 
 def _rate(value) -> Decimal:
@@ -347,9 +353,14 @@ def is_late(app: Application, on: date | None = None) -> bool:
     return app.status == "accepted" and (on or today()) > app.decision_due
 
 
+def late_condition(on: date | None = None):
+    """SQL form of is_late for undecided applications: accepted and past the decision deadline."""
+    return and_(Application.status == "accepted", Application.decision_due < (on or today()))
+
+
 def late_applications(institution_id: int | None = None, on: date | None = None):
     """Accepted applications past their decision deadline (flagged for the bank and the commission)."""
-    stmt = select(Application).where(Application.status == "accepted", Application.decision_due < (on or today()))
+    stmt = select(Application).where(late_condition(on))
     if institution_id:
         stmt = stmt.where(Application.institution_id == institution_id)
     return db.session.scalars(stmt.order_by(Application.decision_due, Application.id)).all()
