@@ -137,7 +137,7 @@ def _notify(app: Application, action: str, to_status: str, detail: dict) -> None
 
 
 def _wan(yuan) -> str:
-    from ..filters import wan  # the same 万元 text the pages show
+    from ..money import wan  # the same 万元 text the pages show
 
     return wan(yuan)
 
