@@ -13,14 +13,12 @@ from ..services import (
     RuleViolation,
     applications,
     authorizations,
-    credit,
     matching,
     notifications,
     off_platform,
     products,
 )
 from ..services.applications import Actor
-from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
@@ -183,14 +181,11 @@ def firm(enterprise_id: int):
                                              user_id=current_user.id)
     except authorizations.NotAuthorized:
         abort(403)
-    score = credit.current_scores([firm_.id]).get(firm_.id) if "score" in auth.scopes else None
-    trends = credit.department_trends(firm_.uscc) if "department" in auth.scopes else None
-    entries = credit.list_entries_of(firm_.uscc, today()) if "records" in auth.scopes else []
     apps = db.session.scalars(select(Application).where(Application.enterprise_id == firm_.id,
                                                         Application.institution_id == current_user.institution_id)
                               .order_by(Application.id.desc())).all()
-    return render_template("bank/firm.html", firm=firm_, auth=auth, score=score, reasons=credit.reason_texts(score),
-                           trends=trends, list_entries=entries, applications=apps)
+    return render_template("bank/firm.html", firm=firm_, auth=auth, applications=apps,
+                           **authorizations.revealed(auth, firm_))
 
 
 @bp.route("/matches")

@@ -108,6 +108,18 @@ def open_firm_data(institution_id: int, enterprise_id: int, *, what: str, user_i
     return auth
 
 
+def revealed(auth: DataAuthorization, firm) -> dict:
+    """What an authorization's scopes reveal of the firm — the ONE scope policy the bank pages and the API
+    follow: the score and its reasons only under 'score', the department trends only under 'department',
+    the list entries only under 'records'; what is not granted is None / empty, never fetched."""
+    from . import credit
+
+    score = credit.current_scores([firm.id]).get(firm.id) if "score" in auth.scopes else None
+    return {"score": score, "reasons": credit.reason_texts(score),
+            "trends": credit.department_trends(firm.uscc) if "department" in auth.scopes else None,
+            "list_entries": credit.list_entries_of(firm.uscc, today()) if "records" in auth.scopes else []}
+
+
 def access_history(enterprise_id: int, limit: int = 100) -> list[AccessLog]:
     """查阅记录: every opening of this firm's data by an institution, newest first — shown to the firm."""
     return db.session.scalars(select(AccessLog).where(AccessLog.enterprise_id == enterprise_id)
