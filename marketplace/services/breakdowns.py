@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from .. import codes
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product
+from . import applications
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period, half_up
 from .workdays import SHANGHAI
@@ -160,7 +161,7 @@ def late_decisions(p: Period) -> Table:
         rows = (df.loc[late].groupby("institution").agg(late=("id", "count")).reset_index()
                 .sort_values("late", ascending=False).to_dict("records"))
     return Table("超期未决", [Column("institution", "金融机构"), Column("late", "超期件数", "int")], rows,
-                 notes=[f"截至 {p.last_day:%Y-%m-%d}（按当时状态）；答复时限为受理后10个工作日"])
+                 notes=[f"截至 {p.last_day:%Y-%m-%d}（按当时状态）；答复时限为受理后{applications.decision_working_days()}个工作日"])
 
 
 def running_totals(months: list[date]) -> Table:

@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..clock import now
 from ..extensions import db
 from ..models import CityFigure, User
-from ..models.base import utcnow
 from . import RuleViolation, audit
 
 KINDS = {"gdp": "地区生产总值（GDP）", "registered_enterprises": "本地登记注册企业数"}
@@ -49,7 +49,7 @@ def set_figure(*, kind: str, period_kind: str, start: date, value: int, source: 
         figure = CityFigure(kind=kind, period_kind=period_kind, period_start=start)
         db.session.add(figure)
     figure.value, figure.source, figure.entered_by = value, (source or "").strip(), actor_id
-    figure.entered_at = utcnow()
+    figure.entered_at = now()
     db.session.flush()
     audit.record(actor_id, "city_figure.set", figure, kind=kind, period_kind=period_kind, period_start=start,
                  old_value=old, new_value=value, source=figure.source)

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
 from sqlalchemy.sql import Select
 
 from .. import codes
+from ..clock import month_end
 from ..extensions import db
 from ..models import (
     Application,
@@ -63,8 +64,7 @@ class Period:
 
     @property
     def last_day(self) -> date:
-        nxt = (self.month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return nxt - timedelta(days=1)
+        return month_end(self.month)
 
     def instant(self, day: date) -> datetime:
         """Midnight Shanghai at the start of `day`, in UTC (how timestamps are stored)."""

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, func, select
 
+from ..clock import add_months, now
 from ..extensions import db
 from ..models import Application, Enterprise, OffPlatformLoan, RegistryEnterprise
-from ..models.base import utcnow
 from . import RuleViolation, audit, workdays
 from .accounts import normalise_uscc
 from .workdays import today
@@ -94,7 +94,7 @@ def _row(uscc: str, name: str, amount_yuan: int, count) -> dict:
 
 def matching_platform_loan(institution_id: int, month: date, uscc: str, amount: int) -> int | None:
     """A platform loan of the same bank, firm, month and amount (the report may be that loan counted twice)."""
-    nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    nxt = add_months(month, 1)
     return db.session.scalar(
         select(Application.id).join(Enterprise, Enterprise.id == Application.enterprise_id)
         .where(Application.institution_id == institution_id, Enterprise.uscc == uscc,
@@ -164,7 +164,7 @@ def confirm_distinct(loan_id: int, institution_id: int, user_id: int | None) -> 
     loan = _owned(loan_id, institution_id)
     if loan.platform_application_id is None:
         raise RuleViolation("这条填报没有与平台内贷款相符，无需确认。")
-    loan.confirmed_at, loan.confirmed_by = utcnow(), user_id
+    loan.confirmed_at, loan.confirmed_by = now(), user_id
     audit.record(user_id, "off_platform.confirmed_distinct", loan, month=loan.month,
                  platform_application_id=loan.platform_application_id)
     db.session.commit()

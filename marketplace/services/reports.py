@@ -3,9 +3,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
+from ..clock import months_back, now
 from ..extensions import db
 from ..models import Application, ImportBatch, LoanRepayment
-from ..models.base import utcnow
 from . import breakdowns, denominators, indicators, ingest
 from .exports import Column, Table, to_xlsx
 from .workdays import SHANGHAI
@@ -19,13 +19,6 @@ GROUPS = {
 YUAN_CODES = ("十三", "十四")
 
 
-def months_back(month: date, n: int) -> list[date]:
-    """The n months ending with `month`, oldest first."""
-    out, m = [], month.replace(day=1)
-    for _ in range(n):
-        out.append(m)
-        m = (m - timedelta(days=1)).replace(day=1)
-    return out[::-1]
 
 
 def _kinds(f: indicators.Figure) -> dict:
@@ -145,7 +138,7 @@ def cover_table(month: date) -> Table:
     totals = breakdowns.running_totals([month]).rows[0]
     lines = [
         {"item": "统计期", "value": f"{month:%Y年%m月}"},
-        {"item": "生成时间", "value": utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
+        {"item": "生成时间", "value": now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
         {"item": f"入驻企业（家，截至{period.last_day:%Y-%m-%d}）", "value": totals["enterprises"], "_kinds": {"value": "int"}},
         {"item": f"入驻金融机构（家，截至{period.last_day:%Y-%m-%d}）", "value": totals["institutions"],
          "_kinds": {"value": "int"}},

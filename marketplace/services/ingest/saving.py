@@ -11,12 +11,12 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import and_, delete, insert, select
 
+from ...clock import now
 from ...extensions import db
 from ...models import (
     ImportBatch,
     RegistryCodeFinding,
 )
-from ...models.base import utcnow
 from .. import RuleViolation, bulk
 from .reading import read_file
 from .sources import SOURCES, Source
@@ -111,7 +111,7 @@ def save(checked: Checked, *, user_id: int | None = None,
     registry = checked.source.code == "registry"
     batch = {"source": checked.source.code, "file_name": checked.file_name[:255], "sha256": checked.sha256,
              "period_from": period_from, "period_to": period_to, "rows_accepted": len(checked.rows),
-             "created_by": user_id, "created_at": utcnow()}
+             "created_by": user_id, "created_at": now()}
     rows = checked.rows
     if registry:
         repeated = findings["问题"].str.startswith("重复")
