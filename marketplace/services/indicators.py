@@ -265,8 +265,9 @@ def _denominator_17(stmt: Select, p: Period) -> tuple[int | None, list[str], str
     if year is None:
         missing = missing + ["纳税信用等级尚未导入"]
     has_aeo = db.session.scalar(select(CustomsCertification.id).limit(1)) is not None
-    note = f"纳税信用等级：{year or '—'}年度评价（{p.last_day:%Y-%m-%d}有效）"
-    note += "" if has_aeo else "；海关高级认证企业数据尚未导入，仅含A级纳税人"
+    notes = [f"纳税信用等级：{year}年度评价（{p.last_day:%Y-%m-%d}有效）"] if year else []
+    notes += [] if has_aeo else ["海关高级认证企业数据尚未导入，仅含A级纳税人"]
+    note = "；".join(notes)
     return d, missing, note
 
 
