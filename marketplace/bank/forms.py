@@ -38,6 +38,10 @@ class ProductForm(FlaskForm):
     min_years = IntegerField("最低经营年限（年）", default=0, validators=[Optional(), NumberRange(min=0)])
     min_grade = SelectField("最低信用等级", choices=select_choices({g: g for g in codes.GRADES}, "不限"))
     dishonesty_rule = SelectField("严重失信主体", choices=select_choices(codes.DISHONESTY_RULES), default="block")
+    repayment_method = SelectField("还款方式", choices=select_choices(codes.REPAYMENT_METHODS, "请选择"),
+                                   validators=[DataRequired("请选择还款方式。")])
+    default_days_past_due = IntegerField("逾期多少天认定为不良（留空按平台规则）", validators=[
+        Optional(), NumberRange(min=1, max=365, message="应为1–365天。")])
     online_only = BooleanField("全流程线上办理")
     xinyidai = BooleanField("信易贷产品", default=True)
 
@@ -67,11 +71,6 @@ class LoanEventForm(VersionedForm):
     amount_wan = DecimalField("金额（万元）", places=2, validators=[InputRequired("请填写金额。"),
                                                               NumberRange(min=0.01, message="金额应大于0。")])
     on = DateField("日期", default=today, validators=[InputRequired("请填写日期。")])
-
-
-class DefaultForm(VersionedForm):
-    on = DateField("认定日期", default=today, validators=[InputRequired("请填写日期。")])
-    note = TextAreaField("说明", validators=[Optional()])
 
 
 class OffPlatformForm(FlaskForm):
