@@ -1,5 +1,4 @@
 """The demo city's lending history: consistent with the state machine and visible in the statistics."""
-from datetime import date
 
 from sqlalchemy import func, select
 

@@ -73,6 +73,14 @@ class LoanEventForm(VersionedForm):
     on = DateField("日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
+class RepayForm(VersionedForm):
+    """登记还款 in whole 元: instalments are computed to the yuan (services/schedules.py)."""
+
+    amount = IntegerField("还款金额（元，按还款计划先息后本冲抵）", validators=[
+        InputRequired("请填写还款金额。"), NumberRange(min=1, max=10**12, message="还款金额应为正整数（元）。")])
+    on = DateField("还款日期", default=today, validators=[InputRequired("请填写日期。")])
+
+
 class OffPlatformForm(FlaskForm):
     month = StringField("月份（年-月）", validators=[DataRequired("请填写月份。")])
     uscc = StringField("企业统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码。")])

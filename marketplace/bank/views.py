@@ -31,6 +31,7 @@ from .forms import (
     OffPlatformUploadForm,
     ProductForm,
     RejectForm,
+    RepayForm,
     VersionedForm,
 )
 
@@ -122,12 +123,12 @@ def application_detail(application_id: int):
     version = {"version": a.version}
     forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
              "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
-             "repay": LoanEventForm(data=version)}
+             "repay": RepayForm(data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     loan = schedules.summary(a) if a.instalments else None
     if loan and loan["next"]:
-        forms["repay"].amount_wan.data = yuan_to_wan(loan["next"].outstanding)
+        forms["repay"].amount.data = loan["next"].outstanding
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
                            actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
@@ -135,7 +136,7 @@ def application_detail(application_id: int):
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": LoanEventForm}
+                "repay": RepayForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -159,7 +160,7 @@ def application_action(application_id: int, action: str):
                                               expected_version=expected),
         "disburse": lambda: applications.disburse(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                                   expected_version=expected),
-        "repay": lambda: applications.repay(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
+        "repay": lambda: applications.repay(a.id, actor, amount=form.amount.data, on=form.on.data,
                                             expected_version=expected),
     }
     try:
