@@ -22,6 +22,7 @@ from marketplace.services import authorizations, identity, workdays
 from .conftest import PASSWORD, USCC_A, USCC_B, make_enterprise, make_product
 
 REGISTRY_NAME = "济南泉城精密机械有限公司"
+USCC_C = "91370105MA3C4XKL8G"
 
 
 def _registry(uscc=USCC_B, name=REGISTRY_NAME, legal="王建国", region="370112"):
@@ -175,10 +176,15 @@ def test_registry_pass_verifies_seeded_firms_like_a_registration(app):
         _registry(uscc=USCC_A, name="济南测试科技有限公司", legal="张三")
         firm = make_enterprise(identity_status="pending")
         other = make_enterprise(USCC_B, "别的公司", identity_status="pending")  # no registry row
-        assert identity.verify_pending_against_registry() == {"checked": 1, "verified": 1}
+        _registry(uscc=USCC_C, name="旧名称公司", legal="赵六")  # a registry row that does not match
+        wrong = make_enterprise(USCC_C, "新名称公司", identity_status="pending", legal_representative="赵六")
+        assert identity.verify_pending_against_registry() == {"checked": 2, "verified": 1}
         db.session.expire_all()
-        assert firm.identity_status == "verified" and other.identity_status == "pending"
-        assert identity.verify_pending_against_registry() == {"checked": 0, "verified": 0}
+        assert (firm.identity_status, other.identity_status, wrong.identity_status) == \
+            ("verified", "pending", "pending")
+        assert [c.enterprise_id for c in identity.queue()] == [wrong.id], "the mismatch waits for staff"
+        assert identity.verify_pending_against_registry() == {"checked": 1, "verified": 0}
+        assert len(identity.queue()) == 1, "a second run adds no second check"
 
 
 # ------------------------------------------------------------------------------------------- consent

@@ -177,9 +177,12 @@ def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> 
 
 def verify_pending_against_registry() -> dict:
     """Run the registry proof for every pending firm that staff have not decided, in bulk (the seeded demo
-    city and firms whose registry row arrived after they registered). Returns counts."""
+    city, and firms whose registry row arrived after they registered). A firm that verifies gets a verified
+    check; one that does not and has no check yet gets a pending one, so staff see it in the queue.
+    Returns counts."""
     e, r = Enterprise.__table__, RegistryEnterprise.__table__
     decided = select(IdentityCheck.enterprise_id).where(IdentityCheck.decision.is_not(None))
+    checked = set(db.session.scalars(select(IdentityCheck.enterprise_id).distinct()))
     rows = db.session.execute(
         select(e.c.id, e.c.uscc, e.c.name, e.c.legal_representative, r.c.name.label("reg_name"),
                r.c.legal_representative.label("reg_legal"), r.c.operating_status, r.c.region_code)
@@ -191,17 +194,19 @@ def verify_pending_against_registry() -> dict:
     df["mismatches"] = [compare(Claim(u, n, lr), rn, rl, s, found=True) for u, n, lr, rn, rl, s in
                         zip(df["uscc"], df["name"], df["legal"], df["reg_name"], df["reg_legal"], df["status"],
                             strict=True)]
-    ok = df.loc[df["mismatches"].map(len) == 0]
-    if not ok.empty:
+    ok = df["mismatches"].map(len) == 0
+    new = df.loc[ok | ~df["id"].isin(checked)]
+    if not new.empty:
         moment = now()
         db.session.execute(IdentityCheck.__table__.insert(), [
             {"enterprise_id": int(x.id), "user_id": None, "method": "registry", "typed_name": x.name,
              "typed_legal_representative": x.legal or "", "registry_name": x.reg_name,
-             "registry_legal_representative": x.reg_legal, "registry_region_code": x.region, "mismatches": [],
-             "outcome": "verified", "created_at": moment} for x in ok.itertuples()])
-        ids = [int(i) for i in ok["id"]]
-        for start in range(0, len(ids), 10_000):
-            db.session.execute(update(Enterprise).where(Enterprise.id.in_(ids[start:start + 10_000]))
-                               .values(identity_status="verified"))
+             "registry_legal_representative": x.reg_legal, "registry_region_code": x.region,
+             "mismatches": list(x.mismatches), "outcome": "pending" if x.mismatches else "verified",
+             "created_at": moment} for x in new.itertuples()])
+    ids = [int(i) for i in df.loc[ok, "id"]]
+    for start in range(0, len(ids), 10_000):
+        db.session.execute(update(Enterprise).where(Enterprise.id.in_(ids[start:start + 10_000]))
+                           .values(identity_status="verified"))
     db.session.commit()
-    return {"checked": len(df), "verified": len(ok)}
+    return {"checked": len(df), "verified": len(ids)}
