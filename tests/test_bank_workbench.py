@@ -119,23 +119,6 @@ def test_decisions_through_the_pages_and_stale_page(client, auth, users, app):
     assert "授信" in client.get(page).get_data(as_text=True)
 
 
-def test_matches_hide_firms_until_they_authorize(client, auth, users, app):
-    with app.app_context():
-        bank = db.session.scalar(select(Institution))
-        make_product(bank, name="撮合产品")
-        firm = make_enterprise(USCC_B, "隐藏的公司")
-        db.session.add(FinancingNeed(enterprise_id=firm.id, amount=1_000_000, term_months=12, purpose="x",
-                                     status="open"))
-        db.session.commit()
-        firm_id, bank_id = firm.id, bank.id
-    auth.login(users["bank"])
-    html = client.get("/bank/matches").get_data(as_text=True)
-    assert "撮合产品" in html and "隐藏的公司" not in html and "未授权企业" in html and "100" in html
-    with app.app_context():
-        authorizations.grant(firm_id, bank_id, scopes=["profile"], valid_until=workdays.today())
-    assert "隐藏的公司" in client.get("/bank/matches").get_data(as_text=True)
-
-
 def test_off_platform_report_by_form_and_csv(client, auth, users, app):
     auth.login(users["bank"])
     r = client.submit("/bank/off-platform", {"month": "2026-10", "uscc": USCC_A.lower(), "enterprise_name": "甲",

@@ -13,8 +13,9 @@ from . import bp
 
 
 class DecisionForm(FlaskForm):
-    reason = TextAreaField("核验意见（将告知企业）", validators=[DataRequired("请填写核验意见（理由）。"),
-                                                      Length(max=500, message="核验意见最长500字。")])
+    reason = TextAreaField("核验意见（将告知企业）", validators=[
+        DataRequired("请填写核验意见（理由）。"),
+        Length(max=identity.REASON_MAX_LENGTH, message=f"核验意见最长{identity.REASON_MAX_LENGTH}字。")])
 
 
 @bp.route("/identity")
@@ -23,7 +24,8 @@ def identity_queue():
     decided = db.session.scalars(select(IdentityCheck).where(IdentityCheck.decision.is_not(None))
                                  .order_by(IdentityCheck.decided_at.desc()).limit(50)).all()
     return render_template("commission/identity_queue.html", rows=identity.queue(), decided=decided,
-                           mismatches=identity.MISMATCHES, form=DecisionForm(formdata=None))
+                           mismatches=identity.MISMATCHES, form=DecisionForm(formdata=None),
+                           reason_max=identity.REASON_MAX_LENGTH)
 
 
 @bp.route("/identity/<int:check_id>/<any(approve, refuse):decision>", methods=["POST"])

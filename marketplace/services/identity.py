@@ -38,6 +38,7 @@ MISMATCHES = {
 }
 METHODS = {"registry": "市场监管登记信息比对", "staff": "人工核验"}
 CLOSED_STATUSES = ("revoked", "cancelled")
+REASON_MAX_LENGTH = 500  # staff's 核验意见: the form and this service share it
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,8 @@ def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> 
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("请填写核验意见（理由）。", "reason")
-    if len(reason) > 500:
-        raise RuleViolation("核验意见最长500字。", "reason")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise RuleViolation(f"核验意见最长{REASON_MAX_LENGTH}字。", "reason")
     if row.decision is not None or row.enterprise.identity_status != "pending":
         raise RuleViolation("该核验已处理。")
     row.decision = "approved" if approve else "refused"
