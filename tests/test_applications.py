@@ -224,9 +224,9 @@ def test_only_the_owners_may_act(app, world):
         app_id = submit(world)
         with pytest.raises(NotPermitted):
             applications.accept(app_id, world["stranger"])
-        with pytest.raises(RuleViolation, match="只能由金融机构办理"):
+        with pytest.raises(RuleViolation, match="只有金融机构可以受理"):
             applications.accept(app_id, world["sme"])
-        with pytest.raises(RuleViolation, match="只能由申请企业办理"):
+        with pytest.raises(RuleViolation, match="只有申请企业可以撤回"):
             applications.withdraw(app_id, world["officer"])
         assert db.session.get(Application, app_id).status == "submitted"
 

@@ -138,8 +138,9 @@ def test_staff_approve_from_the_queue_with_a_reason(client, auth, app):
     with app.app_context():
         check = db.session.get(IdentityCheck, check_id)
         assert check.decision == "approved" and check.enterprise.identity_status == "verified"
-        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "identity.approve"))
+        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "enterprises.verify"))
         assert log.object_id == str(firm_id) and log.detail["reason"] == "已电话核实，营业执照名称为全称"
+        assert (log.detail["from_status"], log.detail["to_status"]) == ("pending", "verified")
         note = db.session.scalar(select(Notification).where(Notification.enterprise_id == firm_id))
         assert note.title == "实名核验已通过" and "已电话核实" in note.body
     again = client.submit(url, {"reason": "再次"}, page="/commission/identity", follow_redirects=True)
@@ -157,7 +158,8 @@ def test_staff_refuse_keeps_the_account_out_and_tells_it_why(client, auth, app):
                   page="/commission/identity")
     with app.app_context():
         assert db.session.get(IdentityCheck, check_id).enterprise.identity_status == "refused"
-        assert db.session.scalar(select(AuditLog.action)) == "identity.refuse"
+        assert db.session.scalar(select(AuditLog.action).where(AuditLog.action.like("enterprises.%"))) == \
+            "enterprises.refuse"
     auth.logout()
     auth.login("newfirm")
     html = client.get("/enterprise/").get_data(as_text=True)

@@ -176,7 +176,7 @@ def test_the_firms_decline_closes_the_application_and_is_no_grant(loan, app):
     applications.grant(app_id, officer, amount=800_000, rate="4.35", term_months=12)
     with pytest.raises(RuleViolation, match="不能放款"):
         applications.disburse(app_id, officer, amount=800_000, on=workdays.today())
-    with pytest.raises(RuleViolation, match="只能由申请企业办理"):
+    with pytest.raises(RuleViolation, match="只有申请企业可以谢绝授信"):
         applications.decline(app_id, officer)
     a = applications.decline(app_id, sme)
     assert a.status == "declined" and a.closed_on == workdays.today()

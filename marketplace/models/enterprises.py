@@ -1,11 +1,12 @@
 """Enterprises registered on the platform (入驻企业) and the checks of who they are (实名核验)."""
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class Enterprise(db.Model):
@@ -13,7 +14,7 @@ class Enterprise(db.Model):
 
     __tablename__ = "enterprises"
     __table_args__ = (
-        CheckConstraint("identity_status IN ('pending', 'verified', 'refused')", name="identity_status"),
+        one_of("identity_status", codes.IDENTITY_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

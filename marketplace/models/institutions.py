@@ -4,8 +4,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class Institution(db.Model):
@@ -31,8 +32,7 @@ class Product(db.Model):
         CheckConstraint("amount_min > 0 AND amount_min <= amount_max", name="amount_range"),
         CheckConstraint("term_min > 0 AND term_min <= term_max", name="term_range"),
         CheckConstraint("rate_min > 0 AND rate_min <= rate_max", name="rate_range"),
-        CheckConstraint("repayment_method IN ('equal_instalment', 'interest_only', 'bullet')",
-                        name="repayment_method"),
+        one_of("repayment_method", codes.REPAYMENT_METHODS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

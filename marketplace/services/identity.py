@@ -24,10 +24,11 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import select, update
 
+from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import Enterprise, IdentityCheck, RegistryEnterprise
-from . import RuleViolation, audit, notifications
-from .base_time import now
+from . import RuleViolation, notifications, workflow
 
 MISMATCHES = {
     "not_in_registry": "市场监管登记信息中没有这个统一社会信用代码",
@@ -149,7 +150,9 @@ def queue() -> list[IdentityCheck]:
 
 
 def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> IdentityCheck:
-    """Staff approve (the firm is verified) or refuse (it stays shut out) a pending check, with a reason."""
+    """Staff approve (the firm is verified) or refuse (it stays shut out) a pending check, with a reason —
+    through the one lock-event-audit mechanism (audit row `enterprises.verify` / `enterprises.refuse`), the
+    firm told by 站内消息."""
     row = db.session.get(IdentityCheck, check_id)
     if row is None:
         raise RuleViolation("核验记录不存在。")
@@ -158,21 +161,30 @@ def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> 
         raise RuleViolation("请填写核验意见（理由）。", "reason")
     if len(reason) > REASON_MAX_LENGTH:
         raise RuleViolation(f"核验意见最长{REASON_MAX_LENGTH}字。", "reason")
-    if row.decision is not None or row.enterprise.identity_status != "pending":
+    if row.decision is not None:
         raise RuleViolation("该核验已处理。")
-    row.decision = "approved" if approve else "refused"
-    row.decision_reason, row.decided_by, row.decided_at = reason, staff_user_id, now()
-    row.enterprise.identity_status = "verified" if approve else "refused"
-    audit.record(staff_user_id, "identity.approve" if approve else "identity.refuse", row.enterprise,
-                 check_id=row.id, reason=reason)
-    if approve:
-        notifications.to_enterprise(row.enterprise_id, "实名核验已通过",
-                                    f"平台工作人员已核验本企业身份：{reason}。现在可以查看信用画像、发布需求和申请贷款。")
-    else:
-        notifications.to_enterprise(row.enterprise_id, "实名核验未通过",
-                                    f"平台工作人员未能核实本企业身份：{reason}。如确为本企业，请携营业执照和法定代表人"
-                                    "身份证明联系市发展改革委信用办重新核验。")
-    db.session.commit()
+
+    def apply(firm):
+        row.decision = "approved" if approve else "refused"
+        row.decision_reason, row.decided_by, row.decided_at = reason, staff_user_id, now()
+        return ("verified" if approve else "refused"), {"check_id": row.id, "reason": reason}
+
+    def notify(firm, to_status, detail):
+        if approve:
+            notifications.to_enterprise(firm.id, "实名核验已通过",
+                                        f"平台工作人员已核验本企业身份：{reason}。现在可以查看信用画像、发布需求和申请贷款。")
+        else:
+            notifications.to_enterprise(firm.id, "实名核验未通过",
+                                        f"平台工作人员未能核实本企业身份：{reason}。如确为本企业，请携营业执照和法定代表人"
+                                        "身份证明联系市发展改革委信用办重新核验。")
+
+    try:
+        workflow.transition(row.enterprise, "verify" if approve else "refuse", subject="实名核验",
+                            label="核验通过" if approve else "拒绝", state="identity_status", apply=apply,
+                            allowed_from=("pending",), statuses=codes.IDENTITY_STATUSES, role="commission",
+                            actor_role="commission", actor_id=staff_user_id, notify=notify)
+    except workflow.ConcurrentChange:
+        raise RuleViolation("该核验已处理。") from None
     return row
 
 
