@@ -14,6 +14,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product
 from . import applications
+from .applications import BANK_GRANTED_STATUSES, DECIDED_STATUSES, GRANTED_STATUSES
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period, half_up
 from .workdays import SHANGHAI
@@ -26,8 +27,7 @@ DIMENSIONS = {
     "industry": ("行业门类", codes.INDUSTRIES),
     "credit": ("担保方式", {"credit": "信用", "secured": "非信用（抵押、担保、质押等）"}),
 }
-DECIDED_STATUSES = ("granted", "rejected") + DISBURSED_STATUSES
-GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
+# Bank decisions count a grant the firm later declined as the bank's yes; 获得授信 counts grants in force.
 
 
 def _frame(stmt) -> pd.DataFrame:
@@ -93,7 +93,7 @@ def _seconds(later, earlier):
 def decisions(p: Period) -> dict:
     """Approval rate and days from submission to decision, over applications decided in the period (one SQL
     aggregate)."""
-    granted = func.count(case((Application.status.in_(GRANTED_STATUSES), Application.id)))
+    granted = func.count(case((Application.status.in_(BANK_GRANTED_STATUSES), Application.id)))
     r = db.session.execute(select(func.count(Application.id), granted,
                                   func.avg(_seconds(Application.decided_at, Application.submitted_at)))
                            .where(Application.status.in_(DECIDED_STATUSES), Application.decided_at.is_not(None),

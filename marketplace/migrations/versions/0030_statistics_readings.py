@@ -2,7 +2,7 @@
 report matching
 
 Revision ID: 0030
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-25 00:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
