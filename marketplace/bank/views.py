@@ -189,6 +189,7 @@ def firm(enterprise_id: int):
                                                         Application.institution_id == current_user.institution_id)
                               .order_by(Application.id.desc())).all()
     return render_template("bank/firm.html", firm=firm_, auth=auth, score=score, reasons=credit.reason_texts(score),
+                           favourable=credit.favourable_factors(score, plain=False),
                            trends=trends, list_entries=entries, applications=apps)
 
 
