@@ -155,20 +155,27 @@ def _read_labels(path: Path, column: str):
 
 
 def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
-                outcomes_file=None, truth_file=None, activate=True) -> dict:
+                outcomes_file=None, truth_file=None, activate=True, challenger=True) -> dict:
     """Read the label files, then let the scoring service assemble the training set and train; see
     `flask train-model`."""
+    from risk import model as risk_model
+
     from .services import scoring
 
     outcomes = _read_labels(outcomes_file, "defaulted_12m") if outcomes_file else None
     truth = _read_labels(truth_file, "true_pd") if truth_file else None
     try:
-        X, outcomes, truth, as_of, source = scoring.training_set(
-            as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
-            seed_value=seed_value, outcomes=outcomes, truth=truth,
-            outcomes_name=Path(outcomes_file).name if outcomes_file else None,
-            truth_name=Path(truth_file).name if truth_file else None)
-        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate)
+        with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises),
+                               label="构建特征（分块）") as bar:
+            X, outcomes, truth, as_of, source = scoring.training_set(
+                as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
+                seed_value=seed_value, outcomes=outcomes, truth=truth,
+                outcomes_name=Path(outcomes_file).name if outcomes_file else None,
+                truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
+        click.echo(f"训练模型：{len(X):,} 家企业（{risk_model.CAL_FOLDS} 折早停选树数、全量重拟合、"
+                   f"WOE 评分卡挑战者、验证报告）……")
+        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate,
+                             challenger=challenger)
     except scoring.TrainingSetUsage as e:
         raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:
@@ -202,14 +209,16 @@ def _echo_training(result: dict, seconds: float) -> None:
               help="db: CSV uscc,true_pd, for the oracle AUC beside the model's.")
 @click.option("--activate/--no-activate", default=True, show_default=True,
               help="Make the new version the active model.")
+@click.option("--challenger/--no-challenger", default=True, show_default=True,
+              help="Also train the WOE scorecard challenger on the same rows (optbinning; the slower part).")
 @with_appcontext
 def train_model_command(as_of, enterprises_from, enterprises, months, seed_value, outcomes_file, truth_file,
-                        activate):
+                        activate, challenger):
     """Train the credit-risk model (features as of a date, 12-month default) and save it in MODEL_DIR."""
     started = time.perf_counter()
     result = train_model(as_of=_parse_day(as_of), enterprises_from=enterprises_from, enterprises=enterprises,
                          months=months, seed_value=seed_value, outcomes_file=outcomes_file, truth_file=truth_file,
-                         activate=activate)
+                         activate=activate, challenger=challenger)
     _echo_training(result, time.perf_counter() - started)
     if activate:
         click.echo("运行 flask score-all 以新启用的模型为全部平台企业评分。")

@@ -61,19 +61,12 @@ class WoeScorecard:
         total = np.zeros(len(X))
         bp = self.scorecard.binning_process_
         for c in table["feature"].unique():
-            idx = bp.get_binned_variable(c).transform(F[c].to_numpy(), metric="indices")
+            # "empirical": special and missing values fall in their own rows of the table (ids k and k+1)
+            idx = bp.get_binned_variable(c).transform(F[c].to_numpy(), metric="indices", metric_special="empirical",
+                                                      metric_missing="empirical")
             pts = table[table["feature"] == c].set_index("bin_id")["points"]
-            # bins: 0..k-1 regular, then "Special" and "Missing" rows (optbinning's order and indices)
-            total += pts.reindex(_index_to_bin_id(idx, pts.index)).to_numpy(dtype=float)
+            total += pts.reindex(np.asarray(idx, dtype=int)).to_numpy(dtype=float)
         return total
-
-
-def _index_to_bin_id(idx: np.ndarray, bin_ids) -> np.ndarray:
-    """optbinning's transform(metric="indices") gives 0..k-1 for regular bins, −1 special, −2 missing; the
-    detailed table numbers them 0..k-1, k (Special), k+1 (Missing)."""
-    k = len(bin_ids) - 2
-    idx = np.asarray(idx)
-    return np.where(idx == -1, k, np.where(idx == -2, k + 1, idx))
 
 
 def _bin_text(b) -> str:
@@ -101,7 +94,7 @@ def fit(X: pd.DataFrame, y, categorical=(), monotone: dict | None = None, scale:
             params[c] = {"dtype": "categorical", "min_bin_size": MIN_BIN_SHARE}
             continue
         d = (monotone or {}).get(c, 0)
-        trend = "descending" if d > 0 else "ascending" if d < 0 else "auto"  # event rate vs value, WOE inverted
+        trend = "ascending" if d > 0 else "descending" if d < 0 else "auto"  # of the event (bad) rate
         params[c] = {"dtype": "numerical", "min_bin_size": MIN_BIN_SHARE, "monotonic_trend": trend}
     sc = WoeScorecard(None, features, categorical, scale)
     bp = BinningProcess(features, categorical_variables=categorical or None, binning_fit_params=params,
@@ -111,6 +104,7 @@ def fit(X: pd.DataFrame, y, categorical=(), monotone: dict | None = None, scale:
                      scaling_method_params={"pdo": scale.pdo, "odds": scale.base_odds,
                                             "scorecard_points": scale.base_score},
                      intercept_based=False, reverse_scorecard=False, rounding=False)
-    card.fit(sc._frame(X), np.asarray(y, dtype=int))
+    # Missing values get their own bin's WOE (not 0), as the exported points table shows them.
+    card.fit(sc._frame(X), np.asarray(y, dtype=int), metric_special="empirical", metric_missing="empirical")
     sc.scorecard = card
     return sc

@@ -228,6 +228,15 @@ def training_sample(X: pd.DataFrame, y: pd.Series, limit: int = TRAIN_SAMPLE, se
     return X.iloc[rows], y.iloc[rows], note
 
 
+def training_firm_count(enterprises_from: str = "db", enterprises: int | None = None) -> int:
+    """How many firms `training_set` will build features for (the progress bar's length)."""
+    from seed import load
+
+    if enterprises_from == "synthetic":
+        return enterprises or (load.synthetic_spec(db.engine) or {}).get("enterprises", 2000)
+    return db.session.scalar(select(func.count(func.distinct(RegistryEnterprise.uscc)))) or 0
+
+
 def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
                  outcomes: pd.DataFrame | None = None, truth: pd.DataFrame | None = None,
                  outcomes_name: str | None = None, truth_name: str | None = None, progress=None):
@@ -249,11 +258,18 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
         months = months or (spec or {}).get("months", 24)
         city_as_of = (spec or {}).get("as_of", city.AS_OF)
         as_of = as_of or city_as_of
-        generated = departments.generate(n, months=months, seed=seed_value, as_of=city_as_of)
-        X = features.build(generated, as_of)
+        # Chunk by chunk: only one chunk's department records are in memory at a time.
+        parts, outs, truths = [], [], []
+        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=city_as_of):
+            parts.append(features.build(chunk, as_of))
+            outs.append(chunk["outcomes"])
+            truths.append(chunk["truth"])
+            if progress:
+                progress(len(chunk["registry"]))
         source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
                   "outcomes": f"合成城市 seed={seed_value}（内存生成）"}
-        return X, generated["outcomes"], generated["truth"], as_of, source
+        return (pd.concat(parts), pd.concat(outs, ignore_index=True), pd.concat(truths, ignore_index=True), as_of,
+                source)
     if spec is None and outcomes is None:
         raise ScoringError("数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
                            "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")

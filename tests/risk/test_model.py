@@ -68,8 +68,8 @@ def test_monotone_constraints_hold_over_many_firms(trained, direction):
 
 def test_same_data_same_seed_same_model():
     X, y = feature_frame(1500, seed=3)
-    a = model.train(X, y, baseline=False, **FAST)
-    b = model.train(X, y, baseline=False, **FAST)
+    a = model.train(X, y, measure=False, **FAST)
+    b = model.train(X, y, measure=False, **FAST)
     np.testing.assert_array_equal(a.predict_pd(X), b.predict_pd(X))
     assert a.card["data_hash"] == b.card["data_hash"]
 
@@ -147,7 +147,7 @@ def test_generic_reasons_use_column_names():
     X = pd.DataFrame({"debt": rng.gamma(2, 1, 2000), "income": rng.normal(0, 1, 2000),
                       "city": rng.choice(["甲", "乙"], 2000)})
     y = (rng.random(2000) < 1 / (1 + np.exp(-(-2 + X["debt"] - X["income"])))).astype(int)
-    m = model.train(X, y, monotone={"debt": 1, "income": -1}, baseline=False, **FAST)
+    m = model.train(X, y, monotone={"debt": 1, "income": -1}, measure=False, **FAST)
     assert not m.use_catalogue and m.categories == {"city": ["乙", "甲"]}
     texts = set(m.score(X.iloc[:200])[["reason_1", "reason_2"]].stack().dropna())
     assert texts <= {"debt 偏高", "income 偏低", "city 为 甲", "city 为 乙"}
