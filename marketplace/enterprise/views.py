@@ -74,6 +74,7 @@ def credit_profile():
     firm = current_user.enterprise
     score = credit.current_scores([firm.id]).get(firm.id)
     return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
+                           favourable=credit.favourable_factors(score),
                            tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
                            list_entries=credit.list_entries_of(firm.uscc, today()))
 

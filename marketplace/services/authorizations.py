@@ -140,6 +140,7 @@ def revealed(auth: DataAuthorization, firm) -> dict:
 
     score = credit.current_scores([firm.id]).get(firm.id) if "score" in auth.scopes else None
     return {"score": score, "reasons": credit.reason_texts(score),
+            "favourable": credit.favourable_factors(score, plain=False),
             "trends": credit.department_trends(firm.uscc) if "department" in auth.scopes else None,
             "list_entries": credit.list_entries_of(firm.uscc, today()) if "records" in auth.scopes else []}
 
