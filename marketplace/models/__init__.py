@@ -25,9 +25,17 @@ from .governance import (
     ApiKey,
     AuditLog,
     CityFigure,
+    CompensationClaim,
+    CompensationEnrolment,
+    CompensationFund,
+    CreditRepair,
     DataAuthorization,
+    JointCase,
     Notification,
     Objection,
+    PersonListEntry,
+    RecordCorrection,
+    RedListIncentive,
     ShareBatch,
     SharedRecord,
 )
@@ -44,7 +52,8 @@ __all__ = [
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
     # governance
     "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
-    "SharedRecord",
+    "SharedRecord", "RecordCorrection", "CreditRepair", "PersonListEntry", "RedListIncentive", "JointCase",
+    "CompensationFund", "CompensationEnrolment", "CompensationClaim",
     # scores
     "EnterpriseScore",
 ]

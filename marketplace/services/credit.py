@@ -67,14 +67,18 @@ def grades_frame():
 
 def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
     """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on): a firm that leaves a list
-    is off it from that day."""
+    is off it from that day. A firm whose legal representative is a listed person counts as listed (联合惩戒)."""
+    from .joint import usccs_hit_through_representative
+
     stmt = select(ListEntry.uscc).distinct().where(ListEntry.list_type.in_(list_types), ListEntry.active_on(on))
     if usccs is None:
-        return set(db.session.scalars(stmt))
+        return set(db.session.scalars(stmt)) | usccs_hit_through_representative(on)
     codes_ = list(dict.fromkeys(usccs))
     out: set[str] = set()
     for start in range(0, len(codes_), IN_CHUNK):
-        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(codes_[start:start + IN_CHUNK]))))
+        part = codes_[start:start + IN_CHUNK]
+        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(part))))
+        out |= usccs_hit_through_representative(on, part)
     return out
 
 
