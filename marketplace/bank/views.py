@@ -13,7 +13,9 @@ from ..services import (
     RuleViolation,
     applications,
     authorizations,
+    compensation,
     credit,
+    joint,
     matching,
     notifications,
     off_platform,
@@ -123,8 +125,25 @@ def application_detail(application_id: int):
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
+    enrolment = compensation.enrolment_of(a.id)
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
-                           actions=applications.allowed_actions(a, "bank"), authorized=authorized)
+                           actions=applications.allowed_actions(a, "bank"), authorized=authorized,
+                           cases=joint.cases_of_application(a.id), enrolment=enrolment,
+                           claims=compensation.claims_of(enrolment.id) if enrolment else [], claim_form=FlaskForm())
+
+
+@bp.route("/applications/<int:application_id>/compensation-claim", methods=["POST"])
+def file_compensation_claim(application_id: int):
+    """风险补偿: claim the fund's share of a defaulted loan's principal loss."""
+    a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            claim = compensation.file_claim(a.id, institution_id=current_user.institution_id, actor_id=current_user.id)
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash(f"风险补偿申请已提交：申请补偿 {claim.amount:,} 元，待发改委审核。", "success")
+    return redirect(url_for(".application_detail", application_id=a.id))
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
@@ -184,12 +203,13 @@ def firm(enterprise_id: int):
         abort(403)
     score = credit.current_scores([firm_.id]).get(firm_.id) if "score" in auth.scopes else None
     trends = credit.department_trends(firm_.uscc) if "department" in auth.scopes else None
-    entries = credit.list_entries_of(firm_.uscc, today()) if "records" in auth.scopes else []
+    records = credit.public_records(firm_, today()) if "records" in auth.scopes else None
+    entries = records["list_entries"] if records else []
     apps = db.session.scalars(select(Application).where(Application.enterprise_id == firm_.id,
                                                         Application.institution_id == current_user.institution_id)
                               .order_by(Application.id.desc())).all()
     return render_template("bank/firm.html", firm=firm_, auth=auth, score=score, reasons=credit.reason_texts(score),
-                           trends=trends, list_entries=entries, applications=apps)
+                           trends=trends, list_entries=entries, records=records, applications=apps)
 
 
 @bp.route("/matches")

@@ -169,7 +169,7 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     if firms.empty:
         return {"scored": 0, "unscored": 0, "version": m.card.get("version"), "as_of": as_of, "grades": {}}
     tables = department_tables(as_of, usccs=firms["uscc"] if usccs is not None else None, platform_only=True)
-    X = features.build(tables, as_of)
+    X = features.build(_governance_known_today(tables, as_of), as_of)
     ids = firms.set_index("uscc")["id"]
     X = X[X.index.isin(ids.index)]
     version, now = m.card.get("version") or "unsaved", utcnow()
@@ -191,6 +191,18 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     db.session.commit()
     return {"scored": int(len(X)), "unscored": int(len(firms) - len(X)), "version": version, "as_of": as_of,
             "grades": grades}
+
+
+def _governance_known_today(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str, pd.DataFrame]:
+    """A score given today reflects the credit repairs decided up to today even when the department data
+    (as_of) ends earlier: a penalty repaired on or before today no longer counts (信用修复). Training keeps
+    the point-in-time rule of risk.features (repaired before the feature date)."""
+    pen = tables.get("penalties")
+    day = local_date(utcnow())
+    if pen is None or pen.empty or "repaired_on" not in pen or day <= as_of:
+        return tables
+    repaired = pd.to_datetime(pen["repaired_on"])
+    return {**tables, "penalties": pen[~(repaired.notna() & (repaired <= pd.Timestamp(day)))]}
 
 
 def _reasons(s: pd.DataFrame) -> list[list[dict]]:
