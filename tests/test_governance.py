@@ -1,13 +1,12 @@
 """Credit governance: objections that correct the record, credit repair, joint reward and punishment,
 commitments, the access log, risk compensation — each workflow's legal and illegal steps."""
-import io
 import csv
+import io
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
-from marketplace import codes
 from marketplace.extensions import db
 from marketplace.models import (
     AccessLog,
@@ -16,7 +15,6 @@ from marketplace.models import (
     CreditCommitment,
     CreditRepair,
     Enterprise,
-    EnterpriseScore,
     ImportBatch,
     JointCase,
     ListEntry,
@@ -24,7 +22,6 @@ from marketplace.models import (
     Objection,
     Penalty,
     RecordCorrection,
-    TaxRecord,
     User,
 )
 from marketplace.services import (
@@ -42,7 +39,7 @@ from marketplace.services import (
 from marketplace.services.applications import Actor
 
 from .conftest import USCC_A, USCC_B, make_enterprise, make_institution, make_product
-from .test_scoring import seed_city, train_and_score
+from .test_scoring import seed_city
 
 
 def _batch(source="penalties"):
@@ -100,8 +97,8 @@ def test_objection_names_a_record_marks_it_on_all_three_pages_and_upheld_correct
     assert "异议处理中" in client.get("/enterprise/credit").get_data(as_text=True)
     auth.logout()
     with app.app_context():
-        from marketplace.services import authorizations
         from marketplace.models import Institution
+        from marketplace.services import authorizations
 
         inst = db.session.scalar(select(Institution))
         authorizations.grant(1, inst.id, scopes=list(authorizations.ALL_SCOPES),
@@ -258,46 +255,58 @@ def test_repair_pages_for_the_firm_staff_and_the_public(client, auth, users, app
         assert db.session.get(Penalty, penalty_id).repaired_on == workdays.today()
 
 
-def test_upheld_objection_and_repair_move_the_score(app, runner):
-    """On a seeded city, with a model trained on outcomes that follow the firms' penalties (so that the
-    penalty features carry weight): withdrawing one firm's penalty after an upheld objection, and repairing
-    another firm's penalty, take each out of the features and move that firm's score at once."""
+def train_on_penalties():
+    """Train and activate a model whose outcomes follow the firms' penalties, so that the penalty features carry
+    weight (penalties are rare in a small synthetic city: half the firms get one first); score every firm.
+    Returns (as_of, USCCs of platform firms with exactly one penalty counted in the features)."""
     import pandas as pd
-    from risk import features
 
     from marketplace.services import scoring
+    from risk import features
+
+    as_of = scoring.data_as_of()
+    batch_id = _batch().id
+    for uscc in db.session.scalars(select(Enterprise.uscc).order_by(Enterprise.id).limit(400)):
+        db.session.add(Penalty(uscc=uscc, decided_on=as_of - timedelta(days=200), authority="济南市生态环境局",
+                               category="环保", severity="general", fine=20_000, document_no=f"济环罚{uscc[-6:]}",
+                               publication_end=as_of + timedelta(days=165), batch_id=batch_id))
+    db.session.commit()
+    X = features.build(scoring.department_tables(as_of), as_of)
+    counted = X["pen_general_36m"] + X["pen_serious_36m"]
+    outcomes = pd.DataFrame({"uscc": X.index, "defaulted_12m": (counted > 0).astype(int).to_numpy()})
+    scoring.train(X, outcomes, as_of=as_of, source={"outcomes": "penalty-driven (test)"})
+    scoring.score_firms()
+    platform = set(db.session.scalars(select(Enterprise.uscc)))
+    return as_of, [u for u in X.index[(counted == 1).to_numpy()] if u in platform]
+
+
+def counting_penalty(uscc, as_of):
+    """The one penalty of this firm the features count, or None."""
+    rows = db.session.scalars(select(Penalty).where(
+        Penalty.uscc == uscc, Penalty.severity.in_(("general", "serious")), Penalty.decided_on < as_of,
+        Penalty.publication_end > as_of, Penalty.repaired_on.is_(None))).all()
+    return rows[0] if len(rows) == 1 else None
+
+
+def test_upheld_objection_and_repair_move_the_score(app, runner):
+    """On a seeded city, with a model trained on outcomes that follow the firms' penalties: withdrawing one
+    firm's penalty after an upheld objection, and repairing another firm's penalty, take each out of the
+    features and move that firm's score at once."""
+    from marketplace.services import scoring
+    from risk import features
 
     seed_city(runner)
     with app.app_context():
-        as_of = scoring.data_as_of()
-        # Penalties are rare in a small synthetic city (too few for a LightGBM leaf): give half the firms one.
-        batch_id = _batch().id
-        for uscc in db.session.scalars(select(Enterprise.uscc).order_by(Enterprise.id).limit(400)):
-            db.session.add(Penalty(uscc=uscc, decided_on=as_of - timedelta(days=200), authority="济南市生态环境局",
-                                   category="环保", severity="general", fine=20_000, document_no=f"济环罚{uscc[-6:]}",
-                                   publication_end=as_of + timedelta(days=165), batch_id=batch_id))
-        db.session.commit()
-        X = features.build(scoring.department_tables(as_of), as_of)
-        counted = X["pen_general_36m"] + X["pen_serious_36m"]
-        outcomes = pd.DataFrame({"uscc": X.index, "defaulted_12m": (counted > 0).astype(int).to_numpy()})
-        scoring.train(X, outcomes, as_of=as_of, source={"outcomes": "penalty-driven (test)"})
-        scoring.score_firms()
+        as_of, single = train_on_penalties()
         firms = dict(db.session.execute(select(Enterprise.uscc, Enterprise.id)).all())
-        single = [u for u in X.index[(counted == 1).to_numpy()] if u in firms]
         today = workdays.today()
-
-        def counting_penalty(uscc):
-            rows = db.session.scalars(select(Penalty).where(
-                Penalty.uscc == uscc, Penalty.severity.in_(("general", "serious")), Penalty.decided_on < as_of,
-                Penalty.publication_end > as_of, Penalty.repaired_on.is_(None))).all()
-            return rows[0] if len(rows) == 1 else None
 
         def features_of(uscc):
             tables = scoring._governance_known_today(scoring.department_tables(as_of, usccs=[uscc]), as_of)
             row = features.build(tables, as_of).loc[uscc]
             return row["pen_general_36m"] + row["pen_serious_36m"]
 
-        candidates = [(u, counting_penalty(u)) for u in single]
+        candidates = [(u, counting_penalty(u, as_of)) for u in single]
         candidates = [(u, p) for u, p in candidates if p is not None]
         objected, penalty = candidates[0]
         firm_id = firms[objected]

@@ -31,6 +31,7 @@ def objection_queue():
     rows = db.session.scalars(stmt.limit(500)).all()
     overdue = {o.id: objections.overdue(o) for o in rows}
     return render_template("commission/objections.html", objections=rows, status=status, overdue=overdue,
+                           labels={o.id: objections.label_of(o) for o in rows},
                            overdue_count=sum(1 for v in overdue.values() if v))
 
 

@@ -251,14 +251,8 @@ def objection_list():
             return redirect(url_for(".objection_list"))
     rows = db.session.scalars(select(Objection).where(Objection.enterprise_id == current_user.enterprise_id)
                               .order_by(Objection.id.desc())).all()
-    labels = {o.id: _record_label(o) for o in rows}
+    labels = {o.id: objections.label_of(o) for o in rows}
     return render_template("enterprise/objections.html", form=form, objections=rows, labels=labels)
-
-
-def _record_label(o) -> str:
-    row = objections.find_record(o.record_source, o.record_id)
-    return objections.record_label(o.record_source, row) if row is not None else \
-        codes.OBJECTION_SOURCES.get(o.record_source, o.record_source)
 
 
 @bp.route("/repairs", methods=["GET", "POST"])

@@ -275,13 +275,16 @@ def under_review(enterprise_id: int) -> dict[tuple[str, int], Objection]:
     return {(o.record_source, o.record_id): o for o in rows}
 
 
+def label_of(objection: Objection) -> str:
+    """The disputed record's name, or its table's when the record has been withdrawn."""
+    row = find_record(objection.record_source, objection.record_id)
+    return record_label(objection.record_source, row) if row is not None else \
+        codes.OBJECTION_SOURCES.get(objection.record_source, objection.record_source)
+
+
 def under_review_labels(enterprise_id: int) -> list[str]:
     """The records under review, named as the firm named them (for pages that show no record table)."""
-    out = []
-    for (source, record_id), _ in sorted(under_review(enterprise_id).items(), key=lambda kv: kv[1].id):
-        row = find_record(source, record_id)
-        out.append(record_label(source, row) if row is not None else codes.OBJECTION_SOURCES.get(source, source))
-    return out
+    return [label_of(o) for o in sorted(under_review(enterprise_id).values(), key=lambda o: o.id)]
 
 
 def overdue(objection: Objection, on: date | None = None) -> str | None:
