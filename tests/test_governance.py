@@ -540,3 +540,19 @@ def test_compensation_claim_from_default_to_payout_balance_right_to_the_yuan(cli
     assert "244,882 元" in page and "255,118 元" in page
     export = client.get(f"/commission/compensation/{fund_id}.csv").get_data(as_text=True)
     assert "余额 244882 元" in export and "765433" in export
+
+
+def test_fund_form_refuses_hostile_values_and_saves_nothing(client, auth, users, app):
+    auth.login(users["commission"])
+    base = {"name": "资金池", "share_pct": "30", "cap_wan": "50", "budget_wan": "1000"}
+    for bad, message in (({"products": "abc"}, "有效的适用产品"), ({"institutions": "999"}, "有效的适用机构"),
+                         ({"share_pct": "130"}, "0.01–100%"), ({"budget_wan": "-1"}, "超出范围")):
+        page = client.submit("/commission/compensation", {**base, **bad})
+        assert page.status_code == 200 and message in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(compensation.CompensationFund.id))) == 0
+    assert client.submit("/commission/compensation", {**base, "institutions": "1"}).status_code == 302
+    with app.app_context():
+        fund = db.session.scalar(select(compensation.CompensationFund))
+        assert (fund.share, fund.per_loan_cap, fund.budget, fund.eligible_institution_ids) == (
+            compensation.Decimal("0.3000"), 500_000, 10_000_000, [1])

@@ -359,13 +359,14 @@ def access_log_export():
 class FundForm(FlaskForm):
     name = StringField("资金池名称", validators=[DataRequired("请填写名称。"), Length(max=64)])
     share_pct = DecimalField("补偿比例（%，本金损失）", places=2, validators=[
-        InputRequired("请填写补偿比例。"), NumberRange(min=0.01, max=100, message="补偿比例应为0.01–100%。")])
+        InputRequired("请填写补偿比例。"), NumberRange(min=0.01, max=100, message="补偿比例应为0.01–100%%。")])
     cap_wan = DecimalField("单笔补偿上限（万元）", places=2, validators=[
         InputRequired("请填写单笔上限。"), NumberRange(min=0.01, max=1_000_000, message="单笔上限应为0.01–100万万元。")])
     budget_wan = DecimalField("资金规模（万元）", places=2, validators=[
         InputRequired("请填写资金规模。"), NumberRange(min=0.01, max=100_000_000, message="资金规模超出范围。")])
-    products = SelectMultipleField("适用产品（不选：全部产品）", coerce=int, validate_choice=True)
-    institutions = SelectMultipleField("适用机构（不选：全部机构）", coerce=int, validate_choice=True)
+    # ids are checked by compensation.create_fund (a clear Chinese message, not WTForms' English one)
+    products = SelectMultipleField("适用产品（不选：全部产品）", validate_choice=False)
+    institutions = SelectMultipleField("适用机构（不选：全部机构）", validate_choice=False)
 
 
 class ClaimDecisionForm(FlaskForm):
@@ -384,9 +385,9 @@ CLAIM_COLUMNS = [exports.Column("application_id", "申请编号", "int"), export
 @bp.route("/compensation", methods=["GET", "POST"])
 def compensation_page():
     form = FundForm()
-    form.products.choices = [(p.id, f"{p.institution.name} · {p.name}") for p in
+    form.products.choices = [(str(p.id), f"{p.institution.name} · {p.name}") for p in
                              db.session.scalars(select(Product).order_by(Product.institution_id, Product.name))]
-    form.institutions.choices = [(i.id, i.name) for i in
+    form.institutions.choices = [(str(i.id), i.name) for i in
                                  db.session.scalars(select(Institution).order_by(Institution.name))]
     if form.validate_on_submit():
         try:

@@ -35,8 +35,23 @@ def parse_share(value) -> Decimal:
     return (pct / 100).quantize(Decimal("0.0001"))
 
 
-def create_fund(*, name: str, share, per_loan_cap: int, budget: int, product_ids: list[int],
-                institution_ids: list[int], actor_id: int | None) -> CompensationFund:
+def _ids(values, model, field: str, label: str) -> list[int]:
+    raw = [str(v) for v in values or []]
+    if any(not v.isdigit() or len(v) > 9 for v in raw):
+        raise RuleViolation(f"请选择有效的{label}。", field)
+    ids = sorted({int(v) for v in raw})
+    if ids and db.session.scalar(select(func.count(model.id)).where(model.id.in_(ids))) != len(ids):
+        raise RuleViolation(f"请选择有效的{label}。", field)
+    return ids
+
+
+def create_fund(*, name: str, share, per_loan_cap: int, budget: int, product_ids: list,
+                institution_ids: list, actor_id: int | None) -> CompensationFund:
+    """A fund; empty product / institution lists mean every product / institution."""
+    from ..models import Institution, Product
+
+    product_ids = _ids(product_ids, Product, "products", "适用产品")
+    institution_ids = _ids(institution_ids, Institution, "institutions", "适用机构")
     name = (name or "").strip()
     if not 0 < len(name) <= 64:
         raise RuleViolation("请填写资金池名称（最多64个字符）。", "name")
@@ -44,8 +59,7 @@ def create_fund(*, name: str, share, per_loan_cap: int, budget: int, product_ids
         if not isinstance(value, int) or not 0 < value <= YUAN_MAX:
             raise RuleViolation(f"{label}应大于0。", field)
     fund = CompensationFund(name=name, share=parse_share(share), per_loan_cap=per_loan_cap, budget=budget,
-                            eligible_product_ids=sorted({int(i) for i in product_ids}),
-                            eligible_institution_ids=sorted({int(i) for i in institution_ids}),
+                            eligible_product_ids=product_ids, eligible_institution_ids=institution_ids,
                             active=True, created_by=actor_id)
     db.session.add(fund)
     db.session.flush()
