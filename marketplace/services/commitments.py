@@ -1,7 +1,7 @@
 """信用承诺 archive: every commitment of the four types (审批替代型, 主动承诺型, 信用修复型, 行业自律型) — what,
 signed when, by whom, for what — and broken commitments, recorded by staff with evidence, which then
 count against the firm as negative records (失信记录) on its pages and in the repair rules."""
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from .. import codes
 from ..extensions import db
 from ..models import CreditCommitment, Enterprise, User
 from . import RuleViolation, audit, notifications
-from .workdays import SHANGHAI, parse_month, today
+from .workdays import SHANGHAI, month_days, today
 
 EVIDENCE_MAX = 2000
 PAGE = 500
@@ -29,12 +29,9 @@ def archive(*, kind: str | None = None, uscc: str | None = None, month: str | No
         stmt = stmt.where(Enterprise.uscc == uscc.strip().upper()[:18])
     if month:
         try:
-            first = parse_month(month)
+            first, nxt = month_days(month)
         except ValueError:
             raise RuleViolation("月份格式应为 2026-11。", "month") from None
-        from datetime import datetime
-
-        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         start = datetime.combine(first, datetime.min.time(), SHANGHAI)
         end = datetime.combine(nxt, datetime.min.time(), SHANGHAI)
         stmt = stmt.where(CreditCommitment.signed_at >= start, CreditCommitment.signed_at < end)

@@ -12,7 +12,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Enterprise, JointCase, ListEntry, PersonListEntry, RedListIncentive
 from . import RuleViolation, audit
-from .workdays import parse_month
+from .workdays import month_days
 
 INCENTIVE_CASE_MEASURE = {"fast_track": "fast_track", "flag": "incentive_flag", "rate_note": "rate_note"}
 
@@ -105,10 +105,9 @@ def cases_in_month(month: str | None):
     stmt = select(JointCase).order_by(JointCase.occurred_on.desc(), JointCase.id.desc())
     if month:
         try:
-            first = parse_month(month)
+            first, nxt = month_days(month)
         except ValueError:
             raise RuleViolation("月份格式应为 2026-11。", "month") from None
-        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return db.session.scalars(stmt.where(JointCase.occurred_on >= first, JointCase.occurred_on < nxt)).all()
     return db.session.scalars(stmt.limit(500)).all()
 

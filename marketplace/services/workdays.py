@@ -50,3 +50,9 @@ def parse_month(value: str | None) -> date:
     """'2026-10' (or '2026-10-xx') → date(2026, 10, 1); ValueError for anything else."""
     year, month = (int(x) for x in (value or "").strip().split("-")[:2])
     return date(year, month, 1)
+
+
+def month_days(value: str | None) -> tuple[date, date]:
+    """'2026-10' → (first day of the month, first day of the next); ValueError for anything else."""
+    first = parse_month(value)
+    return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
