@@ -7,8 +7,9 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String,
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class DataAuthorization(db.Model):
@@ -135,7 +136,7 @@ class Objection(db.Model):
 
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint("status IN ('submitted', 'verifying', 'upheld', 'rejected')", name="status"),
+        one_of("status", codes.OBJECTION_STATUSES),
         CheckConstraint("outcome IS NULL OR outcome IN ('corrected', 'withdrawn')", name="outcome"),
     )
 

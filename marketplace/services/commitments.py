@@ -6,10 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from .. import codes
+from ..clock import SHANGHAI, add_months, parse_month, today
 from ..extensions import db
 from ..models import CreditCommitment, Enterprise, User
 from . import RuleViolation, audit, notifications
-from .workdays import SHANGHAI, month_days, today
 
 EVIDENCE_MAX = 2000
 PAGE = 500
@@ -29,7 +29,8 @@ def archive(*, kind: str | None = None, uscc: str | None = None, month: str | No
         stmt = stmt.where(Enterprise.uscc == uscc.strip().upper()[:18])
     if month:
         try:
-            first, nxt = month_days(month)
+            first = parse_month(month)
+            nxt = add_months(first, 1)
         except ValueError:
             raise RuleViolation("月份格式应为 2026-11。", "month") from None
         start = datetime.combine(first, datetime.min.time(), SHANGHAI)

@@ -6,22 +6,15 @@ fund's balance."""
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
+from ..clock import local_date, now
 from ..extensions import db
 from ..models import Application, CompensationClaim, CompensationEnrolment, CompensationFund
-from ..models.base import utcnow
-from . import RuleViolation, audit, notifications
-from .workdays import local_date
+from . import RuleViolation, audit, notifications, workflow
 
 REASON_MAX = 2000
 YUAN_MAX = 10 ** 13
-
-
-class ConcurrentChange(RuleViolation):
-    def __init__(self):
-        super().__init__("该代偿申请刚刚已被其他工作人员处理，您的操作未生效。请刷新页面查看最新状态。")
 
 
 def parse_share(value) -> Decimal:
@@ -116,39 +109,34 @@ def file_claim(application_id: int, *, institution_id: int, actor_id: int | None
     if loss <= 0:
         raise RuleViolation("该贷款没有未偿本金，无需补偿。")
     claim = CompensationClaim(enrolment_id=enrolment.id, institution_id=institution_id, loss=loss,
-                              amount=claim_amount(enrolment.fund, loss), status="filed", filed_by=actor_id)
-    db.session.add(claim)
-    db.session.flush()
-    audit.record(actor_id, "compensation_claim.filed", claim, application_id=app.id, loss=loss, amount=claim.amount)
-    db.session.commit()
-    return claim
+                              amount=claim_amount(enrolment.fund, loss), filed_by=actor_id)
+    return workflow.transition(claim, "filed", subject="补偿申请", label="提交", actor_id=actor_id,
+                               apply=lambda c: ("filed", {"application_id": app.id, "loss": loss, "amount": c.amount}))
 
 
 def decide_claim(claim: CompensationClaim, *, approve: bool, reason: str, actor_id: int | None,
                  expected_version: int | None = None) -> CompensationClaim:
     """Approve (paid from the fund, never beyond its balance) or reject — a reason either way."""
-    if expected_version is not None and claim.version != expected_version:
-        raise ConcurrentChange()
-    if claim.status != "filed":
-        raise RuleViolation(f"该申请已{codes.CLAIM_STATUSES[claim.status]}，不能再次处理。")
     reason = (reason or "").strip()
-    if not 0 < len(reason) <= REASON_MAX:
-        raise RuleViolation("请填写审核意见。", "reason")
-    if approve and claim.amount > summary(claim.enrolment.fund)["balance"]:
-        raise RuleViolation("资金池余额不足，不能代偿。", "reason")
-    try:
-        claim.status = "approved" if approve else "rejected"
-        claim.decided_by, claim.decided_at, claim.reason = actor_id, utcnow(), reason
-        audit.record(actor_id, f"compensation_claim.{claim.status}", claim, amount=claim.amount, reason=reason)
-        app = claim.enrolment.application
-        text = (f"“{app.product.name}”（申请 {app.id}）风险补偿 {claim.amount} 元已核准代偿。" if approve
+    to_status = "approved" if approve else "rejected"
+
+    def apply(c):
+        if not 0 < len(reason) <= REASON_MAX:
+            raise RuleViolation("请填写审核意见。", "reason")
+        if approve and c.amount > summary(c.enrolment.fund)["balance"]:
+            raise RuleViolation("资金池余额不足，不能代偿。", "reason")
+        c.decided_by, c.decided_at, c.reason = actor_id, now(), reason
+        return to_status, {"amount": c.amount, "reason": reason}
+
+    def notify(c, to, detail):
+        app = c.enrolment.application
+        text = (f"“{app.product.name}”（申请 {app.id}）风险补偿 {c.amount} 元已核准代偿。" if approve
                 else f"“{app.product.name}”（申请 {app.id}）风险补偿申请已驳回：{reason}")
-        notifications.to_institution(claim.institution_id, f"风险补偿：{codes.CLAIM_STATUSES[claim.status]}", text,
-                                     app.id)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange() from None
+        notifications.to_institution(c.institution_id, f"风险补偿：{codes.CLAIM_STATUSES[to]}", text, app.id)
+
+    workflow.transition(claim, to_status, subject="补偿申请", label="核准代偿" if approve else "驳回",
+                        allowed_from=("filed",), statuses=codes.CLAIM_STATUSES, apply=apply, actor_id=actor_id,
+                        expected_version=expected_version, notify=notify)
     return claim
 
 

@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import codes
+from ..clock import add_months, parse_month
 from ..extensions import db
 from ..models import Enterprise, JointCase, ListEntry, PersonListEntry, RedListIncentive
 from . import RuleViolation, audit
-from .workdays import month_days
 
 INCENTIVE_CASE_MEASURE = {"fast_track": "fast_track", "flag": "incentive_flag", "rate_note": "rate_note"}
 
@@ -105,7 +105,8 @@ def cases_in_month(month: str | None):
     stmt = select(JointCase).order_by(JointCase.occurred_on.desc(), JointCase.id.desc())
     if month:
         try:
-            first, nxt = month_days(month)
+            first = parse_month(month)
+            nxt = add_months(first, 1)
         except ValueError:
             raise RuleViolation("月份格式应为 2026-11。", "month") from None
         return db.session.scalars(stmt.where(JointCase.occurred_on >= first, JointCase.occurred_on < nxt)).all()

@@ -10,9 +10,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import BigInteger, Integer, Numeric, String, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
+from ..clock import local_date, now, today
 from ..extensions import db
 from ..models import (
     Enterprise,
@@ -27,9 +27,8 @@ from ..models import (
     TaxRecord,
     UtilityRecord,
 )
-from ..models.base import utcnow
-from . import RuleViolation, audit, notifications, scoring
-from .workdays import add_working_days, local_date, today, working_days_between
+from . import RuleViolation, audit, notifications, scoring, workflow
+from .workdays import add_working_days, working_days_between
 
 VERIFY_WORKING_DAYS = 1  # the source department verifies within 1 working day (scheme, 三十六)
 OPEN_STATUSES = ("submitted", "verifying")
@@ -58,13 +57,6 @@ RECORDS = {
 CHOICES = {"severity": codes.PENALTY_SEVERITIES, "grade": {g: g for g in ("A", "B", "M", "C", "D")},
            "size": codes.SIZES, "industry": codes.INDUSTRIES, "operating_status": codes.OPERATING_STATUSES}
 NUMBER_MAX = 10 ** 13  # bounds every corrected amount or count (yuan, persons, kWh)
-
-
-class ConcurrentChange(RuleViolation):
-    """Another staff member decided the case first (optimistic lock on objections.version)."""
-
-    def __init__(self):
-        super().__init__("该异议刚刚已被其他工作人员处理，您的操作未生效。请刷新页面查看最新状态。")
 
 
 # ------------------------------------------------------------------------------------------ the records
@@ -130,22 +122,21 @@ def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | 
                                                     Objection.record_id == record_id,
                                                     Objection.status.in_(OPEN_STATUSES))):
         raise RuleViolation("该记录已有处理中的异议，请等待处理结果。", "record")
-    moment = submitted_at or utcnow()
+    moment = submitted_at or now()
     day = local_date(moment)
     objection = Objection(enterprise_id=enterprise_id, record_source=record_source, record_id=record_id,
-                          kind=kind, description=description.strip(), status="submitted", submitted_at=moment,
+                          kind=kind, description=description.strip(), submitted_at=moment,
                           record_public=record_source in codes.PUBLIC_RECORD_SOURCES,
                           verify_due=add_working_days(day, VERIFY_WORKING_DAYS),
                           case_due=add_working_days(day, current_app.config["OBJECTION_CASE_WORKING_DAYS"]))
-    db.session.add(objection)
-    db.session.flush()
-    audit.record(actor_id, "objection.submitted", objection, kind=kind, record_source=record_source,
-                 record_id=record_id)
-    notifications.to_enterprise(enterprise_id, "异议已提交",
-                                f"您对“{record_label(record_source, row)}”提出的异议已提交，该记录标注“异议处理中”，"
-                                f"数据来源部门将在1个工作日内核实，{objection.case_due} 前办结。")
-    db.session.commit()
-    return objection
+    return workflow.transition(
+        objection, "submitted", subject="异议", label="提交", apply=lambda o: ("submitted", {}), actor_id=actor_id,
+        event=lambda o, *_: audit.record(actor_id, "objection.submitted", o, kind=kind,
+                                         record_source=record_source, record_id=record_id),
+        notify=lambda o, *_: notifications.to_enterprise(
+            enterprise_id, "异议已提交",
+            f"您对“{record_label(record_source, row)}”提出的异议已提交，该记录标注“异议处理中”，"
+            f"数据来源部门将在1个工作日内核实，{o.case_due} 前办结。"))
 
 
 # ------------------------------------------------------------------------------------------ deciding
@@ -153,41 +144,39 @@ def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | 
 def move(objection: Objection, to_status: str, *, actor_id: int | None, resolution: str = "",
          outcome: str | None = None, new_values: dict | None = None, expected_version: int | None = None,
          at=None) -> Objection:
-    """The one place an objection changes status: checks the transition (and, on a stale page, that nobody
-    decided first), applies an upheld objection to the record, audits, commits once, then re-scores."""
-    if expected_version is not None and objection.version != expected_version:
-        raise ConcurrentChange()
-    if to_status not in TRANSITIONS.get(objection.status, set()):
-        raise RuleViolation(f"异议当前状态为“{codes.OBJECTION_STATUSES[objection.status]}”，不能改为"
-                            f"“{codes.OBJECTION_STATUSES.get(to_status, to_status)}”。")
+    """The one place an objection changes status, through workflow.transition (legal step, optimistic lock on
+    objections.version, audit row, notification, one commit). Upheld applies the decision to the record
+    (corrected or withdrawn, the old values kept); then the firm is re-scored at once."""
     resolution = (resolution or "").strip()
-    moment = at or utcnow()
-    from_status = objection.status
-    try:
+
+    def apply(o):
+        moment = at or now()
         if to_status in ("upheld", "rejected"):
             if not resolution:
                 raise RuleViolation("请填写处理意见（将告知企业）。", "resolution")
             if to_status == "upheld":
-                _apply(objection, outcome, new_values or {}, actor_id)
-            objection.resolved_at, objection.resolution = moment, resolution
-        if objection.verified_at is None and to_status != "submitted":
-            objection.verified_at = moment
-        objection.status, objection.handled_by = to_status, actor_id
-        audit.record(actor_id, f"objection.{to_status}", objection, from_status=from_status, resolution=resolution,
-                     outcome=objection.outcome)
-        if to_status != "verifying":
-            text = resolution
-            if objection.outcome:
-                text = f"{codes.OBJECTION_OUTCOMES[objection.outcome]}：{resolution}。您的信用评分已按更正后的数据重新计算。"
-            notifications.to_enterprise(objection.enterprise_id,
-                                        f"异议处理：{codes.OBJECTION_STATUSES[to_status]}", text)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange() from None
-    except Exception:
-        db.session.rollback()
-        raise
+                _apply(o, outcome, new_values or {}, actor_id)
+            o.resolved_at, o.resolution = moment, resolution
+        if o.verified_at is None:
+            o.verified_at = moment
+        o.handled_by = actor_id
+        return to_status, {}
+
+    def notify(o, to, detail):
+        if to == "verifying":
+            return
+        text = resolution
+        if o.outcome:
+            text = f"{codes.OBJECTION_OUTCOMES[o.outcome]}：{resolution}。您的信用评分已按更正后的数据重新计算。"
+        notifications.to_enterprise(o.enterprise_id, f"异议处理：{codes.OBJECTION_STATUSES[to]}", text)
+
+    workflow.transition(
+        objection, to_status, subject="异议", label=f"改为“{codes.OBJECTION_STATUSES.get(to_status, to_status)}”",
+        allowed_from={s for s, targets in TRANSITIONS.items() if to_status in targets},
+        statuses=codes.OBJECTION_STATUSES, apply=apply, actor_id=actor_id, expected_version=expected_version,
+        event=lambda o, from_status, to, detail: audit.record(actor_id, f"objection.{to}", o, from_status=from_status,
+                                                              resolution=resolution, outcome=o.outcome),
+        notify=notify)
     if to_status == "upheld":  # the record changed: the firm's score follows at once
         scoring.rescore_enterprises([objection.enterprise_id])
     return objection

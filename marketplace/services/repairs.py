@@ -8,14 +8,13 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
+from ..clock import local_date, now, today
 from ..extensions import db
 from ..models import CreditCommitment, CreditRepair, Enterprise, Penalty
-from ..models.base import utcnow
-from . import RuleViolation, audit, notifications, scoring
-from .workdays import add_working_days, local_date, today
+from . import RuleViolation, notifications, scoring, workflow
+from .workdays import add_working_days
 
 EVIDENCE_MAX = 2000  # shared by the form and the check below
 
@@ -24,11 +23,6 @@ COMMITMENT_TEXT = (
     "准确、完整；今后依法诚信经营，如再次发生同类失信行为或承诺不实，自愿接受相关部门依法依规实施的"
     "失信惩戒，本次修复结果予以撤销并记入本企业信用记录。"
 )
-
-
-class ConcurrentChange(RuleViolation):
-    def __init__(self):
-        super().__init__("该修复申请刚刚已被其他工作人员处理，您的操作未生效。请刷新页面查看最新状态。")
 
 
 def add_months(day: date, months: int) -> date:
@@ -81,14 +75,14 @@ def apply(enterprise_id: int, *, penalty_id: int, evidence: str, commitment_acce
     commitment = CreditCommitment(enterprise_id=firm.id, kind="repair", text=COMMITMENT_TEXT, signed_by=actor_id,
                                   purpose=f"信用修复：行政处罚 {penalty.document_no}"[:128])
     repair = CreditRepair(enterprise_id=firm.id, penalty=penalty, commitment=commitment, evidence=evidence,
-                          status="submitted", decision_due=add_working_days(day, decision_days()))
-    db.session.add_all([commitment, repair])
-    db.session.flush()
-    audit.record(actor_id, "repair.submitted", repair, penalty_id=penalty.id)
-    notifications.to_enterprise(firm.id, "信用修复申请已提交",
-                                f"行政处罚 {penalty.document_no} 的修复申请已提交，将在 {repair.decision_due} 前作出决定。")
-    db.session.commit()
-    return repair
+                          decision_due=add_working_days(day, decision_days()))
+    db.session.add(commitment)
+    return workflow.transition(
+        repair, "submitted", subject="修复申请", label="提交", apply=lambda r: ("submitted", {"penalty_id": penalty.id}),
+        actor_id=actor_id,
+        notify=lambda r, *_: notifications.to_enterprise(
+            firm.id, "信用修复申请已提交",
+            f"行政处罚 {penalty.document_no} 的修复申请已提交，将在 {r.decision_due} 前作出决定。"))
 
 
 def decision_days() -> int:
@@ -98,29 +92,28 @@ def decision_days() -> int:
 def decide(repair: CreditRepair, *, approve: bool, reason: str, actor_id: int | None,
            expected_version: int | None = None) -> CreditRepair:
     """The one place a repair changes status: approve (the penalty is repaired today) or reject with a reason."""
-    if expected_version is not None and repair.version != expected_version:
-        raise ConcurrentChange()
-    if repair.status != "submitted":
-        raise RuleViolation(f"该申请已{codes.REPAIR_STATUSES[repair.status]}，不能再次处理。")
     reason = (reason or "").strip()
-    if not approve and not reason:
-        raise RuleViolation("不予修复须说明理由。", "reason")
-    if len(reason) > EVIDENCE_MAX:
-        raise RuleViolation(f"意见最多{EVIDENCE_MAX}个字符。", "reason")
-    try:
-        repair.status = "approved" if approve else "rejected"
-        repair.decided_at, repair.decided_by, repair.reason = utcnow(), actor_id, reason or None
+    to_status = "approved" if approve else "rejected"
+
+    def apply(r):
+        if not approve and not reason:
+            raise RuleViolation("不予修复须说明理由。", "reason")
+        if len(reason) > EVIDENCE_MAX:
+            raise RuleViolation(f"意见最多{EVIDENCE_MAX}个字符。", "reason")
+        r.decided_at, r.decided_by, r.reason = now(), actor_id, reason or None
         if approve:
-            repair.penalty.repaired_on = local_date(repair.decided_at)
-        audit.record(actor_id, f"repair.{repair.status}", repair, penalty_id=repair.penalty_id, reason=reason,
-                     late=is_late(repair))
-        text = (f"行政处罚 {repair.penalty.document_no} 已于 {repair.penalty.repaired_on} 完成信用修复，自该日起不再"
-                f"计入信用评价，评分已重新计算。" if approve else f"行政处罚 {repair.penalty.document_no} 不予修复：{reason}")
-        notifications.to_enterprise(repair.enterprise_id, f"信用修复：{codes.REPAIR_STATUSES[repair.status]}", text)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange() from None
+            r.penalty.repaired_on = local_date(r.decided_at)
+        return to_status, {"penalty_id": r.penalty_id, "reason": reason, "late": is_late(r)}
+
+    def notify(r, to, detail):
+        doc = r.penalty.document_no
+        text = (f"行政处罚 {doc} 已于 {r.penalty.repaired_on} 完成信用修复，自该日起不再计入信用评价，评分已重新计算。"
+                if approve else f"行政处罚 {doc} 不予修复：{reason}")
+        notifications.to_enterprise(r.enterprise_id, f"信用修复：{codes.REPAIR_STATUSES[to]}", text)
+
+    workflow.transition(repair, to_status, subject="修复申请", label="再次处理",
+                        allowed_from=("submitted",), statuses=codes.REPAIR_STATUSES, apply=apply, actor_id=actor_id,
+                        expected_version=expected_version, notify=notify)
     if approve:
         scoring.rescore_enterprises([repair.enterprise_id])
     return repair
