@@ -334,7 +334,8 @@ def test_upheld_objection_and_repair_move_the_score(app, runner):
 def _apply(firm_id, product, user_id=None):
     return applications.submit(Actor(role="enterprise", user_id=user_id, enterprise_id=firm_id),
                                product_ids=[product.id], amount=500_000, term_months=12,
-                               authorize_until=workdays.today() + timedelta(days=90), commitment_accepted=True)
+                               authorize_until=workdays.today() + timedelta(days=90), commitment_accepted=True,
+                               scopes=["profile", "score", "department", "records"])
 
 
 def test_legal_representative_on_a_list_is_a_hit_for_every_firm_they_represent(app, users):
@@ -476,15 +477,15 @@ def test_access_log_refuses_updates_and_deletes_on_postgresql(app, users):
 
 # ------------------------------------------------------------------------------------------- risk compensation
 
-def _disburse_and_default(product, firm_id, bank_actor, amount=1_000_000, repaid=234_567):
+def _disburse_and_default(product, firm_id, bank_actor, amount):
+    """A loan disbursed today and never repaid: the system marks it overdue, then defaulted, as the days pass."""
     a = _apply(firm_id, product)[0]
     applications.accept(a.id, bank_actor)
     applications.grant(a.id, bank_actor, amount=amount, rate="4.35", term_months=12)
+    applications.confirm(a.id, Actor(role="enterprise", enterprise_id=firm_id))
     applications.disburse(a.id, bank_actor, amount=amount, on=workdays.today())
-    if repaid:
-        applications.repay(a.id, bank_actor, amount=repaid, on=workdays.today())
-    applications.mark_overdue(a.id, bank_actor)
-    applications.mark_defaulted(a.id, bank_actor, on=workdays.today())
+    applications.mark_overdue(a.id, on=workdays.today() + timedelta(days=60))
+    applications.mark_defaulted(a.id, on=workdays.today() + timedelta(days=400))
     return a
 
 
@@ -501,9 +502,9 @@ def test_compensation_claim_from_default_to_payout_balance_right_to_the_yuan(cli
                          product_ids=[], institution_ids=[], actor_id=None)
         fund = compensation.create_fund(name="市级风险补偿资金池", share="33.33", per_loan_cap=300_000,
                                         budget=500_000, product_ids=[covered.id], institution_ids=[], actor_id=None)
-        a = _disburse_and_default(covered, 1, bank)  # loss 765,433 → 33.33 % = 255,118.82 → 255,118 yuan
+        a = _disburse_and_default(covered, 1, bank, 765_433)  # 33.33 % of 765,433 = 255,118.82 → 255,118 yuan
         b_firm = make_enterprise(uscc=USCC_B, name="第二家")
-        b = _disburse_and_default(covered, b_firm.id, bank, amount=2_000_000, repaid=0)  # capped at 300,000
+        b = _disburse_and_default(covered, b_firm.id, bank, 2_000_000)  # capped at 300,000
         u = _apply(b_firm.id, uncovered)[0]
         assert compensation.enrolment_of(u.id) is None
         s = compensation.summary(fund)

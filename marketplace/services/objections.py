@@ -108,6 +108,9 @@ def parse_record_key(key: str) -> tuple[str, int]:
 def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | None, kind: str,
                     description: str, actor_id: int | None, submitted_at=None) -> Objection:
     """A firm disputes one of ITS records (the record must carry the firm's USCC)."""
+    from .identity import require_verified
+
+    require_verified(enterprise_id)
     if record_source not in codes.OBJECTION_SOURCES:
         raise RuleViolation("请选择有异议的数据来源。", "record")
     firm = db.session.get(Enterprise, enterprise_id)

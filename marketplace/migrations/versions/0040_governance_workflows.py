@@ -2,7 +2,7 @@
 commitments archive, staff entries in the access log (append-only on PostgreSQL), risk compensation.
 
 Revision ID: 0040
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-24 23:50:37.345992
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0040'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
