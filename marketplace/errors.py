@@ -1,4 +1,5 @@
-"""Error pages in Chinese: 403 for the wrong role, 404, 413 for oversized uploads, CSRF failures."""
+"""Error pages in Chinese: 403 for the wrong role, 404, 413 for oversized uploads, 429 for too many
+requests, CSRF failures."""
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
@@ -8,6 +9,7 @@ MESSAGES = {
     404: ("页面不存在", "您访问的页面不存在或已被删除。"),
     405: ("请求方式不允许", "请通过页面上的按钮操作。"),
     413: ("文件过大", "上传的文件超过了平台允许的大小，请拆分后再上传。"),
+    429: ("请求过于频繁", "操作过于频繁，请稍等几分钟后再试。"),
     500: ("系统错误", "服务器开小差了，请稍后再试。"),
 }
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
 from ..services import RuleViolation, accounts, api_keys, applications, catalogue, ingest
+from ..services.base_time import now
 from ..web import show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
@@ -46,8 +47,26 @@ def onboard_institution():
 
 @bp.route("/users")
 def users():
+    return _users_page()
+
+
+def _users_page(reset=None, temporary=None):
     rows = db.session.scalars(select(User).order_by(User.role, User.username).limit(500)).all()
-    return render_template("commission/users.html", users=rows)
+    return render_template("commission/users.html", users=rows, form=FlaskForm(), reset=reset,
+                           temporary=temporary, now=now())
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+def reset_password(user_id: int):
+    """重置密码: a temporary password, shown once on this response (never stored in a cookie or a message);
+    the user must change it at the next login, and every session of the user ends now."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        user, temporary = accounts.reset_password(user_id, current_user.id)
+    except RuleViolation:
+        abort(404)
+    return _users_page(reset=user, temporary=temporary)
 
 
 def _reports_dir() -> Path:
