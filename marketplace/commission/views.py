@@ -2,7 +2,7 @@
 data import and coverage."""
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
 from ..services import RuleViolation, accounts, api_keys, applications, catalogue, ingest
 from ..services.base_time import now
-from ..web import show_violation
+from ..web import download, show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
 
@@ -102,7 +102,7 @@ def import_report(token):
     path = ingest.report_path(_reports_dir(), token)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"导入报告_{token[:8]}.csv")
+    return download(path.read_bytes(), f"导入报告_{token[:8]}.csv")
 
 
 @bp.route("/data/formats")
