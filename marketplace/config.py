@@ -9,9 +9,15 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
-    # Largest request body of an ordinary form; the upload routes set their own (uploads.LIMITS).
-    # Larger bodies get a clear message (413), not a broken page.
-    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Largest request body of an ordinary form; the upload routes have their own (UPLOAD_LIMITS, by
+    # endpoint). Larger bodies get a clear message (413), not a broken page or a stalled worker.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    UPLOAD_LIMITS = {
+        "commission.import_data": 64 * 1024 * 1024,   # 部门数据导入 (CSV or XLSX)
+        "bank.off_platform_upload": 2 * 1024 * 1024,  # 平台外信易贷 monthly CSV
+    }
+    # Rows of a department file uploaded through the web page; bigger files go through `flask import-data`.
+    IMPORT_MAX_ROWS = 200_000
     # Cookies: never readable by scripts, not sent on cross-site POSTs; SESSION_COOKIE_SECURE comes
     # from the environment (COOKIE_SECURE=1 when the site is served over HTTPS).
     SESSION_COOKIE_HTTPONLY = True

@@ -21,8 +21,16 @@ def _render(code: int, detail: str | None = None):
     return render_template("error.html", code=code, title=title, message=detail or message), code
 
 
+def _too_large(e):
+    limit = request.max_content_length
+    detail = (f"上传的内容超过了本页面允许的大小（{limit / 1024 / 1024:.0f} MB），请拆分后再上传。"
+              if limit else None)
+    return _render(413, detail)
+
+
 def init_app(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: _render(code))
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(
         CSRFError, lambda e: _render(400, "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))

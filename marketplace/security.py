@@ -1,4 +1,5 @@
-"""Response hardening for every page: security headers, no caching of authenticated pages, rate limits."""
+"""Request and response hardening: body limits per upload route, rate limits, security headers, no caching
+of authenticated pages."""
 import hashlib
 
 from flask import current_app, request
@@ -53,6 +54,15 @@ def api_key_of_request() -> str:
     return "api-addr:" + (request.remote_addr or "")
 
 
+def _upload_limit():
+    """The body limit of this route (UPLOAD_LIMITS), set before anything (the CSRF check) reads the body."""
+    limit = current_app.config["UPLOAD_LIMITS"].get(request.endpoint)
+    if limit is not None:
+        request.max_content_length = limit
+
+
 def init_app(app) -> None:
+    """Called before csrf.init_app, so that the upload limits are in place before the CSRF check."""
+    app.before_request(_upload_limit)
     limiter.init_app(app)
     app.after_request(_set_headers)

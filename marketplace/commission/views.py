@@ -82,7 +82,7 @@ def import_data():
         upload = form.file.data
         try:
             result = ingest.import_file(form.source.data, upload.read(), upload.filename or "upload.csv",
-                                        user_id=current_user.id)
+                                        user_id=current_user.id, max_rows=current_app.config["IMPORT_MAX_ROWS"])
         except RuleViolation as e:
             form.file.errors = list(form.file.errors) + [e.message]
         else:

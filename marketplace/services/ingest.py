@@ -14,6 +14,7 @@ import io
 import re
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -217,18 +218,44 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
+# An XLSX file is a zip: its sheets may unpack to far more than the upload (a "zip bomb" of 250,000 rows
+# fits in 175 KB). The declared sizes in the zip directory are checked before anything is unpacked.
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+
+
+def _too_many_rows(max_rows: int) -> RuleViolation:
+    return RuleViolation(f"文件超过 {max_rows:,} 行，网页上传不接受这么大的文件：请按月份（或按企业）拆分后分批上传，"
+                         "或由管理员在服务器上用 flask import-data 导入。")
+
+
+def _read_xlsx(data: bytes, max_rows: int | None = None) -> pd.DataFrame:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise RuleViolation("无法读取 XLSX 文件：文件可能已损坏，或不是 Excel 2007 及以上格式。") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise RuleViolation("XLSX 文件解压后过大，请另存为 CSV 或拆分后上传。")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         raise RuleViolation("无法读取 XLSX 文件：文件可能已损坏，或不是 Excel 2007 及以上格式。") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_cell_text(v) for v in next(rows, ())]
-    body = [[_cell_text(v) for v in row] for row in rows]
-    book.close()
+    try:
+        sheet = book.worksheets[0]
+        # The sheet's own dimension (A1:F250001) says how many rows it holds: refuse before reading them.
+        if max_rows is not None and (sheet.max_row or 0) > max_rows + 1:
+            raise _too_many_rows(max_rows)
+        rows = sheet.iter_rows(values_only=True)
+        header = [_cell_text(v) for v in next(rows, ())]
+        body = []
+        for row in rows:  # a missing or false dimension: stop at the cap all the same
+            if max_rows is not None and len(body) >= max_rows:
+                raise _too_many_rows(max_rows)
+            body.append([_cell_text(v) for v in row])
+    finally:
+        book.close()
     body = [r for r in body if any(c.strip() for c in r)]
     width = len(header)
     return pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header, dtype=str)
@@ -240,13 +267,16 @@ def _normalise_header(text: str) -> str:
     return text.lower()
 
 
-def read_file(source: Source, data: bytes, file_name: str) -> Parsed:
-    """The file as a frame of strings with the source's field names; file-level problems raise."""
+def read_file(source: Source, data: bytes, file_name: str, max_rows: int | None = None) -> Parsed:
+    """The file as a frame of strings with the source's field names; file-level problems raise.
+    `max_rows` (the web upload's cap) refuses a longer file before it is parsed."""
     if not data:
         raise RuleViolation("文件为空。")
     if file_name.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        frame, encoding = _read_xlsx(data), "XLSX"
+        frame, encoding = _read_xlsx(data, max_rows), "XLSX"
     else:
+        if max_rows is not None and data.count(b"\n") > max_rows + 1:  # an upper bound on the records
+            raise _too_many_rows(max_rows)
         text, encoding = decode_csv(data)
         try:
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
@@ -496,12 +526,12 @@ class ImportResult:
         return self.checked.ok
 
 
-def check(source_code: str, data: bytes, file_name: str) -> Checked:
+def check(source_code: str, data: bytes, file_name: str, max_rows: int | None = None) -> Checked:
     """Read and validate a department file without touching the database's data."""
     source = SOURCES.get(source_code)
     if source is None:
         raise RuleViolation(f"未知的数据来源“{source_code}”，可选：{'、'.join(SOURCES)}。", "source")
-    parsed = read_file(source, data, file_name)
+    parsed = read_file(source, data, file_name, max_rows)
     rows, errors, findings = validate(source, parsed)
     return Checked(source, Path(file_name).name, hashlib.sha256(data).hexdigest(), parsed.encoding, rows, errors,
                    findings, parsed.ignored_columns, len(parsed.frame))
@@ -577,9 +607,9 @@ def _rescore(usccs: set[str]) -> int:
 
 
 def import_file(source_code: str, data: bytes, file_name: str, *, user_id: int | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> ImportResult:
     """Check a file and, when every row is valid, save it; otherwise save nothing and return the errors."""
-    checked = check(source_code, data, file_name)
+    checked = check(source_code, data, file_name, max_rows)
     if not checked.ok:
         return ImportResult(checked)
     return save(checked, user_id=user_id, progress=progress)
