@@ -152,7 +152,7 @@ def sharing_page():
 
 
 @bp.route("/sharing/<int:batch_id>.<fmt>")
-def sharingdownload(batch_id: int, fmt: str):
+def sharing_download(batch_id: int, fmt: str):
     batch = db.session.get(ShareBatch, batch_id)
     if batch is None or fmt not in ("jsonl", "csv"):
         abort(404)
