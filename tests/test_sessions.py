@@ -250,3 +250,28 @@ def test_templates_have_no_inline_script():
             assert "src=" in tag or 'type="application/json"' in tag, f"inline script in {template}: {tag}"
         assert not re.search(r"\son[a-z]+\s*=", text), f"inline event handler in {template}"
         assert "style=" not in text, f"inline style in {template}"
+
+
+def test_credit_page_carries_its_trend_charts_as_json_data(app, client, auth, users):
+    """The charts are drawn by static/js/charts.js from JSON blocks (no inline script): the data must be there."""
+    import json
+    from datetime import date
+
+    from marketplace.models import ImportBatch, TaxRecord
+
+    from .conftest import USCC_A
+
+    with app.app_context():
+        batch = ImportBatch(source="tax", file_name="tax.csv", sha256="0" * 64)
+        db.session.add(batch)
+        db.session.flush()
+        for period, revenue in ((date(2026, 9, 1), 1_000_000), (date(2026, 10, 1), 1_200_000)):
+            db.session.add(TaxRecord(uscc=USCC_A, period=period, revenue=revenue, vat_paid=30_000,
+                                     income_tax_paid=10_000, arrears=0, batch_id=batch.id))
+        db.session.commit()
+    auth.login("sme")
+    page = client.get("/enterprise/credit").get_data(as_text=True)
+    assert '<canvas id="trend1"' in page and 'data-chart="trend1-data"' in page and "js/charts.js" in page
+    spec = json.loads(re.search(r'<script id="trend1-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert spec["type"] == "line" and spec["labels"] == ["2026-09", "2026-10"]
+    assert spec["datasets"][0]["data"] == [100.0, 120.0] and spec["datasets"][0]["label"].startswith("营业收入")

@@ -39,8 +39,13 @@ def page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
                                     args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        yield browser.new_page(locale="zh-CN")
+        page = browser.new_page(locale="zh-CN")
+        # The Content-Security-Policy forbids inline script: a template that slips one in shows up here.
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        yield page
         browser.close()
+        assert blocked == [], f"CSP violations in the browser console: {blocked}"
 
 
 def log_in(page, base, username):
