@@ -224,7 +224,7 @@ MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 
 
 def _too_many_rows(max_rows: int) -> RuleViolation:
-    return RuleViolation(f"文件超过 {max_rows:,} 行，网页上传不接受这么大的文件：请按月份（或按企业）拆分后分批上传，"
+    return RuleViolation(f"文件超过 {max_rows:,} 行，网页上传不接受这么大的文件：请按月份拆分后分批上传（在营企业数据库可按企业拆分），"
                          "或由管理员在服务器上用 flask import-data 导入。")
 
 
