@@ -172,7 +172,7 @@ def test_common_password_list_is_shipped():
 
 
 def test_demo_password_meets_the_policy():
-    from marketplace.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from seed.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     for username, _, _ in DEMO_ACCOUNTS:
         passwords.check(DEMO_PASSWORD, username)

@@ -7,10 +7,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
+from ..clock import now
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
 from ..services import RuleViolation, accounts, api_keys, applications, catalogue, ingest
-from ..services.base_time import now
 from ..web import download, show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
@@ -139,7 +139,7 @@ def api_key_list():
 def revoke_api_key(key_id: int):
     if FlaskForm().validate_on_submit():
         try:
-            api_keys.revoke(key_id)
+            api_keys.revoke(key_id, user_id=current_user.id)
         except RuleViolation as e:
             flash(e.message, "danger")
         else:

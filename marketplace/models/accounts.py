@@ -2,12 +2,13 @@
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import codes
 from ..extensions import db, login_manager
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, one_of, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -15,7 +16,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('enterprise', 'bank', 'commission')", name="role"),
+        one_of("role", codes.ROLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

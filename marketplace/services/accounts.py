@@ -6,10 +6,10 @@ from stdnum.cn import uscc as uscc_std
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import Enterprise, Institution, User
 from . import RuleViolation, audit, passwords
-from .base_time import now
 
 
 def normalise_uscc(value: str) -> str:
