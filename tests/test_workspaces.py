@@ -98,8 +98,8 @@ def test_commission_onboards_an_institution_with_an_officer(client, auth, users,
     auth.logout()
     # staff chose the password: the officer replaces it at the first login, then reaches the workbench
     assert auth.login("wang", "officer-pass-1").headers["Location"].endswith("/auth/password")
-    client.submit("/auth/password", {"current_password": "officer-pass-1", "password": "Wang-own-choice-9",
-                                     "confirm": "Wang-own-choice-9"})
+    client.submit("/auth/password", {"current_password": "officer-pass-1", "password": "River-stone-2031",
+                                     "confirm": "River-stone-2031"})
     assert client.get("/bank/").status_code == 200
 
 
