@@ -34,6 +34,8 @@ class Config:
     API_RATE_LIMIT = "300 per minute"                  # /api/v1 calls per API key
     # Working days a bank has to decide after accepting an application (Chongqing: 10).
     DECISION_DEADLINE_WORKING_DAYS = 10
+    # 不良: a loan with an instalment this many days past due, unless its product states its own rule.
+    DEFAULT_DAYS_PAST_DUE = int(os.environ.get("DEFAULT_DAYS_PAST_DUE", "90"))
     TIMEZONE = "Asia/Shanghai"
 
 

@@ -68,8 +68,11 @@ def server(tmp_path_factory):
                DATABASE_URL=f"sqlite:///{instance / 'marketplace.db'}", MODEL_DIR=str(instance / "models"))
     env.pop("FLASK_DEBUG", None)
     log = open(instance / "gunicorn.log", "w+b")
+    # Its own session (no signal meant for gunicorn's group reaches pytest) and no control socket: the
+    # default one (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn of the user on the machine.
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                             "--timeout", "120", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=log)
+                             "--timeout", "120", "--no-control-socket", "wsgi:app"],
+                            cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:

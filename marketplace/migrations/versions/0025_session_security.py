@@ -1,7 +1,7 @@
 """sessions and passwords: per-user session token, login lockout, forced password change
 
 Revision ID: 0025
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-25 00:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0025'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
