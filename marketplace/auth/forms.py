@@ -7,7 +7,7 @@ from .. import codes
 from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web import select_choices
 
-PASSWORD_LABEL = f"密码（至少{MIN_LENGTH}位，不能是常见密码或包含登录名）"
+PASSWORD_LABEL = f"密码（至少{MIN_LENGTH}位，不能是常见密码，也不能包含您的账号）"
 
 
 class LoginForm(FlaskForm):
