@@ -1,7 +1,6 @@
-"""Production entry point: `gunicorn wsgi:app`. Refuses to start without a SECRET_KEY."""
+"""Production entry point: `gunicorn wsgi:app`. Refuses to start without a strong SECRET_KEY or in debug mode."""
 from marketplace import create_app
-from marketplace.config import MissingSecretKey
+from marketplace.config import check_production
 
 app = create_app()
-if app.config.get("SECRET_KEY_GENERATED"):
-    raise MissingSecretKey()
+check_production(app)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, errors, filters
+from . import cli, errors, filters, security
 from .config import Config, from_environment
 from .extensions import csrf, db, login_manager, migrate
 
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

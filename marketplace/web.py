@@ -1,7 +1,8 @@
 """Small helpers shared by the HTML blueprints."""
+import io
 from decimal import Decimal
 
-from flask import abort
+from flask import abort, send_file
 
 from .services import RuleViolation, ownership
 
@@ -37,3 +38,18 @@ def select_choices(mapping: dict, prompt: str | None = None, *, show_code: bool 
 
     options = [SelectChoice("", prompt)] if prompt else []
     return options + [SelectChoice(k, f"{k} {v}" if show_code else v) for k, v in mapping.items()]
+
+
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jsonl": "application/x-ndjson",
+}
+
+
+def download(data: bytes, filename: str):
+    """A file to save, for every download of the site. The name may be Chinese: Werkzeug writes the
+    RFC 6266 / 5987 header (an ASCII `filename=` fallback and `filename*=UTF-8''…`); a raw non-Latin-1
+    name in Content-Disposition is refused by gunicorn with a 500."""
+    mimetype = DOWNLOAD_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)

@@ -1,6 +1,6 @@
 """The demo accounts: one login per role on the first seeded firm and institution (`flask demo` prints them)."""
 
-DEMO_PASSWORD = "demo2026!"
+DEMO_PASSWORD = "xyd-demo-2026"  # meets the password policy (marketplace/services/passwords.py)
 DEMO_ACCOUNTS = (("sme_demo", "enterprise", "企业用户"), ("bank_demo", "bank", "金融机构用户"),
                  ("admin_demo", "commission", "发改委用户"))
 
@@ -20,7 +20,12 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
               "commission": {"display_name": "市发展改革委 信用办"}}
     shown = []
     for username, role, label in DEMO_ACCOUNTS:
-        if not db.session.scalar(select(User.id).where(User.username == username)):
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
             accounts.create_user(username=username, password=DEMO_PASSWORD, role=role, **owners[role])
+        elif not user.check_password(DEMO_PASSWORD):  # a demo database from before the password policy
+            user.set_password(DEMO_PASSWORD)
+            user.failed_logins, user.locked_until, user.must_change_password = 0, None, False
+            db.session.commit()
         shown.append((label, username, owners[role]["display_name"]))
     return shown

@@ -1,7 +1,7 @@
 import pytest
 
 from marketplace import create_app
-from marketplace.config import MissingSecretKey
+from marketplace.config import MissingSecretKey, UnsafeConfiguration
 
 
 def test_config_override(app):
@@ -33,15 +33,46 @@ def test_production_start_without_secret_key_refuses(monkeypatch, tmp_path):
         importlib.import_module("wsgi")
 
 
+STRONG_KEY = "5f0c9a3e7b1d4c2a8e6f0b9d3c7a1e5f2b8d4c6a0e9f3b7d"
+
+
 def test_production_start_with_secret_key(monkeypatch, tmp_path):
     import importlib
     import sys
 
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     sys.modules.pop("wsgi", None)
     wsgi = importlib.import_module("wsgi")
-    assert wsgi.app.config["SECRET_KEY"] == "s3cret"
+    assert wsgi.app.config["SECRET_KEY"] == STRONG_KEY
+    sys.modules.pop("wsgi", None)
+
+
+@pytest.mark.parametrize("key", ["s3cret", "test-secret", "changeme", "x" * 64, "dev", "0123456789abcdef",
+                                 "CHANGEME", "abababababababababababababababababab"])
+def test_production_start_refuses_a_weak_secret_key(monkeypatch, tmp_path, key):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    sys.modules.pop("wsgi", None)
+    with pytest.raises(UnsafeConfiguration, match="SECRET_KEY is too weak"):
+        importlib.import_module("wsgi")
+    sys.modules.pop("wsgi", None)
+
+
+def test_production_start_refuses_debug(monkeypatch, tmp_path):
+    import importlib
+    import sys
+
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    sys.modules.pop("wsgi", None)
+    with pytest.raises(UnsafeConfiguration, match="Debug mode"):
+        importlib.import_module("wsgi")
     sys.modules.pop("wsgi", None)
 
 

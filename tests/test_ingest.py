@@ -247,7 +247,7 @@ def test_upload_without_csrf_token_is_refused(client, auth, users, app):
 def test_oversized_upload_gets_a_clear_message(client, auth, users, app):
     auth.login(users["commission"])
     token = client.csrf_token("/commission/data/import")
-    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    app.config["UPLOAD_LIMITS"] = {**app.config["UPLOAD_LIMITS"], "commission.import_data": 10_000}
     response = client.post("/commission/data/import", data={"csrf_token": token, "source": "registry",
                                                             "file": (io.BytesIO(b"x" * 20_000), "big.csv")},
                            content_type="multipart/form-data")

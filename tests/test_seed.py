@@ -77,7 +77,7 @@ def test_create_commission_user_command(app, runner):
         user = db.session.scalar(select(User).where(User.username == "chief"))
         assert user.role == "commission" and user.check_password("long-enough-1")
     short = runner.invoke(args=["create-commission-user", "other", "--password", "short"])
-    assert short.exit_code != 0 and "密码至少8位" in short.output
+    assert short.exit_code != 0 and "密码至少10位" in short.output
 
 
 def test_demo_denominators_are_entered_and_audited(app):

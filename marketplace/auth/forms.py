@@ -4,12 +4,23 @@ from wtforms import DateField, IntegerField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from .. import codes
+from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web import select_choices
+
+PASSWORD_LABEL = f"密码（至少{MIN_LENGTH}位，不能是常见密码，也不能包含您的账号）"
 
 
 class LoginForm(FlaskForm):
     username = StringField("登录名", validators=[DataRequired("请填写登录名。")])
     password = PasswordField("密码", validators=[DataRequired("请填写密码。")])
+
+
+class ChangePasswordForm(FlaskForm):
+    """修改密码: the current one, the new one twice; the policy itself is checked by the service."""
+    current_password = PasswordField("当前密码", validators=[DataRequired("请填写当前密码。")])
+    password = PasswordField(f"新{PASSWORD_LABEL}", validators=[
+        DataRequired("请填写新密码。"), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"密码至少{MIN_LENGTH}位。")])
+    confirm = PasswordField("确认新密码", validators=[EqualTo("password", "两次输入的密码不一致。")])
 
 
 class RegisterEnterpriseForm(FlaskForm):
@@ -24,5 +35,6 @@ class RegisterEnterpriseForm(FlaskForm):
     registered_capital_wan = IntegerField("注册资本（万元）", validators=[Optional(), NumberRange(min=0)])
     established_on = DateField("成立日期", validators=[Optional()])
     username = StringField("登录名", validators=[DataRequired("请填写登录名。"), Length(min=3, max=64)])
-    password = PasswordField("密码（至少8位）", validators=[DataRequired("请填写密码。"), Length(min=8, message="密码至少8位。")])
+    password = PasswordField(PASSWORD_LABEL, validators=[
+        DataRequired("请填写密码。"), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"密码至少{MIN_LENGTH}位。")])
     confirm = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致。")])

@@ -5,6 +5,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import codes
+from ..services.passwords import MAX_LENGTH, MIN_LENGTH
 from ..web import select_choices
 
 
@@ -15,8 +16,8 @@ class OnboardInstitutionForm(FlaskForm):
     region_code = SelectField("所在区县", choices=select_choices(codes.REGIONS))
     officer_name = StringField("首位业务人员姓名", validators=[DataRequired("请填写姓名。"), Length(max=64)])
     officer_username = StringField("业务人员登录名", validators=[DataRequired("请填写登录名。"), Length(min=3, max=64)])
-    officer_password = PasswordField("初始密码（至少8位）", validators=[DataRequired("请填写初始密码。"),
-                                                                  Length(min=8, message="密码至少8位。")])
+    officer_password = PasswordField(f"初始密码（至少{MIN_LENGTH}位；首次登录时须修改）", validators=[
+        DataRequired("请填写初始密码。"), Length(min=MIN_LENGTH, max=MAX_LENGTH, message=f"密码至少{MIN_LENGTH}位。")])
 
 
 class ImportForm(FlaskForm):

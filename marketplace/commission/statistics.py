@@ -1,7 +1,7 @@
 """Views of the commission's statistics: denominators (分母录入), the indicator dashboard, records and exports."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from ..services import (
     sharing,
     workdays,
 )
-from ..web import select_choices, show_violation
+from ..web import download, select_choices, show_violation
 from . import bp
 
 SHARE_LABELS = sharing.RECORD_LABELS
@@ -93,7 +93,7 @@ def indicator_records(code: str):
     fmt = request.args.get("format")
     if fmt in ("xlsx", "csv"):
         data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
-        return _download(data, f"indicator-{code}-{period.month:%Y-%m}-{period.scope}.{fmt}")
+        return download(data, f"indicator-{code}-{period.month:%Y-%m}-{period.scope}.{fmt}")
     figure = indicators.figure(code, period)
     rows = list(table.records())
     pages = max(1, -(-len(rows) // RECORDS_PER_PAGE))
@@ -108,14 +108,7 @@ def indicator_records(code: str):
 @bp.route("/indicators/report.xlsx")
 def indicators_report():
     month = _month_arg()
-    return _download(reports.monthly_pack(month), f"xinyidai-indicators-{month:%Y-%m}.xlsx")
-
-
-def _download(data: bytes, filename: str) -> Response:
-    mimetype = ("text/csv; charset=utf-8" if filename.endswith(".csv")
-                else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(data, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return download(reports.monthly_pack(month), f"xinyidai-indicators-{month:%Y-%m}.xlsx")
 
 
 def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
@@ -146,7 +139,7 @@ def statistics_export(key: str, fmt: str):
         abort(404)
     table = tables[key]
     data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
-    return _download(data, f"statistics-{key}-{period.month:%Y-%m}-{period.scope}.{fmt}")
+    return download(data, f"statistics-{key}-{period.month:%Y-%m}-{period.scope}.{fmt}")
 
 
 @bp.route("/sharing", methods=["GET", "POST"])
@@ -176,9 +169,8 @@ def sharing_download(batch_id: int, fmt: str):
     if batch is None or fmt not in ("jsonl", "csv"):
         abort(404)
     if fmt == "jsonl":
-        return Response(batch.content.encode(), mimetype="application/x-ndjson",
-                        headers={"Content-Disposition": f"attachment; filename=share-{batch.id}.jsonl"})
-    return _download(sharing.as_csv(batch), f"share-{batch.id}.csv")
+        return download(batch.content.encode(), f"share-{batch.id}.jsonl")
+    return download(sharing.as_csv(batch), f"share-{batch.id}.csv")
 
 
 @bp.route("/sharing/<int:batch_id>/delivered", methods=["POST"])

@@ -2,15 +2,16 @@
 data import and coverage."""
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
+from ..clock import now
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
 from ..services import RuleViolation, accounts, api_keys, applications, catalogue, identity, ingest
-from ..web import show_violation
+from ..web import download, show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
 
@@ -46,8 +47,26 @@ def onboard_institution():
 
 @bp.route("/users")
 def users():
+    return _users_page()
+
+
+def _users_page(reset=None, temporary=None):
     rows = db.session.scalars(select(User).order_by(User.role, User.username).limit(500)).all()
-    return render_template("commission/users.html", users=rows)
+    return render_template("commission/users.html", users=rows, form=FlaskForm(), reset=reset,
+                           temporary=temporary, now=now())
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+def reset_password(user_id: int):
+    """重置密码: a temporary password, shown once on this response (never stored in a cookie or a message);
+    the user must change it at the next login, and every session of the user ends now."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        user, temporary = accounts.reset_password(user_id, current_user.id)
+    except RuleViolation:
+        abort(404)
+    return _users_page(reset=user, temporary=temporary)
 
 
 def _reports_dir() -> Path:
@@ -63,7 +82,7 @@ def import_data():
         upload = form.file.data
         try:
             result = ingest.import_file(form.source.data, upload.read(), upload.filename or "upload.csv",
-                                        user_id=current_user.id)
+                                        user_id=current_user.id, max_rows=current_app.config["IMPORT_MAX_ROWS"])
         except RuleViolation as e:
             form.file.errors = list(form.file.errors) + [e.message]
         else:
@@ -83,7 +102,7 @@ def import_report(token):
     path = ingest.report_path(_reports_dir(), token)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"导入报告_{token[:8]}.csv")
+    return download(path.read_bytes(), f"导入报告_{token[:8]}.csv")
 
 
 @bp.route("/data/formats")

@@ -1,15 +1,15 @@
 """Accounts: enterprise self-registration, institution onboarding (入驻) and commission staff."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from stdnum.cn import uscc as uscc_std
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import Enterprise, Institution, User
-from . import RuleViolation
-
-MIN_PASSWORD_LENGTH = 8
+from . import RuleViolation, audit, passwords
 
 
 def normalise_uscc(value: str) -> str:
@@ -35,9 +35,8 @@ def _check_new_username(username: str) -> str:
     return username
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise RuleViolation(f"密码至少{MIN_PASSWORD_LENGTH}位。", "password")
+def _check_password(password: str, username: str) -> None:
+    passwords.check(password, username)
 
 
 def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal_representative: str,
@@ -65,7 +64,7 @@ def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal
     if size not in codes.SIZES:
         raise RuleViolation("请选择企业规模。", "size")
     username = _check_new_username(username)
-    _check_password(password)
+    _check_password(password, username)
     enterprise = Enterprise(uscc=code, name=name, region_code=codes.CITY_CODE, industry=industry, size=size,
                             legal_representative=legal_representative, registered_capital=registered_capital,
                             established_on=established_on)
@@ -98,11 +97,15 @@ def onboard_institution(*, name: str, kind: str, licence_no: str, region_code: s
     if not (licence_no or "").strip():
         raise RuleViolation("请填写许可证编号。", "licence_no")
     username = _check_new_username(officer_username)
-    _check_password(officer_password)
+    try:
+        _check_password(officer_password, username)
+    except RuleViolation as e:
+        raise RuleViolation(e.message, "officer_password") from None
     institution = Institution(name=name, kind=kind, licence_no=licence_no.strip(), region_code=region_code)
     officer = User(username=username, display_name=officer_name.strip() or username, role="bank",
                    institution=institution)
     officer.set_password(officer_password)
+    officer.must_change_password = True  # staff chose it: the officer replaces it at the first login
     db.session.add_all([institution, officer])
     db.session.commit()
     return officer
@@ -118,7 +121,7 @@ def create_user(*, username: str, password: str, role: str, display_name: str = 
     if role == "bank" and not institution_id:
         raise RuleViolation("金融机构用户必须属于一家机构。", "institution_id")
     username = _check_new_username(username)
-    _check_password(password)
+    _check_password(password, username)
     user = User(username=username, display_name=display_name or username, role=role,
                 enterprise_id=enterprise_id, institution_id=institution_id)
     user.set_password(password)
@@ -127,9 +130,77 @@ def create_user(*, username: str, password: str, role: str, display_name: str = 
     return user
 
 
+class AccountLocked(RuleViolation):
+    """Too many wrong passwords in a row: no password is checked until the lock ends."""
+
+
+# Checked when the login name is unknown, so that an unknown name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (same answer for unknown name and bad password)."""
+    """The active user with these credentials, or None (same answer for unknown name and bad password).
+    After passwords.MAX_FAILED_LOGINS wrong passwords in a row the account is locked for
+    passwords.LOCKOUT and AccountLocked is raised, even for the right password."""
+    password = (password or "")[:passwords.MAX_LENGTH + 1]
     user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
         return None
+    current = now()
+    if user.locked_until is not None and user.locked_until > current:
+        raise AccountLocked(_locked_message(user.locked_until - current))
+    if not user.check_password(password):
+        # One UPDATE each, so concurrent wrong passwords all count (no lost read-modify-write).
+        db.session.execute(update(User).where(User.id == user.id)
+                           .values(failed_logins=User.failed_logins + 1))
+        db.session.execute(update(User).where(User.id == user.id,
+                                              User.failed_logins >= passwords.MAX_FAILED_LOGINS)
+                           .values(locked_until=current + passwords.LOCKOUT))
+        db.session.commit()
+        return None
+    if not user.active:
+        return None
+    if user.failed_logins or user.locked_until:
+        user.failed_logins, user.locked_until = 0, None
+        db.session.commit()
     return user
+
+
+def _locked_message(remaining) -> str:
+    minutes = max(1, -(-int(remaining.total_seconds()) // 60))
+    return (f"连续输错密码次数过多，账号已临时锁定，请{minutes}分钟后再试；"
+            "如忘记密码，请联系平台工作人员重置。")
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """The user's own change (修改密码): needs the current password; ends every other session."""
+    if not user.check_password(current_password or ""):
+        raise RuleViolation("当前密码不正确。", "current_password")
+    if new_password == current_password:
+        raise RuleViolation("新密码不能与当前密码相同。", "password")
+    _check_password(new_password, user.username)
+    user.set_password(new_password)
+    user.must_change_password = False
+    db.session.commit()
+
+
+def reset_password(user_id: int, actor_id: int | None) -> tuple[User, str]:
+    """重置密码 by commission staff: a temporary password, shown once, to be changed at the next login.
+    Every session of the user ends and any lockout is lifted. Returns (user, the temporary password)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise RuleViolation("用户不存在。")
+    temporary = passwords.temporary_password()
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(actor_id, "user.password_reset", user)
+    db.session.commit()
+    return user, temporary
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere (logout ends the session server-side, not just in this browser)."""
+    user.new_session_token()
+    db.session.commit()

@@ -3,8 +3,6 @@
 A table is a list of Column specs plus rows (dicts or a DataFrame); money columns hold integer yuan and
 are written in 万元 so the figure a person reads is the figure on the page.
 """
-import csv
-import io
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+
+from . import csv_files
 
 # kind → (Excel number format, how a value is converted for the cell and the CSV)
 FORMATS = {
@@ -120,26 +120,12 @@ def _write_workbook(path: str, tables: Sequence[Table]) -> None:
 
 
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with BOM so that Excel on a Chinese Windows desktop opens it without garbling."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in table.columns])
-    for record in table.records():
-        kinds = record.get("_kinds") or {}
-        writer.writerow([_csv_value(c.convert(record.get(c.key), kinds.get(c.key))) for c in table.columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _csv_value(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
+    """The table as CSV through the platform's one writer (services/csv_files)."""
+    def rows():
+        for record in table.records():
+            kinds = record.get("_kinds") or {}
+            yield [c.convert(record.get(c.key), kinds.get(c.key)) for c in table.columns]
+    return csv_files.write([c.header for c in table.columns], rows())
 
 
 def _sheet_title(title: str) -> str:

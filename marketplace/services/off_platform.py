@@ -171,9 +171,14 @@ def confirm_distinct(loan_id: int, institution_id: int, user_id: int | None) -> 
     return loan
 
 
+MAX_CSV_ROWS = 20_000  # one institution's loans of one month; the upload itself is capped at 2 MB
+
+
 def import_csv(institution_id: int, month: date, data: bytes, user_id: int | None = None) -> int:
     """Replace the institution's report for the month with the CSV's rows (UTF-8 or GBK). A file with any
     bad row is refused whole, naming the line."""
+    if data.count(b"\n") > MAX_CSV_ROWS + 1:
+        raise RuleViolation(f"文件超过 {MAX_CSV_ROWS:,} 行：一家机构一个月的报告不应有这么多行，请检查文件。", "file")
     for encoding in ("utf-8-sig", "gbk"):
         try:
             text = data.decode(encoding)

@@ -20,9 +20,7 @@ Record schema (JSON Lines and CSV, one record a line; money in yuan, rates in an
   guarantee     credit | mortgage | guarantee | pledge (offered by the need, or the product's kind)
   status        need status at the time of the batch; application status as of the period's end
 """
-import csv
 import hashlib
-import io
 import json
 from datetime import date
 
@@ -32,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
-from . import RuleViolation, audit
+from . import RuleViolation, audit, csv_files
 from .applications import GRANTED_STATUSES
 from .indicators import Period
 from .workdays import SHANGHAI
@@ -158,12 +156,10 @@ def mark_delivered(batch: ShareBatch, actor_id: int | None) -> ShareBatch:
 
 def as_csv(batch: ShareBatch) -> bytes:
     """The batch's records as CSV (UTF-8 with BOM), the same lines as its JSON Lines file."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS)
-    writer.writeheader()
-    for line in batch.content.splitlines():
-        writer.writerow(json.loads(line))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    # Records are separated by "\n" only: json.dumps escapes it inside strings, but not U+2028 and the
+    # other characters str.splitlines() would also split on (a firm name holding one broke the batch).
+    records = (json.loads(line) for line in batch.content.split("\n") if line.strip())
+    return csv_files.write(FIELDS, ([r.get(f) for f in FIELDS] for r in records))
 
 
 def last_batch_for(month: date) -> ShareBatch | None:

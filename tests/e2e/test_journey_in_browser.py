@@ -46,8 +46,13 @@ def page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM,
                                     args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        yield browser.new_page(locale="zh-CN")
+        page = browser.new_page(locale="zh-CN")
+        # The Content-Security-Policy forbids inline script: a template that slips one in shows up here.
+        blocked = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        yield page
         browser.close()
+        assert blocked == [], f"CSP violations in the browser console: {blocked}"
 
 
 def log_in(page, base, username):
@@ -75,7 +80,7 @@ def test_verified_firm_applies_confirms_the_offer_and_both_sides_see_the_schedul
     page.get_by_label("行业门类（GB/T 4754-2017）").select_option(label="C 制造业")
     page.get_by_label("企业规模").select_option(label="小型")
     page.get_by_label("登录名").fill("newfirm")
-    page.get_by_label("密码（至少8位）").fill(PASSWORD)
+    page.get_by_label("密码（至少10位，不能是常见密码，也不能包含您的账号）").fill(PASSWORD)
     page.get_by_label("确认密码").fill(PASSWORD)
     page.get_by_role("button", name="注册并入驻").click()
     expect(page.get_by_role("heading", name="实名核验")).to_be_visible()

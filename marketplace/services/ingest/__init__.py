@@ -13,7 +13,16 @@ a finding — they are left out, listed in the report, and counted on the batch 
 # row), saving (one transaction), reports (the row-by-row report), coverage (数据覆盖情况).
 from .coverage import coverage, indicator_9
 from .reading import Parsed, decode_csv, read_file
-from .reports import MAX_SHOWN_ERRORS, REPORT_COLUMNS, report_csv, report_path, save_report
+from .reports import (
+    MAX_REPORT_ROWS,
+    MAX_SHOWN_ERRORS,
+    REPORT_COLUMNS,
+    REPORT_KEPT,
+    remove_old_reports,
+    report_csv,
+    report_path,
+    save_report,
+)
 from .saving import Checked, ImportResult, check, import_file, save
 from .sources import (
     KIND_LABELS,
@@ -30,7 +39,7 @@ from .sources import (
 from .validation import known_usccs, parse_dates, uscc_problems, validate
 
 __all__ = [
-    "KIND_LABELS", "LIST_LABELS", "MAX_SHOWN_ERRORS", "PERIOD", "REPORT_COLUMNS", "SCOPE_LABELS", "SEVERITY_LABELS",
+    "KIND_LABELS", "LIST_LABELS", "MAX_REPORT_ROWS", "MAX_SHOWN_ERRORS", "REPORT_KEPT", "remove_old_reports", "PERIOD", "REPORT_COLUMNS", "SCOPE_LABELS", "SEVERITY_LABELS",
     "SOURCES", "USCC", "UTILITY_LABELS", "Checked", "Field", "ImportResult", "Parsed", "Source", "check", "coverage",
     "decode_csv", "import_file", "indicator_9", "known_usccs", "parse_dates", "read_file", "report_csv",
     "report_path", "save", "save_report", "uscc_problems", "validate",

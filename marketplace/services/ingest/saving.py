@@ -65,12 +65,12 @@ class ImportResult:
         return self.checked.ok
 
 
-def check(source_code: str, data: bytes, file_name: str) -> Checked:
+def check(source_code: str, data: bytes, file_name: str, max_rows: int | None = None) -> Checked:
     """Read and validate a department file without touching the database's data."""
     source = SOURCES.get(source_code)
     if source is None:
         raise RuleViolation(f"未知的数据来源“{source_code}”，可选：{'、'.join(SOURCES)}。", "source")
-    parsed = read_file(source, data, file_name)
+    parsed = read_file(source, data, file_name, max_rows)
     rows, errors, findings = validate(source, parsed)
     return Checked(source, Path(file_name).name, hashlib.sha256(data).hexdigest(), parsed.encoding, rows, errors,
                    findings, parsed.ignored_columns, len(parsed.frame))
@@ -155,9 +155,9 @@ def _rescore(usccs: set[str]) -> int:
 
 
 def import_file(source_code: str, data: bytes, file_name: str, *, user_id: int | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, max_rows: int | None = None) -> ImportResult:
     """Check a file and, when every row is valid, save it; otherwise save nothing and return the errors."""
-    checked = check(source_code, data, file_name)
+    checked = check(source_code, data, file_name, max_rows)
     if not checked.ok:
         return ImportResult(checked)
     return save(checked, user_id=user_id, progress=progress)
