@@ -71,6 +71,10 @@ GUARANTEE_KINDS = {
     "pledge": "质押",
 }
 
+# The guarantee a product of each kind requires of the borrower (a supply-chain loan is a pledge of receivables).
+PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
+                     "ip_pledge": "pledge", "supply_chain": "pledge"}
+
 PRODUCT_STATUSES = {"active": "在售", "paused": "已暂停"}
 NEED_STATUSES = {"open": "发布中", "closed": "已关闭"}
 

@@ -106,7 +106,8 @@ def close_need(need_id: int):
 def recommendations(need_id: int):
     need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     recs = matching.recommend_for_need(need.id, limit=20) if need.status == "open" else []
-    return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm())
+    return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm(),
+                           min_decisions=matching.MIN_DECISIONS)
 
 
 def _apply_form(product_ids: list[int]) -> ApplyForm:

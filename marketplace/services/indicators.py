@@ -252,15 +252,15 @@ def records(code: str, p: Period) -> Table:
         stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.region_code, Enterprise.size,
                        Enterprise.registered_at).where(Enterprise.registered_at < p.end_instant)
                 .order_by(Enterprise.registered_at))
-        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("region_code", "区划代码"),
-                C("size", "规模"), C("registered_at", "入驻时间", "datetime")]
+        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("region_code", "所属区县", labels=codes.REGIONS),
+                C("size", "规模", labels=codes.SIZES), C("registered_at", "入驻时间", "datetime")]
     elif code == "十三":
         stmt = (_sme_disbursed(p).with_only_columns(
             Application.id, Enterprise.uscc, Enterprise.name, Enterprise.size, Institution.name.label("institution"),
             Product.name.label("product"), Application.disbursed_on, Application.disbursed_amount)
             .join(Institution, Institution.id == Application.institution_id)
             .join(Product, Product.id == Application.product_id).order_by(Application.disbursed_on, Application.id))
-        cols = [C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
+        cols = [C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模", labels=codes.SIZES),
                 C("institution", "金融机构"), C("product", "产品"), C("disbursed_on", "放款日期", "date"),
                 C("disbursed_amount", "放款金额（万元）", "wan")]
     elif code == "十四":
@@ -279,14 +279,14 @@ def records(code: str, p: Period) -> Table:
         stmt = (select(Enterprise.uscc, Enterprise.name, CreditCommitment.kind, CreditCommitment.signed_at)
                 .join(Enterprise, Enterprise.id == CreditCommitment.enterprise_id)
                 .where(p.instants(CreditCommitment.signed_at)).order_by(CreditCommitment.signed_at))
-        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
+        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型", labels=codes.COMMITMENT_TYPES),
                 C("signed_at", "签署时间", "datetime")]
     elif code == "二十四":
         stmt = (select(ListEntry.uscc, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
                        ListEntry.document_no)
                 .where(ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), ListEntry.active_on(p.last_day))
                 .order_by(ListEntry.uscc))
-        cols = [C("uscc", "统一社会信用代码"), C("list_type", "名单类型"), C("start_on", "列入日期", "date"),
+        cols = [C("uscc", "统一社会信用代码"), C("list_type", "名单类型", labels=codes.LIST_TYPES), C("start_on", "列入日期", "date"),
                 C("end_on", "移出日期", "date"), C("document_no", "依据文号")]
     elif code in ("三十五", "三十六"):
         stmt = (_valid_objections(p).with_only_columns(
@@ -294,7 +294,7 @@ def records(code: str, p: Period) -> Table:
             Objection.submitted_at, Objection.resolved_at)
             .join(Enterprise, Enterprise.id == Objection.enterprise_id).order_by(Objection.resolved_at))
         cols = [C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
-                C("record_source", "数据来源"), C("kind", "异议类型"), C("submitted_at", "提交时间", "datetime"),
+                C("record_source", "数据来源", labels=codes.OBJECTION_SOURCES), C("kind", "异议类型", labels=codes.OBJECTION_KINDS), C("submitted_at", "提交时间", "datetime"),
                 C("resolved_at", "办结时间", "datetime"), C("working_days", "处理用时（工作日）", "int")]
     elif code == "九":
         stmt = (select(ImportBatch.id, ImportBatch.file_name, ImportBatch.sha256, ImportBatch.created_at,

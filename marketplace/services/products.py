@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from .. import codes
 from ..extensions import db
 from ..models import Product
@@ -63,6 +65,12 @@ def save_product(institution_id: int, terms: ProductTerms, product: Product | No
         db.session.add(product)
     elif product.institution_id != institution_id:
         raise RuleViolation("只能修改本机构的产品。")
+    same_name = select(Product.id).where(Product.institution_id == institution_id,
+                                         Product.name == terms.name.strip())
+    if product.id is not None:
+        same_name = same_name.where(Product.id != product.id)
+    if db.session.scalar(same_name.limit(1)) is not None:
+        raise RuleViolation("本机构已有同名产品，请换一个名称以便企业区分。", "name")
     for name, value in vars(terms).items():
         setattr(product, name, value.strip() if isinstance(value, str) else value)
     db.session.commit()

@@ -27,6 +27,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import codes
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
 from ..models.base import utcnow
@@ -37,8 +38,7 @@ from .workdays import SHANGHAI
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
 GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
-PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
-                     "ip_pledge": "pledge", "supply_chain": "pledge"}
+PRODUCT_GUARANTEE = codes.PRODUCT_GUARANTEE
 
 
 def _records(end: Period) -> list[dict]:
