@@ -173,4 +173,5 @@ NEGATIVE_LIST_TYPES = SERIOUS_LIST_TYPES + ("abnormal_operation",)
 RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
 
 # What an institution opened of a firm's data (access_logs.what), as the firm reads it.
-ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）"}
+ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）",
+                "application_page": "融资申请页（信用等级及原因）"}
