@@ -54,7 +54,9 @@ def credit_profile():
     firm = current_user.enterprise
     score = credit.current_scores([firm.id]).get(firm.id)
     return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
-                           tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
+                           review=credit.record_review(firm.uscc, firm.established_on, today()),
+                           arrival=None if score else credit.data_arrival(firm.uscc),
+                           trends=credit.department_trends(firm.uscc),
                            list_entries=credit.list_entries_of(firm.uscc, today()))
 
 
