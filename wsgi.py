@@ -1,7 +1,2 @@
-"""Production entry point: `gunicorn wsgi:app`. Refuses to start without a SECRET_KEY."""
-from marketplace import create_app
-from marketplace.config import MissingSecretKey
-
-app = create_app()
-if app.config.get("SECRET_KEY_GENERATED"):
-    raise MissingSecretKey()
+"""Production entry point in a checkout: `gunicorn wsgi:app` (installed: `gunicorn marketplace.wsgi:app`)."""
+from marketplace.wsgi import app  # noqa: F401

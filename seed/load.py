@@ -63,10 +63,19 @@ def load_city(engine: Engine, *, enterprises: int, institutions: int, products: 
     return counts
 
 
+REGISTRY_COLUMNS = ["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
+                    "operating_status"]
+
+
 def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int, as_of: date = city.AS_OF,
-                     progress: Callable[[int], None] | None = None) -> dict:
+                     progress: Callable[[int], None] | None = None, registry: int | None = None) -> dict:
     """Insert the synthetic city's department data (registry and every source), chunk by chunk, in one
-    transaction; one import batch per source records the generator parameters. Returns rows per table."""
+    transaction; one import batch per source records the generator parameters. Returns rows per table.
+
+    `registry` (≥ enterprises) makes the 在营企业数据库 that many firms: the platform's firms are its first
+    `enterprises`, the rest are the city's other registered firms (registry rows only) — so that, as in a
+    real city (Jinan: about 28,000 platform firms among 580,000), the registry is much larger than the
+    platform and the department data covers the platform's firms."""
     spec = SPEC.format(seed=seed, enterprises=enterprises, months=months, as_of=as_of)
     counts = dict.fromkeys(SOURCES, 0)
     with engine.begin() as conn:
@@ -83,6 +92,13 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
                 counts[code] += bulk.write_frame(conn, source.sql_table, df)
             if progress:
                 progress(len(chunk["registry"]))
+        if registry and registry > enterprises:
+            for chunk in city.enterprise_chunks(registry, seed):
+                rest = chunk[chunk["id"] > enterprises]
+                if len(rest):
+                    frame = rest[REGISTRY_COLUMNS].assign(batch_id=batches["registry"])
+                    frame["established_on"] = pd.to_datetime(frame["established_on"]).astype("datetime64[ns]")
+                    counts["registry"] += bulk.write_frame(conn, SOURCES["registry"].sql_table, frame)
         first = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time.date()
         last = pd.Timestamp(as_of).to_period("M").start_time.date()
         for code, batch_id in batches.items():

@@ -389,9 +389,9 @@ def disbursed_total() -> int:
 def queue_order():
     """What needs action first: 已提交 (oldest first), then 已受理 by decision deadline, then everything
     else newest first."""
-    return (case((Application.status == "submitted", 0), (Application.status == "accepted", 1), else_=2),
-            Application.decision_due.is_(None), Application.decision_due, Application.submitted_at,
-            Application.id.desc())
+    group = case((Application.status == "submitted", 0), (Application.status == "accepted", 1), else_=2)
+    return (group, case((Application.status == "accepted", Application.decision_due), else_=None),
+            case((Application.status == "submitted", Application.submitted_at), else_=None), Application.id.desc())
 
 
 def working_days_left(app: Application, on: date | None = None) -> int | None:
