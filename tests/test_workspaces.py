@@ -108,3 +108,12 @@ def test_onboarding_duplicate_institution_is_refused(client, auth, users, app):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "xx1")) is None
         assert len(db.session.scalars(select(Institution)).all()) == 1
+
+
+def test_need_with_a_term_of_zero_is_told_the_allowed_range(client, auth, users, app):
+    auth.login(users["enterprise"])
+    response = client.submit("/enterprise/needs/new", {"amount_wan": "0", "term_months": "0", "guarantee": "credit",
+                                                       "urgency": "normal", "purpose": "周转"})
+    html = response.get_data(as_text=True)
+    assert "期限应为1–360个月。" in html and "请填写期限。" not in html
+    assert "融资金额应大于0。" in html and 'value="0"' in html, "the values typed stay in the form"
