@@ -148,6 +148,7 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
         Application,
         ApplicationEvent,
         CreditCommitment,
+        DataAuthorization,
         FinancingNeed,
         LoanRepayment,
         OffPlatformLoan,
@@ -166,10 +167,27 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
             columns=["id", "institution_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min",
                      "rate_max"])
         frames = history.generate(firms, products, applications=applications, seed=seed)
+        frames["data_authorizations"] = _authorizations_of(frames["applications"])
         counts = {}
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
-                      OffPlatformLoan):
+                      OffPlatformLoan, DataAuthorization):
             table = model.__table__
             counts[table.name] = bulk_insert(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts
+
+
+def _authorizations_of(apps: pd.DataFrame) -> pd.DataFrame:
+    """一键申请 authorizes each product's institution for a year (services/applications.submit): the
+    history's firms did the same, one authorization per firm and institution, from its first application
+    to a year after its last."""
+    from marketplace import codes
+
+    if apps.empty:
+        return pd.DataFrame(columns=["enterprise_id", "institution_id", "scopes", "valid_until", "granted_at"])
+    g = apps.groupby(["enterprise_id", "institution_id"])["submitted_at"].agg(["min", "max"]).reset_index()
+    last = pd.to_datetime(g["max"], utc=True).dt.tz_convert("Asia/Shanghai").dt.date
+    return pd.DataFrame({"id": range(1, len(g) + 1), "enterprise_id": g["enterprise_id"].astype(int),
+                         "institution_id": g["institution_id"].astype(int),
+                         "scopes": [list(codes.AUTHORIZATION_SCOPES)] * len(g),
+                         "valid_until": [d + timedelta(days=365) for d in last], "granted_at": g["min"]})

@@ -223,7 +223,7 @@ def test_pre_approved_line_is_bounded_by_revenue_and_says_how(app, bank):
         tax_months(firm.uscc, revenue=200_000)
         (rec,) = matching.recommend_for_need(need_for(firm, amount=500_000).id)
         assert rec.line == 570_000, "240万 × 30 % × 0.8 = 57.6万, whole 万元"
-        assert "近12个月营业收入 240 万元 × 30% × 信用等级 A 系数 0.8 = 57 万元" in rec.line_basis
+        assert "近12个月营业收入 240 万元 × 30% × 信用等级 A 系数 0.8 = 57.6 万元，取整为 57 万元" in rec.line_basis
 
 
 def test_no_line_while_the_firm_owes_tax(app, bank):

@@ -239,12 +239,13 @@ def estimates(n: pd.DataFrame, p: pd.DataFrame) -> dict[str, np.ndarray]:
     amin, amax = p["amount_min"].to_numpy()[None, :], p["amount_max"].to_numpy()[None, :]
     revenue = n["revenue"].to_numpy(dtype=float)[:, None]
     owes_tax = (n["arrears"].to_numpy(dtype=float) > 0)[:, None]
-    base = np.floor(np.nan_to_num(revenue, nan=0.0) * REVENUE_SHARE * factor / 10_000) * 10_000
+    raw = np.nan_to_num(revenue, nan=0.0) * REVENUE_SHARE * factor
+    base = np.floor(raw / 10_000) * 10_000  # whole 万元
     line = np.minimum(base, amax)
     line = np.where(np.isnan(revenue) | owes_tax | (line < amin), 0, line)  # 0: no pre-approved line
     return {"rate_low": lo_r + spread * np.clip(pos - 0.15, 0, 1),
             "rate_high": lo_r + spread * np.clip(pos + 0.15, 0, 1),
-            "line": line.astype(np.int64), "line_base": np.broadcast_to(base, line.shape),
+            "line": line.astype(np.int64), "line_base": np.broadcast_to(raw, line.shape),
             "factor": np.broadcast_to(factor, line.shape)}
 
 
@@ -360,9 +361,12 @@ def line_basis(need: pd.Series, prod: pd.Series, line: int, base: float, factor:
         return f"贵企业目前有欠税 {wan(need.arrears)} 万元，清缴后方可测算预授信额度。"
     grade = f"信用等级 {need.grade} 系数 {factor:g}" if need.grade else f"未评级系数 {factor:g}"
     text = f"近12个月营业收入 {wan(need.revenue)} 万元 × {REVENUE_SHARE:.0%} × {grade} = {wan(base)} 万元"
+    whole = int(base // 10_000) * 10_000
+    if whole != int(base) and line:
+        text += f"，取整为 {wan(whole)} 万元"
     if line == 0:
         return text + f"，低于产品最低额度 {wan(prod.amount_min)} 万元，暂无预授信额度。"
-    if line < base:
+    if line < whole:
         return text + f"，以产品最高额度 {wan(prod.amount_max)} 万元为限。"
     return text + "。"
 
