@@ -1,19 +1,14 @@
 """The whole journey in a real browser (headless Chromium driven by Playwright): an SME publishes a need and
 applies in one click, the bank accepts, grants and disburses, and the home page's 累计融资 moves."""
-import os
-import threading
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from marketplace.extensions import db
 from marketplace.services import workdays
 
 from ..conftest import PASSWORD, make_product
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+from .conftest import chromium, serving
 
 
 @pytest.fixture
@@ -23,24 +18,14 @@ def live_server(app, users):
 
         bank = db.session.scalar(db.select(Institution))
         make_product(bank, name="浏览器旅程信用贷", amount_min=100_000, amount_max=5_000_000)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture
 def page():
-    if not os.path.exists(CHROMIUM):
-        # .ci/run installs Debian's chromium and sets REQUIRE_BROWSER, so CI can never skip this test.
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        pytest.fail(message) if os.environ.get("REQUIRE_BROWSER") else pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+    with chromium() as browser:
         yield browser.new_page(locale="zh-CN")
-        browser.close()
 
 
 def log_in(page, base, username):

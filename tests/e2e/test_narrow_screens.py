@@ -1,17 +1,14 @@
 """Phones: every page of each role, opened in Chromium 390 px wide, is no wider than the screen (tables scroll
 inside their own box); keyboard users get a skip link and a visible focus ring; the favicon is served."""
-import os
 import re
-import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from .. import demo_city
 from ..test_every_page import ROLE_PREFIX, urls_for
+from .conftest import chromium, serving
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 USERS = {"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo"}
 DOWNLOADS = (".csv", ".xlsx", ".jsonl", ".json")
 
@@ -22,25 +19,16 @@ def demo_server(app, runner):
         demo_city.build(runner)
         urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.endswith(DOWNLOADS)]
                 for role in ROLE_PREFIX}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", urls
-    server.shutdown()
+    with serving(app) as base:
+        yield base, urls
 
 
 @pytest.fixture
 def phone():
-    if not os.path.exists(CHROMIUM):
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        pytest.fail(message) if os.environ.get("REQUIRE_BROWSER") else pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
         yield context.new_page()
-        browser.close()
 
 
 def _log_in(page, base, username):
