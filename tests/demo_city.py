@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from marketplace.cli import ensure_demo_accounts
 from marketplace.extensions import db
 from marketplace.models import (
     Application,
@@ -27,6 +26,7 @@ from marketplace.services import (
     workdays,
 )
 from marketplace.services.applications import Actor
+from seed.accounts import ensure_demo_accounts
 
 from .conftest import make_enterprise, make_product
 

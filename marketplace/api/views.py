@@ -111,10 +111,7 @@ def list_applications():
 
 
 def _own(application_id: int) -> Application:
-    a = db.session.get(Application, application_id)
-    if a is None or a.institution_id != g.actor.institution_id:
-        raise NotPermitted()
-    return a
+    return applications.get_for(application_id, g.actor)
 
 
 @bp.get("/applications/<int:application_id>")

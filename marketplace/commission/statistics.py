@@ -1,5 +1,5 @@
 """Views of the commission's statistics: denominators (分母录入), the indicator dashboard, records and exports."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from ..clock import add_months, months_back
 from ..extensions import db
 from ..models import AuditLog, CityFigure, ShareBatch
 from ..services import (
@@ -64,7 +65,7 @@ def _month_arg() -> date:
     try:
         return workdays.parse_month(request.args.get("month"))
     except ValueError:
-        return (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+        return add_months(workdays.today(), -1)
 
 
 def _scope_arg() -> str:
@@ -117,7 +118,7 @@ def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
     tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
     tables["funnel"] = breakdowns.funnel(period, df)
     tables["late"] = breakdowns.late_decisions(period, df)
-    tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))
+    tables["totals"] = breakdowns.running_totals(months_back(period.month, 24))
     return tables
 
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class FinancingNeed(db.Model):
@@ -59,8 +60,7 @@ class Application(db.Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("term_months > 0", name="term_positive"),
-        CheckConstraint("status IN ('submitted', 'accepted', 'granted', 'rejected', 'withdrawn', 'disbursed', "
-                        "'repaid', 'overdue', 'defaulted')", name="status"),
+        one_of("status", codes.APPLICATION_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -148,7 +148,7 @@ def record_review(uscc: str, established_on: date | None, on: date) -> dict[str,
     """What the firm's own department records say, as {"favourable": [...], "tips": [...]}: what counts in its
     favour, and advice that each follows from a record the firm can see (never from a guess, so the advice
     cannot contradict the data — an A-grade taxpayer is not told to improve its tax grade)."""
-    from ..filters import wan
+    from ..money import wan
 
     good: list[str] = []
     tips: list[str] = []

@@ -329,7 +329,7 @@ class Recommendation:
 
 
 def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
-    from ..filters import wan
+    from ..money import wan
 
     out = [f"额度 {wan(prod.amount_min)}–{wan(prod.amount_max)} 万元，覆盖您需要的 {wan(need.amount)} 万元",
            f"期限 {prod.term_min}–{prod.term_max} 个月，覆盖 {need.term_months} 个月"]
@@ -353,7 +353,7 @@ def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
 
 def line_basis(need: pd.Series, prod: pd.Series, line: int, base: float, factor: float) -> str:
     """How the pre-approved line was derived, in the words the firm reads on its recommendations."""
-    from ..filters import wan
+    from ..money import wan
 
     if np.isnan(need.revenue):
         return "平台尚无贵企业近12个月的纳税数据，暂不测算预授信额度，以银行审批为准。"
