@@ -17,18 +17,19 @@ from ..services import (
     notifications,
     off_platform,
     products,
+    schedules,
 )
 from ..services.applications import Actor
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
-    DefaultForm,
     GrantForm,
     LoanEventForm,
     OffPlatformForm,
     OffPlatformUploadForm,
     ProductForm,
     RejectForm,
+    RepayForm,
     VersionedForm,
 )
 
@@ -42,12 +43,14 @@ def _terms(form: ProductForm) -> products.ProductTerms:
         eligible_regions=form.eligible_regions.data or [], eligible_industries=form.eligible_industries.data or [],
         eligible_sizes=form.eligible_sizes.data or [], min_years=form.min_years.data or 0,
         min_grade=form.min_grade.data or None, online_only=form.online_only.data, xinyidai=form.xinyidai.data,
-        dishonesty_rule=form.dishonesty_rule.data or "block")
+        dishonesty_rule=form.dishonesty_rule.data or "block", repayment_method=form.repayment_method.data,
+        default_days_past_due=form.default_days_past_due.data)
 
 
 @bp.route("/")
 def home():
     institution = current_user.institution
+    schedules.refresh(institution_id=institution.id)
     counts = dict(db.session.execute(select(Application.status, func.count(Application.id)).where(
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
@@ -96,6 +99,7 @@ def product_status(product_id: int):
 def application_queue():
     """The queue of applications to the institution's products, with filters and decision deadlines."""
     inst = current_user.institution_id
+    schedules.refresh(institution_id=inst)
     stmt = select(Application).where(Application.institution_id == inst)
     status = request.args.get("status") or ""
     if status in codes.APPLICATION_STATUSES:
@@ -121,14 +125,17 @@ def application_detail(application_id: int):
 def _application_page(a: Application, action: str | None = None, submitted=None, status: int = 200):
     """The application with a form per allowed action; `submitted` is the officer's form of `action` coming
     back with its errors beside the fields and the values typed."""
+    schedules.refresh(application_ids=[a.id])
     version = {"version": a.version}
     forms = {"accept": VersionedForm(formdata=None, data=version),
              "grant": GrantForm(formdata=None, data={**version, "term_months": a.term_months}),
              "reject": RejectForm(formdata=None, data=version), "disburse": LoanEventForm(formdata=None, data=version),
-             "repay": LoanEventForm(formdata=None, data=version), "overdue": VersionedForm(formdata=None, data=version),
-             "default": DefaultForm(formdata=None, data=version)}
+             "repay": RepayForm(formdata=None, data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
+    loan = schedules.summary(a) if a.instalments else None
+    if loan and loan["next"]:
+        forms["repay"].amount.data = loan["next"].outstanding
     if submitted is not None:
         submitted.version.data = a.version
         forms[action] = submitted
@@ -142,11 +149,12 @@ def _application_page(a: Application, action: str | None = None, submitted=None,
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
                            actions=applications.allowed_actions(a, "bank"), authorized=auth is not None,
                            score_shown=auth is not None and "score" in auth.scopes, score=shown["score"],
-                           reasons=shown["reasons"], days_left=applications.working_days_left(a)), status
+                           reasons=shown["reasons"], days_left=applications.working_days_left(a), loan=loan,
+                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS), status
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm}
+                "repay": RepayForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -170,11 +178,8 @@ def application_action(application_id: int, action: str):
                                               expected_version=expected),
         "disburse": lambda: applications.disburse(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                                   expected_version=expected),
-        "repay": lambda: applications.repay(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
+        "repay": lambda: applications.repay(a.id, actor, amount=form.amount.data, on=form.on.data,
                                             expected_version=expected),
-        "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
-        "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
-                                                       expected_version=expected),
     }
     try:
         result = calls[action]()
@@ -183,7 +188,7 @@ def application_action(application_id: int, action: str):
         return _application_page(db.session.get(Application, a.id), status=409)
     except RuleViolation as e:
         db.session.refresh(a)
-        target = {"amount": "amount_wan"}.get(e.field, e.field)
+        target = e.field if e.field in form._fields else {"amount": "amount_wan"}.get(e.field, e.field)
         if target in form._fields and target != "version":
             form[target].errors = list(form[target].errors) + [e.message]
         else:
@@ -218,12 +223,11 @@ def firm(enterprise_id: int):
 
 @bp.route("/matches")
 def matches():
-    """需求撮合: open needs that fit each product; firms stay anonymous unless they authorized us."""
+    """需求撮合: open needs that fit each product; a firm that has not authorized us shows only its need."""
     by_product = matching.needs_for_institution(current_user.institution_id, per_product=20)
-    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"]}
-    authorized = authorizations.authorized_enterprise_ids(current_user.institution_id, firm_ids)
+    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"].dropna()}
     names = dict(db.session.execute(select(Enterprise.id, Enterprise.name).where(
-        Enterprise.id.in_(authorized))).all()) if authorized else {}
+        Enterprise.id.in_(firm_ids))).all()) if firm_ids else {}
     return render_template("bank/matches.html", by_product=by_product, names=names)
 
 
