@@ -58,15 +58,20 @@ def build(runner, firms: int = 500) -> dict:
     bank = Actor(role="bank", institution_id=institution.id)
     until = date.today() + timedelta(days=365)
     (loan,) = applications.submit(me, product_ids=[open_product.id], amount=1_000_000, term_months=12,
-                                  authorize_until=until, commitment_accepted=True)
+                                  authorize_until=until, commitment_accepted=True,
+                                  scopes=list(authorizations.ALL_SCOPES))
     applications.accept(loan.id, bank)
     applications.grant(loan.id, bank, amount=800_000, rate="4.35", term_months=12)
+    applications.confirm(loan.id, me)
     applications.disburse(loan.id, bank, amount=800_000, on=workdays.today())
     applications.repay(loan.id, bank, amount=200_000, on=workdays.today())
     applications.submit(me, product_ids=[other_product.id], amount=500_000, term_months=6,
-                        authorize_until=until, commitment_accepted=True)
+                        authorize_until=until, commitment_accepted=True,
+                                  scopes=list(authorizations.ALL_SCOPES))
     needs.publish_need(firm.id, amount=500_000, term_months=12, purpose="购置设备", guarantee="credit")
     unrated = make_enterprise(uscc=USCC_UNRATED, name="济南未评级商贸有限公司", size="micro")
+    authorizations.grant(unrated.id, institution.id, scopes=authorizations.ALL_SCOPES, valid_until=until,
+                         user_id=None)  # so 需求撮合 shows its grade: 未评级
     needs.publish_need(unrated.id, amount=300_000, term_months=12, purpose="备货", guarantee="credit")
     objections.raise_objection(firm.id, record_source="tax_records", record_id=None, kind="error",
                                description="2026年9月营业收入有误", actor_id=None)

