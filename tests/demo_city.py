@@ -73,7 +73,10 @@ def build(runner, firms: int = 500) -> dict:
     authorizations.grant(unrated.id, institution.id, scopes=authorizations.ALL_SCOPES, valid_until=until,
                          user_id=None)  # so 需求撮合 shows its grade: 未评级
     needs.publish_need(unrated.id, amount=300_000, term_months=12, purpose="备货", guarantee="credit")
-    objections.raise_objection(firm.id, record_source="tax_records", record_id=None, kind="error",
+    from marketplace.models import TaxRecord
+
+    record_id = db.session.scalar(select(TaxRecord.id).where(TaxRecord.uscc == firm.uscc).limit(1))
+    objections.raise_objection(firm.id, record_source="tax_records", record_id=record_id, kind="error",
                                description="2026年9月营业收入有误", actor_id=None)
     last_month = (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     sharing.produce(last_month, actor_id=None)
