@@ -107,6 +107,8 @@ def url_arguments(role: str) -> dict[str, list]:
     if role == "bank":
         firm_ids = sorted(authorizations.authorized_enterprise_ids(
             user.institution_id, db.session.scalars(select(Enterprise.id))))[:2]
+    if role == "commission":  # staff open any firm's file (企业档案)
+        firm_ids = db.session.scalars(select(Enterprise.id).order_by(Enterprise.id).limit(2)).all()
     need_ids = db.session.scalars(select(FinancingNeed.id).where(
         FinancingNeed.enterprise_id == user.enterprise_id)).all() if role == "enterprise" else []
     versions = [v["version"] for v in scoring.registry.versions(scoring.model_dir())]
