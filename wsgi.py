@@ -1,6 +1,2 @@
-"""Production entry point: `gunicorn wsgi:app`. Refuses to start without a strong SECRET_KEY or in debug mode."""
-from marketplace import create_app
-from marketplace.config import check_production
-
-app = create_app()
-check_production(app)
+"""Production entry point in a checkout: `gunicorn wsgi:app` (installed: `gunicorn marketplace.wsgi:app`)."""
+from marketplace.wsgi import app  # noqa: F401

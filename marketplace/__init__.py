@@ -10,14 +10,17 @@ from .config import Config, from_environment
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+# A source checkout keeps templates/ and static/ at the top level; `pip install .` puts them in the package.
+SHARED = ROOT if (ROOT / "templates").is_dir() else Path(__file__).resolve().parent
+DEFAULT_INSTANCE = ROOT / "instance" if SHARED == ROOT else Path.cwd() / "instance"
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH", str(ROOT / "instance")),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)),
+        template_folder=str(SHARED / "templates"),
+        static_folder=str(SHARED / "static"),
     )
     app.config.from_object(Config)
     app.config.update(from_environment(app.instance_path))

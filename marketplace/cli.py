@@ -14,6 +14,21 @@ from flask_migrate import upgrade
 from .extensions import db
 from .services.ingest import SOURCES
 
+DEMO_REGISTRY_RATIO = 20  # registered firms per platform firm in the demo city (Jinan: 580,000 / 28,258)
+
+
+class CommandError(click.ClickException):
+    """A command that cannot do what was asked: one clear line on stderr ("错误：…") and exit code 2, like a
+    usage error — never a traceback."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
 
 def _drop_everything() -> None:
     db.drop_all()
@@ -28,28 +43,39 @@ def _drop_everything() -> None:
 @click.option("--months", default=24, show_default=True, help="Months of department data per enterprise.")
 @click.option("--departments/--no-departments", default=True, show_default=True,
               help="Also generate the department data (registry, tax, social insurance, …).")
+@click.option("--registry", type=click.IntRange(min=0), default=None,
+              help="Firms in the city's registry (在营企业数据库), at least --enterprises: the platform's firms are "
+                   "its first ones (default: the same as --enterprises).")
 @click.option("--applications", default=0, show_default=True,
               help="Also generate this many historical loan applications (demo lending history).")
 @click.option("--seed", "seed_value", default=2026, show_default=True, help="Random seed: same seed, same city.")
 @click.option("--reset", is_flag=True, help="Drop all data first (asks for confirmation).")
 @with_appcontext
-def seed_command(enterprises, institutions, products, months, departments, applications, seed_value, reset):
+def seed_command(enterprises, institutions, products, months, departments, registry, applications, seed_value,
+                 reset):
     """Generate the synthetic demo city into the database (bulk inserts)."""
     from seed import load
 
     if reset:
         click.confirm("这将清空数据库中的全部数据，继续吗？", abort=True)
         _drop_everything()
+    if registry is not None and registry < enterprises:
+        raise click.BadParameter("在营企业数据库不能少于平台企业数（--enterprises）。", param_hint="--registry")
     upgrade()
+    if load.is_seeded(db.engine):
+        raise CommandError("数据库中已有企业数据：请使用空数据库，或加 --reset 清空后重新生成。")
     with click.progressbar(length=enterprises, label="生成企业") as bar:
         counts = load.load_city(db.engine, enterprises=enterprises, institutions=institutions,
                                 products=products, seed=seed_value, progress=bar.update)
     click.echo(f"已生成：企业 {counts['enterprises']} 家，金融机构 {counts['institutions']} 家，"
                f"产品 {counts['products']} 个（seed={seed_value}）。")
-    if departments:
-        _seed_departments(enterprises, months, seed_value)
-    if applications:
-        _seed_history(applications, seed_value)
+    try:
+        if departments:
+            _seed_departments(enterprises, months, seed_value, registry)
+        if applications:
+            _seed_history(applications, seed_value)
+    except RuntimeError as e:  # the registry or the lending history is already there
+        raise CommandError(str(e)) from None
 
 
 def _seed_history(applications: int, seed_value: int) -> None:
@@ -59,14 +85,14 @@ def _seed_history(applications: int, seed_value: int) -> None:
     click.echo(f"演示融资记录：申请 {counts['applications']:,} 笔，平台外信易贷报送 {counts['off_platform_loans']:,} 条。")
 
 
-def _seed_departments(enterprises: int, months: int, seed_value: int) -> None:
+def _seed_departments(enterprises: int, months: int, seed_value: int, registry: int | None = None) -> None:
     from seed import load
 
     from .services.ingest import SOURCES
 
     with click.progressbar(length=enterprises, label="生成部门数据") as bar:
         rows = load.load_departments(db.engine, enterprises=enterprises, months=months, seed=seed_value,
-                                     progress=bar.update)
+                                     progress=bar.update, registry=registry)
     click.echo("部门数据：" + "，".join(f"{SOURCES[k].label} {v:,} 行" for k, v in rows.items()) + "。")
     _verify_identities()
 
@@ -114,11 +140,11 @@ def import_data_command(source, file, username, report_file):
     if username:
         user_id = db.session.scalar(select(User.id).where(User.username == username))
         if user_id is None:
-            raise click.ClickException(f"账号不存在：{username}")
+            raise CommandError(f"账号不存在：{username}")
     try:
         checked = ingest.check(source, file.read_bytes(), file.name)
     except RuleViolation as e:
-        raise click.ClickException(e.message) from None
+        raise CommandError(e.message) from None
     label = checked.source.label
     if not checked.ok:
         report_file = report_file or file.with_name(file.stem + ".错误报告.csv")
@@ -127,7 +153,7 @@ def import_data_command(source, file, username, report_file):
         for row in checked.errors.head(20).itertuples(index=False):
             click.echo(f"  第{row[0]}行 {row[1]}「{row[2]}」：{row[3]}", err=True)
         click.echo(f"完整报告：{report_file}", err=True)
-        sys.exit(1)
+        sys.exit(CommandError.exit_code)
     with click.progressbar(length=len(checked.rows), label=f"导入{label}") as bar:
         result = ingest.save(checked, user_id=user_id, progress=bar.update)
     period = checked.period_range()
@@ -167,11 +193,11 @@ def _read_labels(path: Path, column: str):
     try:
         text, _ = decode_csv(path.read_bytes())
     except RuleViolation as e:
-        raise click.ClickException(f"{path.name}：{e.message}") from None
+        raise CommandError(f"{path.name}：{e.message}") from None
     df = pd.read_csv(io.StringIO(text), dtype={"uscc": str})
     missing = [c for c in ("uscc", column) if c not in df.columns]
     if missing:
-        raise click.ClickException(f"{path.name} 缺少列：{'、'.join(missing)}（应为 uscc,{column}）")
+        raise CommandError(f"{path.name} 缺少列：{'、'.join(missing)}（应为 uscc,{column}）")
     df["uscc"] = df["uscc"].str.strip().str.upper()
     return df[["uscc", column]]
 
@@ -201,7 +227,7 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
     except scoring.TrainingSetUsage as e:
         raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:
-        raise click.ClickException(str(e)) from None
+        raise CommandError(str(e)) from None
 
 
 def _echo_training(result: dict, seconds: float) -> None:
@@ -257,7 +283,7 @@ def score_all(as_of=None) -> dict:
         try:
             return scoring.score_firms(as_of=as_of, progress=bar.update)
         except scoring.ScoringError as e:
-            raise click.ClickException(str(e)) from None
+            raise CommandError(str(e)) from None
 
 
 def _echo_scoring(result: dict, seconds: float) -> None:
@@ -294,7 +320,7 @@ def create_commission_user(username, display_name, password):
         user = accounts.create_user(username=username, password=password, role="commission",
                                     display_name=display_name or username)
     except RuleViolation as e:
-        raise click.ClickException(e.message) from None
+        raise CommandError(e.message) from None
     click.echo(f"已创建发改委用户：{user.username}")
 
 
@@ -322,17 +348,27 @@ def _demo_scores() -> None:
 @with_appcontext
 def demo_command(host, port, enterprises, workers):
     """Build the database, seed the demo city once, print the demo accounts and start gunicorn."""
+    import socket
+
     from seed import load
 
+    with socket.socket() as probe:  # a busy port is found now, not after seeding and training
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CommandError(f"{host}:{port} 已被占用或不可用：请用 --port 换一个端口（例如 --port 8001），"
+                               "或用 --host 指定监听地址。") from None
     upgrade()
     if not load.is_seeded(db.engine):
         click.echo("正在生成演示城市（济南市）……")
         with click.progressbar(length=enterprises, label="生成企业") as bar:
             load.load_city(db.engine, enterprises=enterprises, institutions=20, products=80, seed=2026,
                            progress=bar.update)
-        _seed_departments(enterprises, 24, 2026)
+        # The demo city's registry is DEMO_REGISTRY_RATIO times the platform, as in Jinan (28k of 580k).
+        registry = enterprises * DEMO_REGISTRY_RATIO
+        _seed_departments(enterprises, 24, 2026, registry)
         _seed_history(max(enterprises // 3, 1), 2026)
-        load.load_denominators(registered_enterprises=enterprises)
+        load.load_denominators(registered_enterprises=registry)
     _verify_identities()
     _demo_scores()
     from seed.accounts import DEMO_PASSWORD, ensure_demo_accounts
@@ -350,7 +386,13 @@ def demo_command(host, port, enterprises, workers):
                DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"])
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     os.execvpe(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                          "--access-logfile", "-", "wsgi:app"], env)
+                          "--access-logfile", "-", "marketplace.wsgi:app"], env)
+
+
+def _writable_file(path: Path) -> None:
+    """Refuse, before any work, a file whose folder does not exist."""
+    if not path.parent.is_dir():
+        raise CommandError(f"目录不存在：{path.parent}（请先创建该目录，或换一个 --out 路径）")
 
 
 def _parse_month(value: str):
@@ -371,6 +413,7 @@ def export_indicators(month, out_path):
     from .services import reports
 
     first_day = _parse_month(month)
+    _writable_file(Path(out_path))
     Path(out_path).write_bytes(reports.monthly_pack(first_day))
     click.echo(f"已生成 {out_path}（{first_day:%Y年%m月}）")
 

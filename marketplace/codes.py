@@ -71,6 +71,10 @@ GUARANTEE_KINDS = {
     "pledge": "质押",
 }
 
+# The guarantee a product of each kind requires of the borrower (a supply-chain loan is a pledge of receivables).
+PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
+                     "ip_pledge": "pledge", "supply_chain": "pledge"}
+
 PRODUCT_STATUSES = {"active": "在售", "paused": "已暂停"}
 NEED_STATUSES = {"open": "发布中", "closed": "已关闭"}
 
@@ -178,7 +182,8 @@ NEGATIVE_LIST_TYPES = SERIOUS_LIST_TYPES + ("abnormal_operation",)
 RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
 
 # What an institution opened of a firm's data (access_logs.what), as the firm reads it.
-ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）", "staff_firm_page": "企业档案（发改委）"}
+ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）", "staff_firm_page": "企业档案（发改委）",
+                "application_page": "融资申请页（信用等级及原因）"}
 
 # What publicly shown (公示) sources are: objections against them count in indicator (三十五).
 PUBLIC_RECORD_SOURCES = ("registry_enterprises", "penalties", "list_entries")

@@ -1,5 +1,5 @@
 """Jinja filters: money in 万元, local (Asia/Shanghai) times, code labels."""
-
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import request, url_for
@@ -29,8 +29,16 @@ def pct(ratio, places: int = 2) -> str:
 
 
 def local_time(value, fmt="%Y-%m-%d %H:%M") -> str:
-    if value is None:
+    """A stored (UTC) moment in Beijing time; ISO text (model registry files) is read first, naive = UTC."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(SHANGHAI).strftime(fmt)
 
 

@@ -142,12 +142,20 @@ def products(n: int, n_institutions: int, seed: int) -> pd.DataFrame:
     rng = rng_for(seed, 3, 0)
     inst = institutions(n_institutions, seed)
     rows = []
+    used: dict[int, set] = {}
     for i in range(n):
         owner = inst.iloc[i % n_institutions]
         # A guarantee company only offers guaranteed loans.
         templates = GUARANTEE_TEMPLATES if owner["kind"] == "guarantee" else names.PRODUCT_TEMPLATES
-        tname, kind, (amin, amax), (tmin, tmax), (rmin, rmax), online = \
-            templates[int(rng.integers(0, len(templates)))]
+        pick = int(rng.integers(0, len(templates)))
+        # One name per product within an institution: the next unused template (same random draws as before).
+        taken = used.setdefault(int(owner["id"]), set())
+        free = [k for k in range(len(templates)) if (pick + k) % len(templates) not in taken]
+        pick = (pick + free[0]) % len(templates) if free else pick
+        taken.add(pick)
+        tname, kind, (amin, amax), (tmin, tmax), (rmin, rmax), online = templates[pick]
+        if not free:  # more products than templates: number the repeats
+            tname = f"{tname}（{sum(r['institution_id'] == int(owner['id']) for r in rows) + 1}）"
         # Each institution prices a little differently.
         shift = round(float(rng.normal(0, 0.25)), 2)
         r_lo = max(2.8, round(rmin + shift, 2))

@@ -2,7 +2,7 @@
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, text, update
@@ -51,10 +51,19 @@ def load_city(engine: Engine, *, enterprises: int, institutions: int, products: 
     return counts
 
 
+REGISTRY_COLUMNS = ["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
+                    "operating_status"]
+
+
 def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int, as_of: date = city.AS_OF,
-                     progress: Callable[[int], None] | None = None) -> dict:
+                     progress: Callable[[int], None] | None = None, registry: int | None = None) -> dict:
     """Insert the synthetic city's department data (registry and every source), chunk by chunk, in one
-    transaction; one import batch per source records the generator parameters. Returns rows per table."""
+    transaction; one import batch per source records the generator parameters. Returns rows per table.
+
+    `registry` (≥ enterprises) makes the 在营企业数据库 that many firms: the platform's firms are its first
+    `enterprises`, the rest are the city's other registered firms (registry rows only) — so that, as in a
+    real city (Jinan: about 28,000 platform firms among 580,000), the registry is much larger than the
+    platform and the department data covers the platform's firms."""
     spec = SPEC.format(seed=seed, enterprises=enterprises, months=months, as_of=as_of)
     counts = dict.fromkeys(SOURCES, 0)
     with engine.begin() as conn:
@@ -71,6 +80,13 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
                 counts[code] += bulk.write_frame(conn, source.sql_table, df)
             if progress:
                 progress(len(chunk["registry"]))
+        if registry and registry > enterprises:
+            for chunk in city.enterprise_chunks(registry, seed):
+                rest = chunk[chunk["id"] > enterprises]
+                if len(rest):
+                    frame = rest[REGISTRY_COLUMNS].assign(batch_id=batches["registry"])
+                    frame["established_on"] = pd.to_datetime(frame["established_on"]).astype("datetime64[ns]")
+                    counts["registry"] += bulk.write_frame(conn, SOURCES["registry"].sql_table, frame)
         first = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time.date()
         last = pd.Timestamp(as_of).to_period("M").start_time.date()
         for code, batch_id in batches.items():
@@ -120,6 +136,7 @@ def load_history(engine: Engine, *, applications: int, seed: int, paid_through: 
         Application,
         ApplicationEvent,
         CreditCommitment,
+        DataAuthorization,
         FinancingNeed,
         LoanInstalment,
         LoanRepayment,
@@ -141,10 +158,27 @@ def load_history(engine: Engine, *, applications: int, seed: int, paid_through: 
                      "rate_max", "repayment_method"])
         frames = history.generate(firms, products, applications=applications, seed=seed,
                                   paid_through=paid_through or today())
+        frames["data_authorizations"] = _authorizations_of(frames["applications"])
         counts = {}
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanInstalment,
-                      LoanRepayment, OffPlatformLoan):
+                      LoanRepayment, OffPlatformLoan, DataAuthorization):
             table = model.__table__
             counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts
+
+
+def _authorizations_of(apps: pd.DataFrame) -> pd.DataFrame:
+    """一键申请 authorizes each product's institution for a year (services/applications.submit): the
+    history's firms did the same, one authorization per firm and institution, from its first application
+    to a year after its last."""
+    from marketplace import codes
+
+    if apps.empty:
+        return pd.DataFrame(columns=["enterprise_id", "institution_id", "scopes", "valid_until", "granted_at"])
+    g = apps.groupby(["enterprise_id", "institution_id"])["submitted_at"].agg(["min", "max"]).reset_index()
+    last = pd.to_datetime(g["max"], utc=True).dt.tz_convert("Asia/Shanghai").dt.date
+    return pd.DataFrame({"id": range(1, len(g) + 1), "enterprise_id": g["enterprise_id"].astype(int),
+                         "institution_id": g["institution_id"].astype(int),
+                         "scopes": [list(codes.AUTHORIZATION_SCOPES)] * len(g),
+                         "valid_until": [d + timedelta(days=365) for d in last], "granted_at": g["min"]})

@@ -21,7 +21,9 @@ from .conftest import make_product
 def test_credit_profile_without_score_or_department_data(client, auth, users):
     auth.login(users["enterprise"])
     html = client.get("/enterprise/credit").get_data(as_text=True)
-    assert "未评级" in html and "暂无部门数据" in html and "如何提升信用评分" in html
+    assert "未评级" in html and "暂无部门数据" in html
+    assert "部门每月报送" in html and "尚未导入任何部门数据" in html, "says what really happens, not 授权平台归集"
+    assert "授权平台归集" not in html
 
 
 def test_credit_profile_shows_grade_reasons_and_tips(client, auth, users, app):
@@ -35,7 +37,7 @@ def test_credit_profile_shows_grade_reasons_and_tips(client, auth, users, app):
     html = client.get("/enterprise/credit").get_data(as_text=True)
     assert "BBB" in html and "688" in html and "3.12%" in html
     assert "近12个月社保欠缴2个月" in html and "纳税额同比下降35%" in html
-    assert "按时足额缴纳社会保险" in html and "按期申报纳税" in html
+    assert "对评分有利的记录" in html and "建议" in html
     assert "BBB" in client.get("/enterprise/").get_data(as_text=True)
 
 
@@ -136,3 +138,41 @@ def test_firm_reads_plain_reasons_and_the_bank_the_officers_wording(client, auth
     auth.login(users["bank"])
     html = client.get(f"/bank/firms/{firm_id}").get_data(as_text=True)
     assert "社保欠缴月数偏高" in html and "最近有社保费没有按时交" not in html
+
+
+def test_credit_advice_follows_the_firms_own_records(client, auth, users, app):
+    """An A-grade taxpayer without arrears is told so, and never told to raise its tax grade; a firm behind on
+    social insurance is told exactly that; a district in a reason reads as its name."""
+    from marketplace.models import Enterprise, ImportBatch, SocialInsuranceRecord, TaxGrade, TaxRecord
+
+    with app.app_context():
+        firm = db.session.scalar(select(Enterprise))
+        batch = ImportBatch(source="tax_records", file_name="t.csv", sha256="0" * 64)
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add(TaxGrade(uscc=firm.uscc, year=2025, grade="A", batch_id=batch.id))
+        for m in range(1, 11):
+            db.session.add(TaxRecord(uscc=firm.uscc, period=date(2026, m, 1), revenue=300_000, vat_paid=9_000,
+                                     income_tax_paid=1_000, arrears=0, batch_id=batch.id))
+            db.session.add(SocialInsuranceRecord(uscc=firm.uscc, period=date(2026, m, 1), insured_headcount=12,
+                                                 amount_due=50_000, amount_paid=50_000 if m < 9 else 0,
+                                                 months_in_arrears=max(0, m - 8), batch_id=batch.id))
+        db.session.add(EnterpriseScore(enterprise_id=firm.id, model_version="v1", as_of=date(2026, 10, 31),
+                                       pd="0.01", score=760, grade="AA",
+                                       reasons=[{"text": "所在区县（370105）", "plain": "贵企业所在区县（370105）"}]))
+        db.session.commit()
+    auth.login(users["enterprise"])
+    html = client.get("/enterprise/credit").get_data(as_text=True)
+    good = html[html.index("对评分有利的记录"):html.index("<h3 class=\"h6\">建议")]
+    advice = html[html.index("<h3 class=\"h6\">建议"):]
+    assert "2025年度纳税信用等级为A级" in good and "无欠税" in good
+    assert "纳税信用等级" not in advice and "欠税" not in advice, "advice never contradicts the records"
+    assert "社会保险已连续 2 个月未足额缴纳" in advice
+    assert "天桥区" in html and "370105" not in html.replace(firm_uscc(app), "")
+
+
+def firm_uscc(app):
+    from marketplace.models import Enterprise
+
+    with app.app_context():
+        return db.session.scalar(select(Enterprise.uscc))

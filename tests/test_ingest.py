@@ -273,7 +273,7 @@ def test_import_data_command(app, runner, tmp_path):
     bad = tmp_path / "tax.csv"
     bad.write_text(tax_csv([(FIRMS[0], "2026-10", -1, 0, 0, 0)]), encoding="utf-8")
     result = runner.invoke(args=["import-data", "tax_records", str(bad), "--report", str(tmp_path / "r.csv")])
-    assert result.exit_code == 1 and "整个文件未导入" in result.output
+    assert result.exit_code == 2 and "整个文件未导入" in result.output
     assert "金额不能为负数" in (tmp_path / "r.csv").read_bytes().decode("utf-8-sig")
     with app.app_context():
         assert count(TaxRecord) == 0

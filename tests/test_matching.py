@@ -23,6 +23,19 @@ def score(firm, grade, pd_="0.02", as_of=date(2026, 10, 31), reasons=None):
     db.session.commit()
 
 
+def tax_months(uscc, revenue, months=12, arrears=0, vat=20_000):
+    """12 monthly tax records ending 2026-10 for a firm."""
+    batch = ImportBatch(source="tax_records", file_name="tax.csv", sha256="0" * 64)
+    db.session.add(batch)
+    db.session.flush()
+    for m in range(months):
+        month = 10 - m
+        period = date(2026, month, 1) if month > 0 else date(2025, 12 + month, 1)
+        db.session.add(TaxRecord(uscc=uscc, period=period, revenue=revenue, vat_paid=vat, income_tax_paid=0,
+                                 arrears=arrears if m == 0 else 0, batch_id=batch.id))
+    db.session.commit()
+
+
 def recommended(need):
     return [r.name for r in matching.recommend_for_need(need.id)]
 
@@ -142,7 +155,8 @@ def test_ranking_prefers_fit_price_and_likelihood(app, bank):
         assert recs[0].score > recs[1].score > recs[2].score
         top = recs[0]
         assert 3.2 <= top.rate_low < top.rate_high <= 4.5
-        assert top.line == 2_400_000, "grade A: 80% of the product's 300万 maximum"
+        assert top.line == 0 and "尚无贵企业近12个月的纳税数据" in top.line_basis, "no tax record, no line"
+        assert top.approval is None, "no decisions on the platform yet: no likelihood shown"
         assert any("覆盖您需要的 100 万元" in r for r in top.reasons)
 
 
@@ -152,6 +166,8 @@ def test_better_grade_ranks_higher_for_banks_and_gets_larger_line(app, bank):
         strong, weak = make_enterprise(USCC_A, "强企业"), make_enterprise(USCC_B, "弱企业")
         score(strong, "AA", pd_="0.01")
         score(weak, "B", pd_="0.15")
+        for firm in (strong, weak):
+            tax_months(firm.uscc, revenue=2_000_000)
         n_weak, n_strong = need_for(weak), need_for(strong)
         by_product = matching.needs_for_institution(bank.id)
         _, fits = by_product[product.id]
@@ -195,3 +211,74 @@ def test_department_trends_read_the_department_tables(app):
         assert series[1]["values"] == [4.0, 4.8]
 
 
+
+
+def test_pre_approved_line_is_bounded_by_revenue_and_says_how(app, bank):
+    """A micro firm with about 20万 of monthly revenue is not offered 1,000万: 30 % of its 240万 annual revenue
+    times its grade factor, within the product's range, with the derivation stated."""
+    with app.app_context():
+        make_product(bank, name="大额信用贷", amount_min=100_000, amount_max=20_000_000)
+        firm = make_enterprise(size="micro")
+        score(firm, "A")
+        tax_months(firm.uscc, revenue=200_000)
+        (rec,) = matching.recommend_for_need(need_for(firm, amount=500_000).id)
+        assert rec.line == 570_000, "240万 × 30 % × 0.8 = 57.6万, whole 万元"
+        assert "近12个月营业收入 240 万元 × 30% × 信用等级 A 系数 0.8 = 57.6 万元，取整为 57 万元" in rec.line_basis
+
+
+def test_no_line_while_the_firm_owes_tax(app, bank):
+    with app.app_context():
+        make_product(bank, name="信用贷")
+        firm = make_enterprise()
+        score(firm, "AA")
+        tax_months(firm.uscc, revenue=1_000_000, arrears=30_000)
+        (rec,) = matching.recommend_for_need(need_for(firm).id)
+        assert rec.line == 0 and "欠税 3 万元" in rec.line_basis
+
+
+def test_guarantee_offered_is_a_hard_rule(app, bank):
+    """A firm offering no guarantee (信用) is never shown mortgage, guarantee, pledge or supply-chain products;
+    a firm offering a mortgage sees mortgage and credit products."""
+    with app.app_context():
+        for kind in ("credit", "mortgage", "guarantee", "pledge", "supply_chain"):
+            make_product(bank, name=f"{kind}产品", kind=kind)
+        firm = make_enterprise()
+        score(firm, "A")
+        unsecured = need_for(firm)
+        assert recommended(unsecured) == ["credit产品"]
+        secured = need_for(firm)
+        secured.guarantee = "mortgage"
+        db.session.commit()
+        assert sorted(recommended(secured)) == ["credit产品", "mortgage产品"]
+
+
+def test_approval_likelihood_comes_from_the_platforms_own_decisions(app, bank):
+    """Shown only with enough decided applications for the same product kind and firms of the same grade, and
+    equal to their share granted."""
+    from marketplace.models import Application, CreditCommitment, Enterprise
+
+    with app.app_context():
+        product = make_product(bank, name="信用贷")
+        firm = make_enterprise()
+        score(firm, "BBB")
+        commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text="承诺")
+        db.session.add(commitment)
+        others = []
+        for i in range(matching.MIN_DECISIONS):
+            other = Enterprise(uscc=f"9137010200000{i:04d}X"[:18], name=f"同级企业{i}", region_code="370102",
+                               industry="C", size="small")
+            db.session.add(other)
+            db.session.flush()
+            others.append(other)
+        for i, other in enumerate(others):
+            score(other, "BBB")
+            db.session.add(Application(enterprise_id=other.id, product_id=product.id, institution_id=bank.id,
+                                       commitment=commitment, amount=100_000, term_months=12,
+                                       status="rejected" if i < 4 else "repaid"))
+        db.session.commit()
+        (rec,) = matching.recommend_for_need(need_for(firm).id)
+        assert rec.decided == matching.MIN_DECISIONS and rec.approval == 0.6
+        db.session.execute(db.delete(Application).where(Application.id == 1))
+        db.session.commit()
+        (rec,) = matching.recommend_for_need(need_for(firm).id)
+        assert rec.approval is None, "one decision short: not shown"

@@ -1,4 +1,7 @@
 """What each role can do in its own workspace in this first version, and only on what it owns."""
+from decimal import Decimal
+
+import pytest
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -113,3 +116,24 @@ def test_onboarding_duplicate_institution_is_refused(client, auth, users, app):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "xx1")) is None
         assert len(db.session.scalars(select(Institution)).all()) == 1
+
+
+def test_need_with_a_term_of_zero_is_told_the_allowed_range(client, auth, users, app):
+    auth.login(users["enterprise"])
+    response = client.submit("/enterprise/needs/new", {"amount_wan": "0", "term_months": "0", "guarantee": "credit",
+                                                       "urgency": "normal", "purpose": "周转"})
+    html = response.get_data(as_text=True)
+    assert "期限应为1–360个月。" in html and "请填写期限。" not in html
+    assert "融资金额应大于0。" in html and 'value="0"' in html, "the values typed stay in the form"
+
+
+def test_an_institution_cannot_list_two_products_of_the_same_name(app, users):
+    from marketplace.services import RuleViolation, products
+
+    with app.app_context():
+        bank = db.session.scalar(db.select(Institution))
+        make_product(bank, name="税易贷")
+        terms = products.ProductTerms(name="税易贷 ", kind="credit", amount_min=100_000, amount_max=1_000_000,
+                                      term_min=3, term_max=12, rate_min=Decimal("3.5"), rate_max=Decimal("5"))
+        with pytest.raises(RuleViolation, match="同名产品"):
+            products.save_product(bank.id, terms)

@@ -58,8 +58,8 @@ def home():
     counts = dict(db.session.execute(select(Application.status, func.count(Application.id)).where(
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
-                           status_form=FlaskForm(), counts=counts,
-                           late=applications.late_applications(institution.id))
+                           status_form=FlaskForm(), counts=counts, todo=applications.to_do(institution.id),
+                           days_left=applications.working_days_left)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -113,32 +113,53 @@ def application_queue():
         stmt = stmt.where(Application.product_id == product_id)
     if request.args.get("late") == "1":
         stmt = stmt.where(applications.late_condition())
-    rows = db.paginate(stmt.order_by(Application.decision_due.is_(None), Application.decision_due, Application.id.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    rows = db.paginate(stmt.order_by(*applications.queue_order()),
+                       page=request.args.get("page", 1, type=int), per_page=25, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
-                           products=current_user.institution.products, is_late=applications.is_late)
+                           products=current_user.institution.products, is_late=applications.is_late,
+                           days_left=applications.working_days_left)
 
 
 @bp.route("/applications/<int:application_id>")
 def application_detail(application_id: int):
     a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    return _application_page(a)
+
+
+def _application_page(a: Application, action: str | None = None, submitted=None, status: int = 200):
+    """The application with a form per allowed action; `submitted` is the officer's form of `action` coming
+    back with its errors beside the fields and the values typed."""
     schedules.refresh(application_ids=[a.id])
     version = {"version": a.version}
-    forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
-             "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
-             "repay": RepayForm(data=version), "write_off": WriteOffForm(data=version)}
+    forms = {"accept": VersionedForm(formdata=None, data=version),
+             "grant": GrantForm(formdata=None, data={**version, "term_months": a.term_months}),
+             "reject": RejectForm(formdata=None, data=version), "disburse": LoanEventForm(formdata=None, data=version),
+             "repay": RepayForm(formdata=None, data=version),
+             "write_off": WriteOffForm(formdata=None, data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     loan = schedules.summary(a) if a.instalments else None
     if loan and loan["next"]:
         forms["repay"].amount.data = loan["next"].outstanding
-    authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
+    if submitted is not None:
+        submitted.version.data = a.version
+        forms[action] = submitted
+    auth = authorizations.valid_authorization(a.enterprise_id, a.institution_id)
+    shown = {"score": None, "reasons": []}
+    if auth is not None and "score" in auth.scopes:
+        # The grade and its reasons are the firm's data: shown under its authorization, and the opening logged.
+        auth = authorizations.open_firm_data(a.institution_id, a.enterprise_id, what="application_page",
+                                             user_id=current_user.id)
+        shown = authorizations.revealed(auth, a.enterprise)
     enrolment = compensation.enrolment_of(a.id)
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
-                           actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
+                           actions=applications.allowed_actions(a, "bank"), authorized=auth is not None,
+                           score_shown=auth is not None and "score" in auth.scopes, score=shown["score"],
+                           reasons=shown["reasons"], days_left=applications.working_days_left(a), loan=loan,
                            default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS,
                            cases=joint.cases_of_application(a.id), enrolment=enrolment,
-                           claims=compensation.claims_of(enrolment.id) if enrolment else [], claim_form=FlaskForm())
+                           claims=compensation.claims_of(enrolment.id) if enrolment else [],
+                           claim_form=FlaskForm()), status
 
 
 @bp.route("/applications/<int:application_id>/compensation-claim", methods=["POST"])
@@ -167,9 +188,9 @@ def application_action(application_id: int, action: str):
     a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
     form = ACTION_FORMS[action]()
     if not form.validate_on_submit():
-        errors = [e for field in form for e in field.errors]
-        flash("；".join(errors) or "提交的内容有误。", "danger")
-        return redirect(url_for(".application_detail", application_id=a.id))
+        if "csrf_token" in form._fields and form.csrf_token.errors:
+            flash("页面已过期，请重新提交。", "danger")
+        return _application_page(a, action, form, 422)
     actor, v = Actor.of_user(current_user), form.version.data
     expected = int(v) if v and str(v).isdigit() else None
     calls = {
@@ -187,8 +208,17 @@ def application_action(application_id: int, action: str):
     }
     try:
         result = calls[action]()
-    except RuleViolation as e:
+    except applications.ConcurrentChange as e:
         flash(e.message, "danger")
+        return _application_page(db.session.get(Application, a.id), status=409)
+    except RuleViolation as e:
+        db.session.refresh(a)
+        target = e.field if e.field in form._fields else {"amount": "amount_wan"}.get(e.field, e.field)
+        if target in form._fields and target != "version":
+            form[target].errors = list(form[target].errors) + [e.message]
+        else:
+            flash(e.message, "danger")
+        return _application_page(a, action, form, 422)
     else:
         flash(f"已{applications.ACTION_LABELS[action]}，当前状态：{codes.APPLICATION_STATUSES[result.status]}。",
               "success")

@@ -52,7 +52,7 @@ from ..services import (
 from ..services.workdays import today
 from ..web import select_choices, show_violation, wan_to_yuan
 from . import bp
-from .statistics import _download
+from ..web import download as _download
 
 PAGE = 200
 

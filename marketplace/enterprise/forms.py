@@ -18,9 +18,10 @@ from ..web import select_choices
 
 
 class NeedForm(FlaskForm):
+    # InputRequired, not DataRequired: a typed 0 is a value out of range (its message says the range), not a gap.
     amount_wan = DecimalField("融资金额（万元）", places=2,
-                              validators=[DataRequired("请填写融资金额。"), NumberRange(min=0.01, message="融资金额应大于0。")])
-    term_months = IntegerField("期限（月）", validators=[DataRequired("请填写期限。"),
+                              validators=[InputRequired("请填写融资金额。"), NumberRange(min=0.01, message="融资金额应大于0。")])
+    term_months = IntegerField("期限（月）", validators=[InputRequired("请填写期限。"),
                                                     NumberRange(min=1, max=360, message="期限应为1–360个月。")])
     guarantee = SelectField("担保方式", choices=select_choices(codes.GUARANTEE_KINDS))
     urgency = SelectField("紧急程度", choices=select_choices(codes.URGENCIES), default="normal")

@@ -85,8 +85,9 @@ def credit_profile():
     score = credit.current_scores([firm.id]).get(firm.id)
     records = credit.public_records(firm, today())
     return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
-                           favourable=credit.favourable_factors(score),
-                           tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
+                           review=credit.record_review(firm.uscc, firm.established_on, today()),
+                           arrival=None if score else credit.data_arrival(firm.uscc),
+                           favourable=credit.favourable_factors(score), trends=credit.department_trends(firm.uscc),
                            list_entries=records["list_entries"], records=records)
 
 
@@ -138,7 +139,8 @@ def close_need(need_id: int):
 def recommendations(need_id: int):
     need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     recs = matching.recommend_for_need(need.id, limit=20) if need.status == "open" else []
-    return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm())
+    return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm(),
+                           min_decisions=matching.MIN_DECISIONS)
 
 
 def _apply_form(product_ids: list[int]) -> tuple[ApplyForm, list[dict]]:

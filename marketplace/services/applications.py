@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from .. import codes
 from ..clock import now
@@ -52,7 +52,7 @@ from . import (
     schedules,
     workflow,
 )
-from .workdays import add_working_days, local_date, today
+from .workdays import add_working_days, local_date, today, working_days_between
 
 STATUS = codes.APPLICATION_STATUSES
 DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")
@@ -489,3 +489,43 @@ def disbursed_total() -> int:
     """累计融资 via the platform: the SQL sum of disbursed amounts (yuan)."""
     return int(db.session.scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0))
                                  .where(Application.disbursed_amount.is_not(None))))
+
+
+# ------------------------------------------------------------------------------------- the bank's queue
+
+def queue_order():
+    """What needs action first: 已提交 (oldest first), then 已受理 by decision deadline, then everything
+    else newest first."""
+    group = case((Application.status == "submitted", 0), (Application.status == "accepted", 1), else_=2)
+    return (group, case((Application.status == "accepted", Application.decision_due), else_=None),
+            case((Application.status == "submitted", Application.submitted_at), else_=None), Application.id.desc())
+
+
+def working_days_left(app: Application, on: date | None = None) -> int | None:
+    """Working days until an accepted application's decision deadline (0 = due today; negative = late by
+    that many working days); None when no decision is pending."""
+    if app.status != "accepted" or app.decision_due is None:
+        return None
+    on = on or today()
+    if app.decision_due >= on:
+        return working_days_between(on, app.decision_due)
+    return -working_days_between(app.decision_due, on)
+
+
+DUE_SOON_WORKING_DAYS = 3
+
+
+def to_do(institution_id: int, on: date | None = None) -> dict[str, list[Application]]:
+    """待办 of an institution: applications waiting to be accepted, decisions overdue, decisions due within
+    DUE_SOON_WORKING_DAYS working days."""
+    on = on or today()
+    mine = select(Application).where(Application.institution_id == institution_id)
+    soon = add_working_days(on, DUE_SOON_WORKING_DAYS)
+    return {
+        "submitted": db.session.scalars(mine.where(Application.status == "submitted")
+                                        .order_by(Application.submitted_at).limit(20)).all(),
+        "overdue": late_applications(institution_id, on),
+        "due_soon": db.session.scalars(mine.where(Application.status == "accepted", Application.decision_due >= on,
+                                                  Application.decision_due <= soon)
+                                       .order_by(Application.decision_due, Application.id)).all(),
+    }

@@ -1,17 +1,20 @@
 """A firm's credit as the marketplace reads it: current grade and score (enterprise_scores, written by the
 risk engine), serious-dishonesty lists, department data trends, and plain-Chinese advice on what would most
 improve the score."""
+import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from .. import codes
 from ..extensions import db
 from ..models import (
     EnterpriseScore,
     ListEntry,
+    Penalty,
     ProvidentFundRecord,
     SocialInsuranceRecord,
+    TaxGrade,
     TaxRecord,
     UtilityRecord,
 )
@@ -27,6 +30,11 @@ def _latest_scores():
                                order_by=(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc())).label("rn"),
     ).subquery()
     return select(ranked.c.id).where(ranked.c.rn == 1)
+
+
+def latest_score_ids():
+    """A select of the ids of each firm's latest score row (for joins by other services)."""
+    return _latest_scores()
 
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
@@ -151,11 +159,20 @@ def factors(score: EnterpriseScore | None) -> list[dict]:
             text = r.get("text")
             if not text:
                 continue
-            out.append({"effect": r.get("effect") or "risk", "text": str(text), "plain": str(r.get("plain") or text),
+            text, plain_text = _named(str(text)), _named(str(r.get("plain") or text))
+            out.append({"effect": r.get("effect") or "risk", "text": text, "plain": plain_text,
                         "label": r.get("label"), "percentile": r.get("percentile")})
         elif r:
-            out.append({"effect": "risk", "text": str(r), "plain": str(r), "label": None, "percentile": None})
+            out.append({"effect": "risk", "text": _named(str(r)), "plain": _named(str(r)), "label": None,
+                        "percentile": None})
     return out
+
+
+_REGION_CODE = re.compile(r"(?<![0-9A-Z])\d{6}(?![0-9A-Z])")  # a district code inside a reason: its name instead
+
+
+def _named(text: str) -> str:
+    return _REGION_CODE.sub(lambda m: codes.REGIONS.get(m.group(0), m.group(0)), text)
 
 
 def reason_texts(score: EnterpriseScore | None, plain: bool = False) -> list[str]:
@@ -182,15 +199,111 @@ IMPROVEMENT_TIPS = (
 )
 
 
-def improvement_tips(score: EnterpriseScore | None) -> list[str]:
-    """What would most improve the score, from the reasons that pull it down (in their order)."""
+def _months_back(day: date, n: int) -> date:
+    m = day.year * 12 + day.month - 1 - n
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def record_review(uscc: str, established_on: date | None, on: date) -> dict[str, list[str]]:
+    """What the firm's own department records say, as {"favourable": [...], "tips": [...]}: what counts in its
+    favour, and advice that each follows from a record the firm can see (never from a guess, so the advice
+    cannot contradict the data — an A-grade taxpayer is not told to improve its tax grade)."""
+    from ..money import wan
+
+    good: list[str] = []
     tips: list[str] = []
-    for text in reason_texts(score):
-        for words, tip in IMPROVEMENT_TIPS:
-            if any(w in text for w in words) and tip not in tips:
-                tips.append(tip)
-    if score is None:
-        tips.append("平台尚未对本企业评级：授权平台归集纳税、社保、公积金、水电气等数据后即可获得信用评分。")
-    elif not tips:
-        tips.append("保持按时纳税、缴纳社保和水电气费用，信用评分将随数据更新而提升。")
-    return tips
+    year_ago = _months_back(on, 12)
+    grade = db.session.execute(select(TaxGrade.year, TaxGrade.grade).where(TaxGrade.uscc == uscc)
+                               .order_by(TaxGrade.year.desc()).limit(1)).first()
+    if grade and grade.grade in ("A", "B"):
+        good.append(f"{grade.year}年度纳税信用等级为{grade.grade}级")
+    elif grade and grade.grade in ("C", "D"):
+        tips.append(f"{grade.year}年度纳税信用等级为{grade.grade}级：按期申报、清缴欠税，下一评价年度可争取提升。")
+    tax = tax_summary([uscc], on).get(uscc)
+    if tax and tax["arrears"]:
+        tips.append(f"最近一个月仍有欠税 {wan(tax['arrears'])} 万元，清缴后评分和预授信额度都会改善。")
+    elif tax and tax["months"] >= 6:
+        good.append(f"近{tax['months']}个月按期申报纳税，无欠税")
+    si = db.session.execute(select(SocialInsuranceRecord.period, SocialInsuranceRecord.insured_headcount,
+                                   SocialInsuranceRecord.months_in_arrears)
+                            .where(SocialInsuranceRecord.uscc == uscc, SocialInsuranceRecord.period <= on)
+                            .order_by(SocialInsuranceRecord.period.desc()).limit(12)).all()
+    if si and si[0].months_in_arrears:
+        tips.append(f"社会保险已连续 {si[0].months_in_arrears} 个月未足额缴纳，补缴后可消除该不利因素。")
+    elif len(si) >= 6 and not any(r.months_in_arrears for r in si):
+        good.append(f"近{len(si)}个月足额缴纳社会保险（参保 {si[0].insured_headcount} 人）")
+    pf_months = db.session.scalar(select(func.count()).where(
+        ProvidentFundRecord.uscc == uscc, ProvidentFundRecord.period >= year_ago, ProvidentFundRecord.period <= on,
+        ProvidentFundRecord.amount_paid > 0))
+    if pf_months and pf_months >= 6:
+        good.append(f"近一年有 {pf_months} 个月为员工缴存住房公积金")
+    elif si and si[0].insured_headcount >= 5:
+        tips.append("为员工连续缴存住房公积金（平台近一年未收到贵企业的缴存记录）。")
+    utility = db.session.execute(select(func.count(), func.sum(case((UtilityRecord.days_late > 0, 1), else_=0)))
+                                 .where(UtilityRecord.uscc == uscc, UtilityRecord.period >= year_ago,
+                                        UtilityRecord.period <= on)).one()
+    if utility[0] and utility[1]:
+        tips.append(f"近12个月水电气有 {utility[1]} 次逾期缴费，按时缴费可改善评分。")
+    elif utility[0]:
+        good.append("近12个月水电气费用均按时缴纳")
+    penalties = db.session.execute(select(Penalty.document_no, Penalty.publication_end, Penalty.repaired_on)
+                                   .where(Penalty.uscc == uscc, Penalty.decided_on >= _months_back(on, 36))).all()
+    open_penalties = [p for p in penalties if p.repaired_on is None]
+    repairable = [p for p in open_penalties if p.publication_end <= on]
+    if repairable:
+        tips.append(f"有 {len(repairable)} 条行政处罚已过最短公示期，可申请信用修复（需签署信用修复型承诺）。")
+    if not penalties:
+        good.append("近三年无行政处罚记录")
+    entries = list_entries_of(uscc, on)
+    for e in entries:
+        label = codes.LIST_TYPES.get(e["list_type"], "名单")
+        if e["list_type"] in codes.RED_LIST_TYPES:
+            good.append(f"列入{label}（{e['start_on']} 起）")
+        else:
+            tips.append(f"已列入{label}（文号 {e['document_no']}）：履行相关义务后申请移出，移出当日起不再计入。")
+    if established_on and (on - established_on).days >= 5 * 365:
+        good.append(f"持续经营 {(on - established_on).days // 365} 年")
+    return {"favourable": good, "tips": tips}
+
+
+def data_arrival(uscc: str) -> dict:
+    """For a firm without a score: is it in the registry, when did the departments' files last arrive, and
+    when is the next monthly delivery due — what really happens before it is rated."""
+    from ..models import ImportBatch, RegistryEnterprise
+
+    in_registry = db.session.scalar(select(RegistryEnterprise.id).where(RegistryEnterprise.uscc == uscc)) is not None
+    last = db.session.execute(select(ImportBatch.created_at, ImportBatch.period_to).where(
+        ImportBatch.source == "tax_records").order_by(ImportBatch.created_at.desc()).limit(1)).first()
+    next_month = None
+    if last and last.period_to:
+        m = last.period_to.year * 12 + last.period_to.month  # the month after the last period delivered
+        next_month = date(m // 12, m % 12 + 1, 1)
+    return {"in_registry": in_registry, "last_import": last.created_at if last else None,
+            "last_period": last.period_to if last else None, "next_period": next_month}
+
+
+def tax_summary(usccs, on: date) -> dict[str, dict]:
+    """{uscc: {"revenue", "tax", "arrears", "months"}} over the 12 months ending at the latest month of tax
+    records delivered up to `on`:
+    revenue and tax paid (VAT + income tax) summed, arrears as of the latest month delivered (yuan). Firms
+    without a tax record in those months are absent. The pre-approved line (services/matching) is bounded
+    by these figures; two grouped queries, whatever the number of firms."""
+    codes_ = list(dict.fromkeys(usccs))
+    latest = db.session.scalar(select(func.max(TaxRecord.period)).where(TaxRecord.period <= on))
+    out: dict[str, dict] = {}
+    if latest is None:
+        return out
+    m = latest.year * 12 + latest.month - 1 - 11
+    window = (TaxRecord.period >= date(m // 12, m % 12 + 1, 1), TaxRecord.period <= latest)
+    for i in range(0, len(codes_), IN_CHUNK):
+        part = codes_[i:i + IN_CHUNK]
+        for uscc, revenue, tax, months in db.session.execute(
+                select(TaxRecord.uscc, func.sum(TaxRecord.revenue),
+                       func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count())
+                .where(TaxRecord.uscc.in_(part), *window).group_by(TaxRecord.uscc)):
+            out[uscc] = {"revenue": int(revenue or 0), "tax": int(tax or 0), "arrears": 0, "months": int(months)}
+        for uscc, arrears in db.session.execute(select(TaxRecord.uscc, TaxRecord.arrears).where(
+                TaxRecord.uscc.in_(part), TaxRecord.period == latest)):
+            if uscc in out:
+                out[uscc]["arrears"] = int(arrears or 0)
+    return out

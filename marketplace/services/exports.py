@@ -36,11 +36,14 @@ class Column:
     key: str
     header: str  # Chinese header, with the unit: "放款金额（万元）"
     kind: str = "text"
+    labels: dict | None = None  # code → Chinese label (codes.REGIONS …): a person reads the label, never the code
 
     def convert(self, value, kind: str | None = None):
         kind = kind or self.kind
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
             return None
+        if self.labels is not None:
+            return self.labels.get(value, value)
         if isinstance(value, str):  # a marker such as 不可用 in a numeric column stays text
             return value
         if kind == "wan":

@@ -1,5 +1,11 @@
 """Matching needs (融资需求) with products (金融产品): hard eligibility, ranking, pre-approved lines.
 
+The guarantee a need offers is a hard rule: a product that requires a mortgage, a pledge or a guarantor is
+never offered to a firm that offers none. The approval likelihood shown is the platform's own record — how
+often institutions granted applications to the same kind of product from firms of the same current grade —
+and is not shown below MIN_DECISIONS decisions. The pre-approved line (预授信额度) is bounded by the firm's
+12-month revenue from its tax records and by the product's own range, and is stated with its derivation.
+
 Vectorised: one query of needs and one of products become two DataFrames, and every rule is a numpy
 broadcast over the needs × products grid (in blocks of rows, so memory stays bounded at city scale).
 The firm's grade comes from services/credit.current_grade's table, serious-dishonesty lists from
@@ -10,7 +16,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from .. import codes
 from ..extensions import db
@@ -26,9 +32,14 @@ INDUSTRY_BIT = {c: 1 << i for i, c in enumerate(codes.INDUSTRIES)}
 SIZE_BIT = {c: 1 << i for i, c in enumerate(codes.SIZES)}
 ALL = -1  # every bit set: an empty eligibility list means no restriction
 
-# Share of the product's maximum line a firm of each grade is pre-approved for (预授信额度).
+# 预授信额度 = REVENUE_SHARE × the firm's last 12 months of revenue × its grade's factor, within the product's
+# range; none while the firm owes tax or has no tax record. A working-capital line of about a quarter to a
+# third of annual sales is what a bank's 流动资金贷款 estimate (营运资金需求) gives for a typical turnover.
+REVENUE_SHARE = 0.3
 LINE_FACTOR = np.array([1.0, 0.9, 0.8, 0.65, 0.5, 0.4, 0.3, 0.2, 0.1])
 UNGRADED_LINE_FACTOR = 0.3
+# Below this many decisions on similar applications no approval likelihood is shown (nor used in ranking).
+MIN_DECISIONS = 10
 # Ranking weights: fit of amount, fit of term, the firm's grade, price, approval likelihood.
 WEIGHTS = {"amount": 0.25, "term": 0.15, "grade": 0.20, "rate": 0.20, "approval": 0.20}
 BLOCK = 4096  # needs per block of the grid
@@ -43,6 +54,7 @@ RULE_LABELS = {
     "years": "经营年限不足",
     "grade": "信用等级未达产品最低要求",
     "dishonesty": "企业在严重失信主体名单上",
+    "guarantee": "产品要求的担保方式您未提供",
 }
 
 
@@ -60,6 +72,7 @@ def _mask(values, bits: dict) -> int:
 PRODUCT_COLUMNS = ["product_id", "institution_id", "institution_name", "name", "kind", "amount_min", "amount_max",
                    "term_min", "term_max", "rate_min", "rate_max", "eligible_regions", "eligible_industries",
                    "eligible_sizes", "min_years", "min_grade", "dishonesty_rule", "online_only"]
+GUARANTEE_CODES = {g: i + 1 for i, g in enumerate(codes.GUARANTEE_KINDS)}  # 0: not known (no need)
 
 
 def products_frame(rows) -> pd.DataFrame:
@@ -71,6 +84,9 @@ def products_frame(rows) -> pd.DataFrame:
     cols["size_mask"] = np.array([_mask(v, SIZE_BIT) for v in cols["eligible_sizes"]], dtype=np.int64)
     cols["min_rank"] = np.array([GRADE_RANK.get(g, NO_MINIMUM) if g else NO_MINIMUM for g in cols["min_grade"]],
                                 dtype=np.int64)
+    cols["min_grade"] = [g or "" for g in cols["min_grade"]]  # never None: pandas would show it as nan
+    cols["guarantee"] = [codes.PRODUCT_GUARANTEE.get(k, "credit") for k in cols["kind"]]
+    cols["guarantee_code"] = np.array([GUARANTEE_CODES[g] for g in cols["guarantee"]], dtype=np.int64)
     for c in ("rate_min", "rate_max"):
         cols[c] = np.array([float(v) for v in cols[c]], dtype=float)  # ranking only; stored rates stay Decimal
     for c in ("amount_min", "amount_max", "term_min", "term_max", "min_years", "product_id"):
@@ -111,14 +127,17 @@ def load_products(product_ids=None, institution_id=None) -> pd.DataFrame:
 
 
 NEED_COLUMNS = ["need_id", "enterprise_id", "amount", "term_months", "uscc", "region_code", "industry", "size",
-                "established_on", "operating_status"]
+                "established_on", "operating_status", "guarantee"]
 
 
-def needs_frame(rows, on: date, grades: dict | None = None, listed: set | None = None) -> pd.DataFrame:
-    """Needs joined with their firm, as numbers: bits for region/industry/size, years, grade rank, listed.
-    `grades` is {enterprise_id: (grade, pd)}."""
+def needs_frame(rows, on: date, grades: dict | None = None, listed: set | None = None,
+                tax: dict | None = None) -> pd.DataFrame:
+    """Needs joined with their firm, as numbers: bits for region/industry/size, years, grade rank, listed,
+    the guarantee offered, and the firm's 12-month tax summary (NaN without tax records).
+    `grades` is {enterprise_id: (grade, pd)}, `tax` is credit.tax_summary's {uscc: {...}}."""
     grades = grades or {}
     listed = listed or set()
+    tax = tax or {}
     cols = {c: [r[i] for r in rows] for i, c in enumerate(NEED_COLUMNS)}
     for c in ("need_id", "enterprise_id", "amount", "term_months"):
         cols[c] = np.array(cols[c], dtype=np.int64)
@@ -127,18 +146,22 @@ def needs_frame(rows, on: date, grades: dict | None = None, listed: set | None =
     cols["size_bit"] = np.array([SIZE_BIT.get(v, 0) for v in cols["size"]], dtype=np.int64)
     cols["years"] = np.array([(on - d).days / 365.25 if d else np.nan for d in cols["established_on"]], dtype=float)
     g = [grades.get(int(e), (None, None)) for e in cols["enterprise_id"]]
-    cols["grade"] = [x[0] for x in g]
+    cols["grade"] = [x[0] or "" for x in g]  # "" = 未评级 (None would become nan in pandas)
     cols["pd"] = np.array([np.nan if x[1] is None else float(x[1]) for x in g], dtype=float)
     cols["grade_rank"] = np.array([GRADE_RANK.get(x[0], UNGRADED) for x in g], dtype=np.int64)
     cols["listed"] = np.array([u in listed for u in cols["uscc"]], dtype=bool)
     cols["active"] = np.array([s == "active" for s in cols["operating_status"]], dtype=bool)
+    cols["guarantee"] = [g or "" for g in cols["guarantee"]]
+    cols["guarantee_code"] = np.array([GUARANTEE_CODES.get(g, 0) for g in cols["guarantee"]], dtype=np.int64)
+    for key in ("revenue", "tax", "arrears"):
+        cols[key] = np.array([tax[u][key] if u in tax else np.nan for u in cols["uscc"]], dtype=float)
     return pd.DataFrame(cols)
 
 
 def _need_rows_stmt():
     return (select(FinancingNeed.id, FinancingNeed.enterprise_id, FinancingNeed.amount, FinancingNeed.term_months,
                    Enterprise.uscc, Enterprise.region_code, Enterprise.industry, Enterprise.size,
-                   Enterprise.established_on, Enterprise.operating_status)
+                   Enterprise.established_on, Enterprise.operating_status, FinancingNeed.guarantee)
             .join(Enterprise, Enterprise.id == FinancingNeed.enterprise_id)
             .where(FinancingNeed.status == "open"))
 
@@ -158,11 +181,13 @@ def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFram
         grades = dict(zip(gf["enterprise_id"].tolist(), zip(gf["grade"].tolist(), gf["pd"].tolist(), strict=True),
                           strict=True))
         listed = credit.listed_usccs(on)
+        tax = credit.tax_summary([r.uscc for r in rows], on)
     else:
         scores_ = credit.current_scores({r.enterprise_id for r in rows})
         grades = {k: (s.grade, float(s.pd)) for k, s in scores_.items()}
         listed = credit.listed_usccs(on, {r.uscc for r in rows})
-    return needs_frame(rows, on, grades, listed)
+        tax = credit.tax_summary([r.uscc for r in rows], on)
+    return needs_frame(rows, on, grades, listed, tax)
 
 
 # ----------------------------------------------------------------------------------------- the grid
@@ -184,6 +209,9 @@ def rule_grid(n: pd.DataFrame, p: pd.DataFrame) -> dict[str, np.ndarray]:
         "years": (row(p["min_years"]) <= 0) | (years >= row(p["min_years"])),
         "grade": col(n["grade_rank"]) <= row(p["min_rank"]),
         "dishonesty": ~(listed & row(p["block"])),
+        # A credit product suits every firm; any other needs the very guarantee the firm offers.
+        "guarantee": ((row(p["guarantee_code"]) == GUARANTEE_CODES["credit"])
+                      | (row(p["guarantee_code"]) == col(n["guarantee_code"])) | (col(n["guarantee_code"]) == 0)),
     }
 
 
@@ -210,15 +238,20 @@ def estimates(n: pd.DataFrame, p: pd.DataFrame) -> dict[str, np.ndarray]:
     factor = np.where(rank < len(codes.GRADES), LINE_FACTOR[np.minimum(rank, len(LINE_FACTOR) - 1)],
                       UNGRADED_LINE_FACTOR)[:, None]
     amin, amax = p["amount_min"].to_numpy()[None, :], p["amount_max"].to_numpy()[None, :]
-    line = np.clip(amax * factor, amin, amax)
-    line = np.maximum(np.floor(line / 10_000) * 10_000, amin)
+    revenue = n["revenue"].to_numpy(dtype=float)[:, None]
+    owes_tax = (n["arrears"].to_numpy(dtype=float) > 0)[:, None]
+    raw = np.nan_to_num(revenue, nan=0.0) * REVENUE_SHARE * factor
+    base = np.floor(raw / 10_000) * 10_000  # whole 万元
+    line = np.minimum(base, amax)
+    line = np.where(np.isnan(revenue) | owes_tax | (line < amin), 0, line)  # 0: no pre-approved line
     return {"rate_low": lo_r + spread * np.clip(pos - 0.15, 0, 1),
             "rate_high": lo_r + spread * np.clip(pos + 0.15, 0, 1),
-            "line": line.astype(np.int64)}
+            "line": line.astype(np.int64), "line_base": np.broadcast_to(raw, line.shape),
+            "factor": np.broadcast_to(factor, line.shape)}
 
 
-def scores(n: pd.DataFrame, p: pd.DataFrame, flagged: np.ndarray) -> dict[str, np.ndarray]:
-    """Ranking components in [0, 1] and the weighted total."""
+def scores(n: pd.DataFrame, p: pd.DataFrame, history: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
+    """Ranking components in [0, 1] and the weighted total (history: decision_history(), read when None)."""
     amount = n["amount"].to_numpy(dtype=float)[:, None]
     amin, amax = p["amount_min"].to_numpy(dtype=float)[None, :], p["amount_max"].to_numpy(dtype=float)[None, :]
     la, lmin, lmax = np.log(np.maximum(amount, 1)), np.log(amin), np.log(amax)
@@ -235,17 +268,46 @@ def scores(n: pd.DataFrame, p: pd.DataFrame, flagged: np.ndarray) -> dict[str, n
     grade = np.where(graded, (len(codes.GRADES) - 1 - rank) / (len(codes.GRADES) - 1), 0.35)[:, None]
     est = estimates(n, p)
     rate = np.clip((15.0 - (est["rate_low"] + est["rate_high"]) / 2) / 12.0, 0, 1)
-    pd_ = n["pd"].to_numpy(dtype=float)
-    base = np.where(~np.isnan(pd_), 1 - np.clip(np.nan_to_num(pd_) * 4, 0, 0.9),
-                    np.where(graded, 0.95 - rank * 0.08, 0.5))[:, None]
-    min_rank = p["min_rank"].to_numpy()[None, :]
-    margin = np.where((min_rank < NO_MINIMUM) & graded[:, None], np.clip((min_rank - rank[:, None]) * 0.04, 0, 0.2), 0)
-    heavy = np.where(amount / amax > 0.8, 0.1, 0.0)
-    approval = np.clip((base + margin - heavy) * np.where(flagged, 0.4, 1.0), 0.02, 0.98)
+    granted, decided = decision_record(n, p, history)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        approval = np.where(decided >= MIN_DECISIONS, granted / decided, np.nan)
+    # Without a record the approval term is neutral (0.5) rather than a guess.
     total = (WEIGHTS["amount"] * amount_fit + WEIGHTS["term"] * term_fit + WEIGHTS["grade"] * grade
-             + WEIGHTS["rate"] * rate + WEIGHTS["approval"] * approval)
+             + WEIGHTS["rate"] * rate + WEIGHTS["approval"] * np.nan_to_num(approval, nan=0.5))
     return {"amount_fit": amount_fit, "term_fit": term_fit, "grade": np.broadcast_to(grade, total.shape),
-            "rate": rate, "approval": approval, "total": total, **est}
+            "rate": rate, "approval": approval, "decided": decided, "granted": granted, "total": total, **est}
+
+
+def decision_history() -> pd.DataFrame:
+    """The platform's own decisions: per product kind and the applicant's current grade ("" = 未评级), how
+    many applications were decided and how many granted — one grouped query."""
+    from ..models import Application, EnterpriseScore
+    from .applications import BANK_GRANTED_STATUSES, DECIDED_STATUSES  # the state machine's own lists
+
+    latest = select(EnterpriseScore.enterprise_id, EnterpriseScore.grade).where(
+        EnterpriseScore.id.in_(credit.latest_score_ids())).subquery()
+    granted = func.sum(case((Application.status.in_(BANK_GRANTED_STATUSES), 1), else_=0))
+    rows = db.session.execute(
+        select(Product.kind, latest.c.grade, func.count(Application.id), granted)
+        .join(Product, Product.id == Application.product_id)
+        .outerjoin(latest, latest.c.enterprise_id == Application.enterprise_id)
+        .where(Application.status.in_(DECIDED_STATUSES)).group_by(Product.kind, latest.c.grade)).all()
+    return pd.DataFrame([(k, g or "", int(d), int(a or 0)) for k, g, d, a in rows],
+                        columns=["kind", "grade", "decided", "granted"])
+
+
+def decision_record(n: pd.DataFrame, p: pd.DataFrame, history: pd.DataFrame | None = None):
+    """(granted, decided) needs × products: decisions on the same product kind for firms of the same grade."""
+    h = decision_history() if history is None else history
+    kinds = {k: i for i, k in enumerate(codes.PRODUCT_KINDS)}
+    grades = {g: i for i, g in enumerate(("", *codes.GRADES))}
+    table = np.zeros((2, len(grades), len(kinds)))
+    for r in h.itertuples():
+        if r.kind in kinds and r.grade in grades:
+            table[:, grades[r.grade], kinds[r.kind]] += (r.granted, r.decided)
+    gi = np.array([grades.get(g, 0) for g in n["grade"]], dtype=np.int64)
+    ki = np.array([kinds.get(k, 0) for k in p["kind"]], dtype=np.int64)
+    return table[0][gi][:, ki], table[1][gi][:, ki]
 
 
 # ------------------------------------------------------------------------------------ what callers use
@@ -257,10 +319,12 @@ class Recommendation:
     institution_name: str
     kind: str
     score: float
-    approval: float  # estimated likelihood of approval, 0–1
+    approval: float | None  # share granted of similar decided applications; None below MIN_DECISIONS
+    decided: int  # how many similar applications the platform decided
     rate_low: float
     rate_high: float
-    line: int  # 预授信额度, yuan
+    line: int  # 预授信额度, yuan; 0 = no pre-approved line (line_basis says why)
+    line_basis: str
     online_only: bool
     flagged: bool
     reasons: list[str] = field(default_factory=list)
@@ -271,6 +335,10 @@ def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
 
     out = [f"额度 {wan(prod.amount_min)}–{wan(prod.amount_max)} 万元，覆盖您需要的 {wan(need.amount)} 万元",
            f"期限 {prod.term_min}–{prod.term_max} 个月，覆盖 {need.term_months} 个月"]
+    if prod.guarantee == "credit":
+        out.append("纯信用产品，无需抵押或担保")
+    else:
+        out.append(f"产品要求{codes.GUARANTEE_KINDS[prod.guarantee]}，与您提供的担保方式一致")
     if need.grade and prod.min_grade:
         out.append(f"您的信用等级 {need.grade} 达到产品要求的 {prod.min_grade} 级")
     elif not prod.min_grade:
@@ -285,6 +353,26 @@ def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
     return out
 
 
+def line_basis(need: pd.Series, prod: pd.Series, line: int, base: float, factor: float) -> str:
+    """How the pre-approved line was derived, in the words the firm reads on its recommendations."""
+    from ..money import wan
+
+    if np.isnan(need.revenue):
+        return "平台尚无贵企业近12个月的纳税数据，暂不测算预授信额度，以银行审批为准。"
+    if need.arrears > 0:
+        return f"贵企业目前有欠税 {wan(need.arrears)} 万元，清缴后方可测算预授信额度。"
+    grade = f"信用等级 {need.grade} 系数 {factor:g}" if need.grade else f"未评级系数 {factor:g}"
+    text = f"近12个月营业收入 {wan(need.revenue)} 万元 × {REVENUE_SHARE:.0%} × {grade} = {wan(base)} 万元"
+    whole = int(base // 10_000) * 10_000
+    if whole != int(base) and line:
+        text += f"，取整为 {wan(whole)} 万元"
+    if line == 0:
+        return text + f"，低于产品最低额度 {wan(prod.amount_min)} 万元，暂无预授信额度。"
+    if line < whole:
+        return text + f"，以产品最高额度 {wan(prod.amount_max)} 万元为限。"
+    return text + "。"
+
+
 def recommend_for_need(need_id: int, limit: int = 10, products: pd.DataFrame | None = None) -> list[Recommendation]:
     """Eligible products for one open need, best first, each with why it fits, the estimated rate range
     and the pre-approved line."""
@@ -295,19 +383,28 @@ def recommend_for_need(need_id: int, limit: int = 10, products: pd.DataFrame | N
     if p.empty:
         return []
     ok, flagged = eligible(n, p)
-    s = scores(n, p, flagged)
+    s = scores(n, p)
     total = np.where(ok[0], s["total"][0], -np.inf)
     order = [j for j in np.lexsort((p["product_id"].to_numpy(), p["rate_min"].to_numpy(), -total)) if ok[0, j]]
     need = n.iloc[0]
-    out = []
-    for j in order[:limit]:
+    out, seen = [], set()
+    for j in order:
         prod = p.iloc[j]
+        if (prod.institution_name, prod["name"]) in seen:  # one institution's same-named products: the best one
+            continue
+        seen.add((prod.institution_name, prod["name"]))
+        approval = s["approval"][0, j]
+        line = int(s["line"][0, j])
         out.append(Recommendation(
             product_id=int(prod.product_id), name=prod["name"], institution_name=prod.institution_name,
-            kind=prod.kind, score=float(total[j]), approval=float(s["approval"][0, j]),
+            kind=prod.kind, score=float(total[j]), approval=None if np.isnan(approval) else float(approval),
+            decided=int(s["decided"][0, j]),
             rate_low=round(float(s["rate_low"][0, j]), 2), rate_high=round(float(s["rate_high"][0, j]), 2),
-            line=int(s["line"][0, j]), online_only=bool(prod.online_only), flagged=bool(flagged[0, j]),
+            line=line, line_basis=line_basis(need, prod, line, float(s["line_base"][0, j]), float(s["factor"][0, j])),
+            online_only=bool(prod.online_only), flagged=bool(flagged[0, j]),
             reasons=_why(need, prod, bool(flagged[0, j]))))
+        if len(out) == limit:
+            break
     return out
 
 
@@ -319,7 +416,7 @@ def check_eligibility(firm: Enterprise, products: list[Product], amount: int, te
     scores_ = credit.current_scores([firm.id])
     grades = {k: (s.grade, float(s.pd)) for k, s in scores_.items()}
     n = needs_frame([(0, firm.id, amount, term_months, firm.uscc, firm.region_code, firm.industry, firm.size,
-                      firm.established_on, firm.operating_status)], on, grades,
+                      firm.established_on, firm.operating_status, "")], on, grades,
                     credit.listed_usccs(on, [firm.uscc]))
     p = products_frame([(x.id, x.institution_id, "", x.name, x.kind, x.amount_min, x.amount_max, x.term_min,
                          x.term_max, x.rate_min, x.rate_max, x.eligible_regions, x.eligible_industries,
@@ -343,10 +440,11 @@ def match_all(top_k: int = 5, on: date | None = None, products: pd.DataFrame | N
         return pd.DataFrame(columns=["need_id", "product_id", "rank", "score", "approval", "line"])
     pid = p["product_id"].to_numpy()
     k = min(top_k, len(p))
+    history = decision_history()
     for start in range(0, len(n_all), BLOCK):
         n = n_all.iloc[start:start + BLOCK]
-        ok, flagged = eligible(n, p)
-        s = scores(n, p, flagged)
+        ok, _ = eligible(n, p)
+        s = scores(n, p, history)
         total = np.where(ok, s["total"], -np.inf)
         top = np.argpartition(-total, k - 1, axis=1)[:, :k]
         top_scores = np.take_along_axis(total, top, axis=1)
@@ -394,7 +492,7 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     ok, flagged = eligible(n, p)
     rules = rule_grid(n, p)
     terms_ok = rules["amount"] & rules["term"]
-    s = scores(n, p, flagged)
+    s = scores(n, p)
     for j, prod in enumerate(p.itertuples()):
         auth_idx = np.flatnonzero(ok[:, j] & is_auth)
         auth_idx = auth_idx[np.argsort(-s["total"][auth_idx, j], kind="stable")]

@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from .. import codes
 from ..extensions import db
 from ..models import Product
@@ -64,11 +66,17 @@ def validate_terms(t: ProductTerms) -> None:
 def save_product(institution_id: int, terms: ProductTerms, product: Product | None = None) -> Product:
     """Create a product for the institution, or update `product` (which must be the institution's own)."""
     validate_terms(terms)
+    if product is not None and product.institution_id != institution_id:
+        raise RuleViolation("只能修改本机构的产品。")
+    same_name = select(Product.id).where(Product.institution_id == institution_id,
+                                         Product.name == terms.name.strip())
+    if product is not None:
+        same_name = same_name.where(Product.id != product.id)
+    if db.session.scalar(same_name.limit(1)) is not None:
+        raise RuleViolation("本机构已有同名产品，请换一个名称以便企业区分。", "name")
     if product is None:
         product = Product(institution_id=institution_id, status="active")
         db.session.add(product)
-    elif product.institution_id != institution_id:
-        raise RuleViolation("只能修改本机构的产品。")
     for name, value in vars(terms).items():
         setattr(product, name, value.strip() if isinstance(value, str) else value)
     db.session.commit()

@@ -27,6 +27,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import codes
 from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
@@ -38,8 +39,7 @@ from .workdays import SHANGHAI
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
 RECORD_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
-PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
-                     "ip_pledge": "pledge", "supply_chain": "pledge"}
+PRODUCT_GUARANTEE = codes.PRODUCT_GUARANTEE
 
 
 def _records(end: Period) -> list[dict]:

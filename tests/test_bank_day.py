@@ -1,0 +1,118 @@
+"""A bank officer's working day: the queue puts what needs action first, the home page lists what is due,
+the application page shows the firm's grade (under authorization, logged) and every repayment with its
+amount, and a refused decision keeps what the officer typed with each error beside its field."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import AccessLog, Application, Institution, User
+from marketplace.services import applications, authorizations, workdays
+from marketplace.services.applications import Actor
+
+from .test_bank_workbench import _submitted
+
+
+def _bank_actor():
+    return Actor(role="bank", institution_id=db.session.scalar(select(Institution.id)))
+
+
+def _ids_in_order(html: str) -> list[int]:
+    table = html[html.index("<tbody>"):html.index("</tbody>")]
+    return [int(x) for x in re.findall(r'href="/bank/applications/(\d+)"', table)]
+
+
+def test_queue_lists_what_needs_action_first_with_badges_and_days_left(client, auth, users, app):
+    ids = [_submitted(app, users, name=f"产品{i}")[0] for i in range(4)]
+    with app.app_context():
+        bank = _bank_actor()
+        for i in ids[:3]:
+            applications.accept(i, bank)
+        applications.grant(ids[0], bank, amount=100_000, rate="4", term_months=12)
+        late = db.session.get(Application, ids[2])
+        late.decision_due = workdays.today() - timedelta(days=7)  # accepted long ago
+        db.session.commit()
+    auth.login(users["bank"])
+    html = client.get("/bank/applications").get_data(as_text=True)
+    # submitted first, then accepted by deadline (the late one first), then the decided ones
+    assert _ids_in_order(html) == [ids[3], ids[2], ids[1], ids[0]]
+    assert "超期" in html and "剩 10 个工作日" in html
+    assert 'class="badge text-bg-primary">已提交' in html and "已授信" in html
+
+
+def test_home_to_do_panel_lists_overdue_due_soon_and_waiting(client, auth, users, app):
+    ids = [_submitted(app, users, name=f"产品{i}")[0] for i in range(3)]
+    with app.app_context():
+        bank = _bank_actor()
+        applications.accept(ids[0], bank)
+        applications.accept(ids[1], bank)
+        db.session.get(Application, ids[0]).decision_due = workdays.today() - timedelta(days=3)
+        db.session.get(Application, ids[1]).decision_due = workdays.add_working_days(workdays.today(), 1)
+        db.session.commit()
+    auth.login(users["bank"])
+    html = client.get("/bank/").get_data(as_text=True)
+    todo = html[html.index('id="todo"'):]
+    overdue = todo[todo.index("已超过答复期限"):todo.index("3个工作日内到期")]
+    soon = todo[todo.index("3个工作日内到期"):todo.index("待受理")]
+    waiting = todo[todo.index("待受理"):]
+    assert f"#{ids[0]}" in overdue and f"#{ids[1]}" in soon and f"#{ids[2]}" in waiting
+    assert "剩 1 个工作日" in soon
+
+
+def test_application_page_shows_grade_and_reasons_only_under_authorization_and_logs_it(client, auth, users, app):
+    app_id, firm_id = _submitted(app, users)
+    auth.login(users["bank"])
+    html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
+    assert "企业信用等级" in html and ">A</span>" in html and "按时缴纳社保36个月" in html
+    with app.app_context():
+        logs = db.session.scalars(select(AccessLog)).all()
+        assert [(x.enterprise_id, x.what) for x in logs] == [(firm_id, "application_page")]
+        authorizations.revoke(authorizations.valid_authorization(firm_id, logs[0].institution_id), firm_id)
+    html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
+    assert "按时缴纳社保36个月" not in html and "企业未授权本机构查看信用评分" in html
+    with app.app_context():
+        assert len(db.session.scalars(select(AccessLog)).all()) == 1, "nothing shown, nothing logged"
+
+
+def test_each_repayment_shows_its_amount_in_the_timeline_and_the_repayment_list(client, auth, users, app):
+    app_id, _ = _submitted(app, users)  # _ is the firm's id
+    with app.app_context():
+        bank = _bank_actor()
+        applications.accept(app_id, bank)
+        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=12)
+        applications.confirm(app_id, Actor(role="enterprise", enterprise_id=_))
+        applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
+        applications.repay(app_id, bank, amount=120_000, on=workdays.today())
+    auth.login(users["bank"])
+    html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
+    timeline = html[html.index("办理记录"):]
+    assert "登记还款</b>：12 万元" in timeline and "其中本金" in timeline and "余额" in timeline
+    assert "已放款 → 已放款" not in timeline
+    assert "放款</b>：50 万元" in timeline and "4.2" in timeline
+    assert "还款记录" in html
+
+
+def test_refused_grant_keeps_the_values_and_puts_each_error_beside_its_field(client, auth, users, app):
+    app_id, _ = _submitted(app, users)
+    with app.app_context():
+        applications.accept(app_id, _bank_actor())
+    auth.login(users["bank"])
+    page = f"/bank/applications/{app_id}"
+    response = client.submit(f"{page}/grant", {"amount_wan": "", "rate": "", "term_months": "18", "version": "2"},
+                             page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("is-invalid") == 2 and "请填写授信金额。" in html and "请填写年利率。" in html
+    assert re.search(r'name="term_months"[^>]*value="18"', html), "the term typed is kept"
+    # A service rule (rate above 36 %) comes back under the rate field, the amount typed kept.
+    response = client.submit(f"{page}/grant", {"amount_wan": "30", "rate": "48", "term_months": "12",
+                                               "version": "2"}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "年利率应大于0且不超过36%。" in html
+    assert re.search(r'name="amount_wan"[^>]*value="30', html)
+    field = html[html.index('name="rate"'):]
+    assert field.index("年利率应大于0且不超过36%") < field.index("</form>")
+    with app.app_context():
+        assert db.session.get(Application, app_id).status == "accepted", "nothing was saved"
+        assert db.session.scalar(select(User.id).where(User.username == users["bank"]))
