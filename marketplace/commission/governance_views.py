@@ -50,9 +50,9 @@ from ..services import (
     repairs,
 )
 from ..services.workdays import today
+from ..web import download as _download
 from ..web import select_choices, show_violation, wan_to_yuan
 from . import bp
-from ..web import download as _download
 
 PAGE = 200
 
