@@ -170,3 +170,8 @@ RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
 
 # What an institution opened of a firm's data (access_logs.what), as the firm reads it.
 ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）"}
+
+# 后台任务 (services/jobs.py): what a job does and where it is.
+JOB_KINDS = {"import": "部门数据导入", "score_all": "全部企业重新评分", "activate_model": "启用模型并重新评分",
+             "report_pack": "月度报表包", "sharing_batch": "数据共享批次"}
+JOB_STATES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}

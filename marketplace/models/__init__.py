@@ -32,6 +32,7 @@ from .governance import (
     SharedRecord,
 )
 from .institutions import Institution, Product
+from .jobs import Job
 from .scores import EnterpriseScore
 
 __all__ = [
@@ -47,4 +48,6 @@ __all__ = [
     "SharedRecord",
     # scores
     "EnterpriseScore",
+    # background jobs
+    "Job",
 ]
