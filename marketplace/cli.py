@@ -337,10 +337,41 @@ def demo_command(host, port, enterprises, workers):
         click.echo(f"  {label:<8} 登录名 {username:<11} {owner}")
     click.echo(f"\n站点地址：http://{host}:{port}/   （Ctrl+C 停止）\n")
     env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY") or secret_file.read_text().strip(),
-               DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"])
+               DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"], INSTANCE_PATH=current_app.instance_path,
+               MODEL_DIR=current_app.config["MODEL_DIR"])
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
-    os.execvpe(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                          "--access-logfile", "-", "wsgi:app"], env)
+    sys.exit(serve_with_worker([gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
+                                "--access-logfile", "-", "wsgi:app"], env))
+
+
+WORKER_COMMAND = [sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey", "--workers", "1"]
+
+
+def serve_with_worker(web_command: list[str], env: dict) -> int:
+    """Run the background-job worker (huey consumer) beside the web server; when the web server stops
+    (Ctrl+C, SIGTERM, crash) the worker is stopped too. Returns the web server's exit code."""
+    import signal
+    import subprocess
+
+    worker = subprocess.Popen(WORKER_COMMAND, env=env)
+    web = subprocess.Popen(web_command, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: web.terminate())
+    try:
+        while True:
+            try:
+                code = web.wait()
+                break
+            except KeyboardInterrupt:  # Ctrl+C reached both children (same process group); wait for them
+                continue
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)  # huey: finish the running task, then stop
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    return code
 
 
 def _parse_month(value: str):

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import func, select
 
@@ -170,3 +169,11 @@ def test_a_real_worker_process_runs_an_import_end_to_end(app, users, tmp_path):
         job = db.session.get(Job, job_id)
         assert job.counts["rows"] == 40 and job.started_at is not None
         assert count(RegistryEnterprise) == 40
+
+
+def test_rescore_all_job_needs_a_model_and_says_so(client, auth, users, app):
+    auth.login(users["commission"])
+    assert client.post("/commission/models/rescore").status_code == 400  # no CSRF token
+    response = client.submit("/commission/models/rescore", {}, page="/commission/jobs")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "任务失败" in page and "尚无启用的评分模型" in page

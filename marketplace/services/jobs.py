@@ -236,7 +236,10 @@ def _import(job: Job, progress: Progress):
 def _score_all(job: Job, progress: Progress):
     from . import scoring
 
-    out = scoring.score_firms(progress=_scoring_progress(progress))
+    try:
+        out = scoring.score_firms(progress=_scoring_progress(progress))
+    except scoring.ScoringError as e:  # its message is written for people (e.g. no active model yet)
+        raise RuleViolation(str(e)) from None
     return {"scored": out["scored"], "unscored": out["unscored"]}, {}
 
 
