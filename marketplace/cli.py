@@ -55,7 +55,11 @@ def seed_command(enterprises, institutions, products, months, departments, appli
 def _seed_history(applications: int, seed_value: int) -> None:
     from seed import load
 
-    counts = load.load_history(db.engine, applications=applications, seed=seed_value)
+    started = time.perf_counter()
+
+    def phase(label: str) -> None:  # the history is generated, then written table by table: say each step
+        click.echo(f"  [{time.perf_counter() - started:6.1f} 秒] {label}")
+    counts = load.load_history(db.engine, applications=applications, seed=seed_value, phase=phase)
     click.echo(f"演示融资记录：申请 {counts['applications']:,} 笔，平台外信易贷报送 {counts['off_platform_loans']:,} 条。")
 
 
@@ -244,11 +248,24 @@ def score_all(as_of=None) -> dict:
     from .services import scoring
 
     total = db.session.scalar(select(func.count()).select_from(Enterprise.__table__)) or 0
-    with click.progressbar(length=total, label="企业评分") as bar:
-        try:
-            return scoring.score_firms(as_of=as_of, progress=bar.update)
-        except scoring.ScoringError as e:
-            raise click.ClickException(str(e)) from None
+    # Reading the department data and building features comes first and has no count to show: say so,
+    # and open the bar when the scoring (which moves it) starts, so its rate and ETA are honest.
+    click.echo("读取部门数据、计算特征……")
+    bar = None
+
+    def step(n: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="企业评分")
+            bar.__enter__()
+        bar.update(n)
+    try:
+        return scoring.score_firms(as_of=as_of, progress=step)
+    except scoring.ScoringError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def _echo_scoring(result: dict, seconds: float) -> None:

@@ -112,8 +112,10 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
 
 
-def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
-    """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction."""
+def load_history(engine: Engine, *, applications: int, seed: int, phase=None) -> dict:
+    """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction.
+    `phase(text)` is told each step (generation, then each table written) as it starts."""
+    phase = phase or (lambda text: None)
     from marketplace.models import (
         Application,
         ApplicationEvent,
@@ -135,11 +137,13 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
             Product.term_max, Product.rate_min, Product.rate_max)).all(),
             columns=["id", "institution_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min",
                      "rate_max"])
+        phase(f"生成融资历史：{applications:,} 笔申请，{len(firms):,} 家企业 × {len(products):,} 个产品……")
         frames = history.generate(firms, products, applications=applications, seed=seed)
         counts = {}
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
                       OffPlatformLoan):
             table = model.__table__
+            phase(f"写入 {table.name}（{len(frames[table.name]):,} 行）……")
             counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts
