@@ -66,8 +66,8 @@ def import_data():
                            source_label=ingest.SOURCES[form.source.data].label, file_name=name[:255],
                            input=jobs.stash_input(upload.read(), Path(name).suffix))
         return redirect(url_for(".job_page", job_id=job.id))
-    return render_template("commission/import.html", form=form, result=None, report_token=None,
-                           shown=ingest.MAX_SHOWN_ERRORS)
+    recent = [(j, jobs.status(j)) for j in jobs.recent(10, kind="import")]
+    return render_template("commission/import.html", form=form, recent=recent)
 
 
 @bp.route("/data/import/reports/<token>.csv")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import codes
 from ..clock import SHANGHAI, now
@@ -157,8 +158,9 @@ def _cleanup_input(job: Job | None) -> None:
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def recent(limit: int = 100) -> list[Job]:
-    return db.session.scalars(select(Job).order_by(Job.id.desc()).limit(limit)).all()
+def recent(limit: int = 100, kind: str | None = None) -> list[Job]:
+    stmt = select(Job).options(joinedload(Job.creator)).order_by(Job.id.desc()).limit(limit)
+    return db.session.scalars(stmt.where(Job.kind == kind) if kind else stmt).all()
 
 
 def _local(moment) -> str:
@@ -229,7 +231,11 @@ def _import(job: Job, progress: Progress):
             progress.start("重新评分受影响的平台企业")
     saved = ingest.save(checked, user_id=job.created_by, progress=step)
     counts = {"rows": saved.rows_accepted, "replaced": saved.rows_replaced, "findings": len(checked.findings),
-              "rescored": saved.rescored, "batch": saved.batch_id, "encoding": checked.encoding}
+              "rescored": saved.rescored, "batch": saved.batch_id, "encoding": checked.encoding,
+              "in_file": checked.rows_in_file, "ignored_columns": list(checked.ignored_columns or [])}
+    first, last = checked.period_range()
+    if first:
+        counts["period"] = f"{first:%Y-%m} 至 {last:%Y-%m}"
     return counts, result
 
 
