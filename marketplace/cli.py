@@ -372,7 +372,7 @@ def serve_with_worker(web_command: list[str], env: dict) -> int:
 
     worker = subprocess.Popen(WORKER_COMMAND, env=env)
     web = subprocess.Popen(web_command, env=env)
-    signal.signal(signal.SIGTERM, lambda *_: web.terminate())
+    previous = signal.signal(signal.SIGTERM, lambda *_: web.terminate())
     try:
         while True:
             try:
@@ -381,6 +381,7 @@ def serve_with_worker(web_command: list[str], env: dict) -> int:
             except KeyboardInterrupt:  # Ctrl+C reached both children (same process group); wait for them
                 continue
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if worker.poll() is None:
             worker.send_signal(signal.SIGINT)  # huey: finish the running task, then stop
             try:

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy import func, select
 
@@ -177,3 +178,17 @@ def test_rescore_all_job_needs_a_model_and_says_so(client, auth, users, app):
     response = client.submit("/commission/models/rescore", {}, page="/commission/jobs")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "任务失败" in page and "尚无启用的评分模型" in page
+
+
+def test_demo_stops_the_worker_when_the_web_server_stops(monkeypatch, tmp_path):
+    from marketplace import cli
+
+    pid_file = tmp_path / "worker.pid"
+    worker_code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    monkeypatch.setattr(cli, "WORKER_COMMAND", [sys.executable, "-c", worker_code])
+    web = [sys.executable, "-c", f"import os, time\nwhile not os.path.exists({str(pid_file)!r}): time.sleep(0.1)\n"
+                                 "raise SystemExit(3)"]
+    assert cli.serve_with_worker(web, dict(os.environ)) == 3  # the web server's exit code
+    worker_pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):  # reaped: no process with that id any more
+        os.kill(worker_pid, 0)
