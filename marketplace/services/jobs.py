@@ -82,9 +82,8 @@ class Progress:
     def push(self, force: bool = False) -> None:
         if force or time.monotonic() - self._pushed >= PUSH_EVERY:
             self._pushed = time.monotonic()
-            q = _queue()
-            q.get(_key(self.job_id))  # put() adds a value; take the previous one off first
-            q.put(_key(self.job_id), {"phase": self.phase, "done": self.done, "total": self.total})
+            # the queue's key-value store overwrites: one small value per running job
+            _queue().put(_key(self.job_id), {"phase": self.phase, "done": self.done, "total": self.total})
 
 
 def live_progress(job_id: int) -> dict:
