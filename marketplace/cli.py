@@ -72,6 +72,32 @@ def _seed_departments(enterprises: int, months: int, seed_value: int) -> None:
         rows = load.load_departments(db.engine, enterprises=enterprises, months=months, seed=seed_value,
                                      progress=bar.update)
     click.echo("部门数据：" + "，".join(f"{SOURCES[k].label} {v:,} 行" for k, v in rows.items()) + "。")
+    _verify_identities()
+
+
+def _verify_identities() -> None:
+    from .services import identity
+
+    result = identity.verify_pending_against_registry()
+    if result["checked"]:
+        click.echo(f"实名核验：待核验企业 {result['checked']:,} 家与登记信息比对，{result['verified']:,} 家一致、已核验。")
+
+
+@click.command("verify-identities")
+@with_appcontext
+def verify_identities_command():
+    """Check every pending firm account against the registry (e.g. after a registry import that added 法定代表人)."""
+    _verify_identities()
+
+
+@click.command("refresh-loans")
+@with_appcontext
+def refresh_loans_command():
+    """Move loans to 逾期 / 不良 from their repayment schedules (run daily, e.g. from cron)."""
+    from .services import schedules
+
+    moved = schedules.refresh()
+    click.echo(f"还款计划检查：转入逾期 {moved['overdue']} 笔，认定不良 {moved['defaulted']} 笔。")
 
 
 @click.command("import-data")
@@ -341,6 +367,7 @@ def demo_command(host, port, enterprises, workers):
         _seed_departments(enterprises, 24, 2026)
         _seed_history(max(enterprises // 3, 1), 2026)
         load.load_denominators(registered_enterprises=enterprises)
+    _verify_identities()
     _demo_scores()
     from seed.accounts import DEMO_PASSWORD, ensure_demo_accounts
 
@@ -433,5 +460,6 @@ def share_feed(month, out_dir):
 
 def init_app(app):
     for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
-                    share_feed, train_model_command, score_all_command):
+                    share_feed, train_model_command, score_all_command, verify_identities_command,
+                    refresh_loans_command):
         app.cli.add_command(command)

@@ -388,7 +388,7 @@ def _tables(s: _State, firms: pd.DataFrame, alpha: float) -> dict[str, pd.DataFr
 
     true_pd = _sigmoid(alpha + s.logit_without_intercept())
     registry = firms[["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
-                      "operating_status"]].copy()
+                      "operating_status", "legal_representative"]].copy()
     registry["established_on"] = pd.to_datetime(registry["established_on"]).astype("datetime64[ns]")
     tables = {
         "registry": registry,

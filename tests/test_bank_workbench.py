@@ -31,7 +31,8 @@ def _submitted(app, users, **product):
 
         sme = db.session.scalar(select(User).where(User.username == users["enterprise"]))
         a = applications.submit(Actor.of_user(sme), product_ids=[p.id], amount=500_000, term_months=12,
-                                authorize_until=workdays.today() + timedelta(days=90), commitment_accepted=True)[0]
+                                authorize_until=workdays.today() + timedelta(days=90), commitment_accepted=True,
+                                scopes=["profile", "score", "department", "records"])[0]
         db.session.add(EnterpriseScore(enterprise_id=sme.enterprise_id, model_version="v1", as_of=date(2026, 10, 31),
                                        pd="0.02", score=712, grade="A", reasons=["按时缴纳社保36个月"]))
         db.session.commit()
@@ -118,23 +119,6 @@ def test_decisions_through_the_pages_and_stale_page(client, auth, users, app):
     assert "授信" in client.get(page).get_data(as_text=True)
 
 
-def test_matches_hide_firms_until_they_authorize(client, auth, users, app):
-    with app.app_context():
-        bank = db.session.scalar(select(Institution))
-        make_product(bank, name="撮合产品")
-        firm = make_enterprise(USCC_B, "隐藏的公司")
-        db.session.add(FinancingNeed(enterprise_id=firm.id, amount=1_000_000, term_months=12, purpose="x",
-                                     status="open"))
-        db.session.commit()
-        firm_id, bank_id = firm.id, bank.id
-    auth.login(users["bank"])
-    html = client.get("/bank/matches").get_data(as_text=True)
-    assert "撮合产品" in html and "隐藏的公司" not in html and "未授权企业" in html and "100" in html
-    with app.app_context():
-        authorizations.grant(firm_id, bank_id, scopes=["profile"], valid_until=workdays.today())
-    assert "隐藏的公司" in client.get("/bank/matches").get_data(as_text=True)
-
-
 def test_off_platform_report_by_form_and_csv(client, auth, users, app):
     auth.login(users["bank"])
     r = client.submit("/bank/off-platform", {"month": "2026-10", "uscc": USCC_A.lower(), "enterprise_name": "甲",
@@ -179,7 +163,7 @@ def test_full_journey_need_to_home_page_totals(client, auth, users, app):
         need_id = db.session.scalar(select(FinancingNeed.id))
     page = f"/enterprise/apply?need_id={need_id}&product_ids={product_id}"
     client.submit(page, {"product_ids": str(product_id), "need_id": str(need_id), "amount_wan": "120",
-                         "term_months": "12", "authorize": "y", "commitment": "y",
+                         "term_months": "12", "authorize": "y", "commitment": "y", "scopes": ["profile", "score"],
                          "authorize_until": str(workdays.today() + timedelta(days=365))})
     with app.app_context():
         app_id = db.session.scalar(select(Application.id))
@@ -191,17 +175,27 @@ def test_full_journey_need_to_home_page_totals(client, auth, users, app):
     client.submit(f"{detail}/accept", {"version": "1"}, page=detail)
     client.submit(f"{detail}/grant", {"version": "2", "amount_wan": "100", "rate": "3.95", "term_months": "12"},
                   page=detail)
-    client.submit(f"{detail}/disburse", {"version": "3", "amount_wan": "90", "on": str(workdays.today())},
+    auth.logout()
+    auth.login(users["enterprise"])  # 授信确认
+    mine = f"/enterprise/applications/{app_id}"
+    assert "确认接受授信" in client.get(mine).get_data(as_text=True)
+    client.submit(f"{mine}/confirm", {"version": "3"}, page=mine)
+    auth.logout()
+    auth.login(users["bank"])
+    client.submit(f"{detail}/disburse", {"version": "4", "amount_wan": "90", "on": str(workdays.today())},
                   page=detail)
+    assert "还款计划" in client.get(detail).get_data(as_text=True)
     auth.logout()
 
     with app.app_context():
         a = db.session.get(Application, app_id)
         assert (a.status, a.disbursed_amount, [e.action for e in a.events]) == \
-            ("disbursed", 900_000, ["submit", "accept", "grant", "disburse"])
+            ("disbursed", 900_000, ["submit", "accept", "grant", "confirm", "disburse"])
+        assert sum(x.principal for x in a.instalments) == 900_000
         titles = db.session.scalars(select(Notification.title).where(Notification.enterprise_id == a.enterprise_id)
                                     .order_by(Notification.id)).all()
-        assert titles == ["申请已提交", "申请状态：已受理", "申请状态：已授信", "申请状态：已放款"]
+        assert titles == ["申请已提交", "申请状态：已受理", "申请状态：已授信（待企业确认）", "申请状态：企业已确认授信",
+                          "申请状态：已放款"]
     home = client.get("/").get_data(as_text=True)
     assert '<div class="fs-3 fw-bold">90</div>' in home[home.index('id="totals"'):], "累计融资 moved to 90 万元"
     auth.login(users["enterprise"])

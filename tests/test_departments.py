@@ -7,7 +7,7 @@ from seed import city, departments
 
 COLUMNS = {
     "registry": ["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
-                 "operating_status"],
+                 "operating_status", "legal_representative"],
     "tax_records": ["uscc", "period", "revenue", "vat_paid", "income_tax_paid", "arrears"],
     "tax_grades": ["uscc", "year", "grade"],
     "social_insurance_records": ["uscc", "period", "insured_headcount", "amount_due", "amount_paid",

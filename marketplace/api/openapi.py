@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of /api/v1/, served at /api/v1/openapi.json."""
 
-_STATUS = ["submitted", "accepted", "granted", "rejected", "withdrawn", "disbursed", "repaid", "overdue", "defaulted"]
+_STATUS = ["submitted", "accepted", "granted", "rejected", "withdrawn", "confirmed", "declined", "disbursed", "repaid",
+           "overdue", "defaulted"]
 _ERR = {"$ref": "#/components/responses/Error"}
 
 
@@ -59,18 +60,14 @@ SPEC = {
                 "note": {"type": "string", "description": "拒绝的具体说明，将告知企业"},
                 "version": _VERSION}}),
         "/applications/{id}/disbursement": _post(
-            "登记放款", "granted → disbursed；金额不超过授信金额。",
+            "登记放款", "confirmed（企业已确认授信）→ disbursed；金额不超过授信金额；生成还款计划。",
             {"type": "object", "required": ["amount", "date"], "properties": {
                 "amount": {"type": "integer"}, "date": {"type": "string", "format": "date"}, "version": _VERSION}}),
         "/applications/{id}/repayments": _post(
-            "登记还款（本金）", "disbursed/overdue；还清余额时转为 repaid（已结清）。",
+            "登记还款", "disbursed/overdue；按还款计划先息后本、从最早一期起冲抵；还清全部本息时转为 repaid（已结清）。"
+            "逾期与不良由平台按还款计划自动认定，不能由接口报告。",
             {"type": "object", "required": ["amount", "date"], "properties": {
                 "amount": {"type": "integer"}, "date": {"type": "string", "format": "date"}, "version": _VERSION}}),
-        "/applications/{id}/loan-status": _post(
-            "报告逾期或不良", "disbursed → overdue；overdue → defaulted（须 date）。",
-            {"type": "object", "required": ["status"], "properties": {
-                "status": {"type": "string", "enum": ["overdue", "defaulted"]},
-                "date": {"type": "string", "format": "date"}, "note": {"type": "string"}, "version": _VERSION}}),
     },
     "components": {
         "securitySchemes": {
@@ -93,6 +90,13 @@ SPEC = {
             "decided_at": {"type": ["string", "null"], "format": "date-time"},
             "grant": {"type": ["object", "null"]}, "rejection": {"type": ["object", "null"]},
             "disbursement": {"type": ["object", "null"]},
-            "repaid_amount": {"type": "integer"}, "balance": {"type": "integer"}}}},
+            "repaid_amount": {"type": "integer"}, "balance": {"type": "integer"},
+            "repayment_method": {"type": ["string", "null"], "enum": ["equal_instalment", "interest_only", "bullet", None]},
+            "days_past_due": {"type": "integer"},
+            "schedule": {"type": "array", "items": {"type": "object", "properties": {
+                "seq": {"type": "integer"}, "due_on": {"type": "string", "format": "date"},
+                "principal": {"type": "integer"}, "interest": {"type": "integer"},
+                "principal_paid": {"type": "integer"}, "interest_paid": {"type": "integer"},
+                "settled_on": {"type": ["string", "null"], "format": "date"}}}}}}},
     },
 }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import codes
 from ..extensions import db
 from ..models import Application
-from ..services import RuleViolation, api_keys, applications
+from ..services import RuleViolation, api_keys, applications, schedules
 from ..services.applications import Actor, ConcurrentChange, NotPermitted
 from . import bp
 from .openapi import SPEC
@@ -61,6 +61,13 @@ def as_json(a: Application) -> dict:
         "disbursement": ({"amount": a.disbursed_amount, "date": a.disbursed_on.isoformat()}
                          if a.disbursed_amount else None),
         "repaid_amount": a.repaid_amount, "balance": a.balance,
+        "repayment_method": a.repayment_method,
+        # 还款计划: overdue and default follow from it (services/schedules.py), never from a call.
+        "days_past_due": schedules.days_past_due(a),
+        "schedule": [{"seq": x.seq, "due_on": x.due_on.isoformat(), "principal": x.principal,
+                      "interest": x.interest, "principal_paid": x.principal_paid,
+                      "interest_paid": x.interest_paid,
+                      "settled_on": x.settled_on.isoformat() if x.settled_on else None} for x in a.instalments],
     }
 
 
@@ -153,19 +160,4 @@ def repay(application_id: int):
     data = _body()
     a = applications.repay(application_id, g.actor, amount=_int(data, "amount", "还款金额"), on=_date(data, "date"),
                            expected_version=_version(data))
-    return jsonify(as_json(a))
-
-
-@bp.post("/applications/<int:application_id>/loan-status")
-def loan_status(application_id: int):
-    data = _body()
-    status = data.get("status")
-    if status == "overdue":
-        a = applications.mark_overdue(application_id, g.actor, note=data.get("note") or "",
-                                      expected_version=_version(data))
-    elif status == "defaulted":
-        a = applications.mark_defaulted(application_id, g.actor, on=_date(data, "date"), note=data.get("note") or "",
-                                        expected_version=_version(data))
-    else:
-        raise RuleViolation("status 应为 overdue 或 defaulted。", "status")
     return jsonify(as_json(a))

@@ -16,8 +16,6 @@ class RegisterEnterpriseForm(FlaskForm):
     uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码。"), Length(max=32)])
     name = StringField("企业名称", validators=[DataRequired("请填写企业名称。"), Length(max=128)])
     legal_representative = StringField("法定代表人", validators=[DataRequired("请填写法定代表人。"), Length(max=64)])
-    region_code = SelectField("所属区县", choices=select_choices(codes.REGIONS, "请选择区县"),
-                              validators=[DataRequired("请选择所属区县。")])
     industry = SelectField("行业门类（GB/T 4754-2017）",
                            choices=select_choices(codes.INDUSTRIES, "请选择行业", show_code=True),
                            validators=[DataRequired("请选择所属行业门类。")])

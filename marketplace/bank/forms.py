@@ -38,6 +38,10 @@ class ProductForm(FlaskForm):
     min_years = IntegerField("最低经营年限（年）", default=0, validators=[Optional(), NumberRange(min=0)])
     min_grade = SelectField("最低信用等级", choices=select_choices({g: g for g in codes.GRADES}, "不限"))
     dishonesty_rule = SelectField("严重失信主体", choices=select_choices(codes.DISHONESTY_RULES), default="block")
+    repayment_method = SelectField("还款方式", choices=select_choices(codes.REPAYMENT_METHODS, "请选择"),
+                                   validators=[DataRequired("请选择还款方式。")])
+    default_days_past_due = IntegerField("逾期多少天认定为不良（留空按平台规则）", validators=[
+        Optional(), NumberRange(min=1, max=365, message="应为1–365天。")])
     online_only = BooleanField("全流程线上办理")
     xinyidai = BooleanField("信易贷产品", default=True)
 
@@ -69,9 +73,12 @@ class LoanEventForm(VersionedForm):
     on = DateField("日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
-class DefaultForm(VersionedForm):
-    on = DateField("认定日期", default=today, validators=[InputRequired("请填写日期。")])
-    note = TextAreaField("说明", validators=[Optional()])
+class RepayForm(VersionedForm):
+    """登记还款 in whole 元: instalments are computed to the yuan (services/schedules.py)."""
+
+    amount = IntegerField("还款金额（元，按还款计划先息后本冲抵）", validators=[
+        InputRequired("请填写还款金额。"), NumberRange(min=1, max=10**12, message="还款金额应为正整数（元）。")])
+    on = DateField("还款日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
 class OffPlatformForm(FlaskForm):

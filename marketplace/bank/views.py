@@ -18,18 +18,19 @@ from ..services import (
     notifications,
     off_platform,
     products,
+    schedules,
 )
 from ..services.applications import Actor
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
-    DefaultForm,
     GrantForm,
     LoanEventForm,
     OffPlatformForm,
     OffPlatformUploadForm,
     ProductForm,
     RejectForm,
+    RepayForm,
     VersionedForm,
 )
 
@@ -43,12 +44,14 @@ def _terms(form: ProductForm) -> products.ProductTerms:
         eligible_regions=form.eligible_regions.data or [], eligible_industries=form.eligible_industries.data or [],
         eligible_sizes=form.eligible_sizes.data or [], min_years=form.min_years.data or 0,
         min_grade=form.min_grade.data or None, online_only=form.online_only.data, xinyidai=form.xinyidai.data,
-        dishonesty_rule=form.dishonesty_rule.data or "block")
+        dishonesty_rule=form.dishonesty_rule.data or "block", repayment_method=form.repayment_method.data,
+        default_days_past_due=form.default_days_past_due.data)
 
 
 @bp.route("/")
 def home():
     institution = current_user.institution
+    schedules.refresh(institution_id=institution.id)
     counts = dict(db.session.execute(select(Application.status, func.count(Application.id)).where(
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
@@ -97,6 +100,7 @@ def product_status(product_id: int):
 def application_queue():
     """The queue of applications to the institution's products, with filters and decision deadlines."""
     inst = current_user.institution_id
+    schedules.refresh(institution_id=inst)
     stmt = (select(Application).where(Application.institution_id == inst)
             .options(joinedload(Application.enterprise), joinedload(Application.product)))  # no query per row
     status = request.args.get("status") or ""
@@ -116,20 +120,24 @@ def application_queue():
 @bp.route("/applications/<int:application_id>")
 def application_detail(application_id: int):
     a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    schedules.refresh(application_ids=[a.id])
     version = {"version": a.version}
     forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
              "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
-             "repay": LoanEventForm(data=version), "overdue": VersionedForm(data=version),
-             "default": DefaultForm(data=version)}
+             "repay": RepayForm(data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
+    loan = schedules.summary(a) if a.instalments else None
+    if loan and loan["next"]:
+        forms["repay"].amount.data = loan["next"].outstanding
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
-                           actions=applications.allowed_actions(a, "bank"), authorized=authorized)
+                           actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
+                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS)
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm}
+                "repay": RepayForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -153,11 +161,8 @@ def application_action(application_id: int, action: str):
                                               expected_version=expected),
         "disburse": lambda: applications.disburse(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                                   expected_version=expected),
-        "repay": lambda: applications.repay(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
+        "repay": lambda: applications.repay(a.id, actor, amount=form.amount.data, on=form.on.data,
                                             expected_version=expected),
-        "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
-        "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
-                                                       expected_version=expected),
     }
     try:
         result = calls[action]()
@@ -192,12 +197,11 @@ def firm(enterprise_id: int):
 
 @bp.route("/matches")
 def matches():
-    """需求撮合: open needs that fit each product; firms stay anonymous unless they authorized us."""
+    """需求撮合: open needs that fit each product; a firm that has not authorized us shows only its need."""
     by_product = matching.needs_for_institution(current_user.institution_id, per_product=20)
-    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"]}
-    authorized = authorizations.authorized_enterprise_ids(current_user.institution_id, firm_ids)
+    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"].dropna()}
     names = dict(db.session.execute(select(Enterprise.id, Enterprise.name).where(
-        Enterprise.id.in_(authorized))).all()) if authorized else {}
+        Enterprise.id.in_(firm_ids))).all()) if firm_ids else {}
     return render_template("bank/matches.html", by_product=by_product, names=names)
 
 

@@ -11,12 +11,13 @@ from .credit_data import (
     TaxRecord,
     UtilityRecord,
 )
-from .enterprises import Enterprise
+from .enterprises import Enterprise, IdentityCheck
 from .financing import (
     Application,
     ApplicationEvent,
     CreditCommitment,
     FinancingNeed,
+    LoanInstalment,
     LoanRepayment,
     OffPlatformLoan,
 )
@@ -37,12 +38,13 @@ from .scores import EnterpriseScore
 
 __all__ = [
     # accounts, enterprises, institutions
-    "User", "Enterprise", "Institution", "Product",
+    "User", "Enterprise", "IdentityCheck", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
     "UtilityRecord", "Penalty", "ListEntry",
     # financing
-    "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
+    "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "LoanInstalment",
+    "OffPlatformLoan",
     # governance
     "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
     "SharedRecord",

@@ -66,6 +66,7 @@ class RegistryEnterprise(db.Model):
     established_on: Mapped[date | None] = mapped_column(Date)
     registered_capital: Mapped[int | None] = mapped_column(Yuan)
     operating_status: Mapped[str] = mapped_column(String(16))
+    legal_representative: Mapped[str | None] = mapped_column(String(64))  # 法定代表人 (older files lack it)
     batch_id: Mapped[int] = _batch_fk()
 
 

@@ -12,6 +12,7 @@ from .. import codes
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product
 from . import applications
+from .applications import BANK_GRANTED_STATUSES, DECIDED_STATUSES, GRANTED_STATUSES
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period
 from .workdays import SHANGHAI
@@ -24,8 +25,7 @@ DIMENSIONS = {
     "industry": ("行业门类", codes.INDUSTRIES),
     "credit": ("担保方式", {"credit": "信用", "secured": "非信用（抵押、担保、质押等）"}),
 }
-DECIDED_STATUSES = ("granted", "rejected") + DISBURSED_STATUSES
-GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
+# Bank decisions count a grant the firm later declined as the bank's yes; 获得授信 counts grants in force.
 
 
 def _frame(stmt) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def decisions(p: Period, df: pd.DataFrame | None = None) -> dict:
     """Approval rate and days from submission to decision, over applications decided in the period."""
     df = applications_frame() if df is None else df
     d = df.loc[df["status"].isin(DECIDED_STATUSES) & df["decided_at"].notna() & _in(df["decided_at"], p)]
-    granted = int(d["status"].isin(GRANTED_STATUSES).sum())
+    granted = int(d["status"].isin(BANK_GRANTED_STATUSES).sum())
     days = (d["decided_at"] - d["submitted_at"]).dt.total_seconds() / 86400
     return {"decided": len(d), "granted": granted, "rejected": len(d) - granted,
             "approval_rate": granted / len(d) if len(d) else None,

@@ -33,11 +33,11 @@ from ..models import (
     TaxGrade,
 )
 from . import denominators
+from .applications import DISBURSED_STATUSES
 from .exports import Column, Table
 from .workdays import SHANGHAI, local_date, working_days_between
 
 SCOPES = {"month": "当月", "ytd": "年初至今", "cumulative": "累计"}
-DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")
 
 
 @dataclass(frozen=True)

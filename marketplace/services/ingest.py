@@ -128,6 +128,9 @@ SOURCES: dict[str, Source] = {s.code: s for s in (
         Field("established_on", "成立日期", "date", required=False),
         Field("registered_capital", "注册资本", "money", required=False),
         Field("operating_status", "经营状态", "enum", values=STATUS_VALUES, note="存续（在业）、停业、吊销、注销"),
+        # 实名核验 compares it with what a registering account typed (services/identity.py).
+        Field("legal_representative", "法定代表人", "text", required=False, max_length=64,
+              aliases=("法人代表", "法定代表人姓名"), note="实名核验用；旧版文件可无此列"),
     ), scope="uscc"),
     Source("tax_records", "纳税（月度）", "市税务局", TaxRecord, (
         USCC, PERIOD,

@@ -31,12 +31,12 @@ from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
 from . import RuleViolation, audit
-from .indicators import DISBURSED_STATUSES, Period
+from .applications import GRANTED_STATUSES
+from .indicators import Period
 from .workdays import SHANGHAI
 
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
-GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
 PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
                      "ip_pledge": "pledge", "supply_chain": "pledge"}
 
@@ -78,7 +78,7 @@ def _records(end: Period) -> list[dict]:
 def _status_at(app: Application, last_day: date) -> str:
     """The application's status as it stood at the end of `last_day`, from its dated steps."""
     if app.disbursed_on is None or app.disbursed_on > last_day:
-        return "granted"
+        return app.status if app.status in ("granted", "confirmed") else "granted"
     if app.status in ("repaid", "defaulted") and (app.closed_on is None or app.closed_on > last_day):
         return "disbursed"
     return app.status
