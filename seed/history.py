@@ -26,6 +26,9 @@ DEFAULT_DAYS_PAST_DUE = 90  # the commission's rule in marketplace/config.py (th
 PURPOSES = ("采购原材料", "支付货款", "扩大生产", "购置设备", "补充流动资金", "研发投入", "支付工资", "仓储物流")
 
 
+WRITE_OFF_AFTER_DAYS = 180  # 不良 loans are written off (核销) half a year after default in the demo
+
+
 def _instant(day: date, rng) -> datetime:
     """A working-hours moment on `day` in Shanghai, as UTC."""
     local = datetime.combine(day, time(9, 0), SHANGHAI) + timedelta(minutes=int(rng.integers(0, 8 * 60)))
@@ -76,7 +79,7 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
                "granted_amount": None, "granted_rate": None, "granted_term": None, "reject_reason": None,
                "reject_note": None, "disbursed_amount": None, "disbursed_on": None, "repaid_amount": 0,
                "repayment_method": None,
-               "closed_on": None, "updated_at": submitted, "version": 1}
+               "closed_on": None, "written_off_on": None, "updated_at": submitted, "version": 1}
         event(app_id, "submit", None, "submitted", submitted)
 
         if rng.random() < 0.04:
@@ -144,6 +147,13 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
         defaults = rng.random() < 1 / (1 + np.exp(3.2 + 1.2 * h))  # more often for weaker firms
         stop = int(rng.integers(0, len(lines))) if defaults else len(lines)  # the first instalment missed
         _play_schedule(app_id, row, lines, stop, paid_through, rng, event, step, repayments, instalments)
+        if row["status"] == "defaulted" and row["closed_on"] is not None:
+            written_off = row["closed_on"] + timedelta(days=WRITE_OFF_AFTER_DAYS)
+            if written_off < as_of:  # 核销 after the bank's recovery period (no random draw: same city)
+                at = datetime.combine(written_off, time(10, 0), SHANGHAI).astimezone(UTC)
+                event(app_id, "write_off", "defaulted", "defaulted", at, on=written_off.isoformat())
+                row["written_off_on"] = written_off
+                step(row, "defaulted", at)
         apps.append(row)
 
     outside = []

@@ -116,6 +116,30 @@ LEGAL = {
 }
 
 
+def test_write_off_is_recorded_once_and_the_loan_leaves_the_balance_that_day(app, world, monkeypatch):
+    from datetime import UTC, datetime
+
+    from marketplace import clock
+    from marketplace.services import indicators
+
+    with app.app_context():
+        app_id = to_status(world, "defaulted")
+        closed = db.session.get(Application, app_id).closed_on  # the day the default rule was reached
+        later = closed + timedelta(days=30)
+        monkeypatch.setattr(clock, "_source", lambda: datetime(later.year, later.month, later.day, 4, tzinfo=UTC))
+        # 不良 but not written off: the 500,000 disbursed is still in the balance.
+        assert indicators.loan_balance(later) == 500_000
+        assert "write_off" in applications.allowed_actions(db.session.get(Application, app_id), "bank")
+        with pytest.raises(RuleViolation, match="不能早于"):
+            applications.write_off(app_id, world["officer"], on=closed - timedelta(days=1))
+        a = applications.write_off(app_id, world["officer"], on=later, note="董事会批准核销")
+        assert a.written_off_on == later and a.status == "defaulted"
+        assert indicators.loan_balance(later) == 0 and indicators.loan_balance(later - timedelta(days=1)) == 500_000
+        assert "write_off" not in applications.allowed_actions(a, "bank")
+        with pytest.raises(RuleViolation, match="已于"):
+            applications.write_off(app_id, world["officer"], on=later)
+
+
 @pytest.mark.parametrize("status", list(LEGAL))
 def test_every_action_from_every_status(app, world, status):
     """Legal transitions land where the diagram says and write one audit row; illegal ones are refused

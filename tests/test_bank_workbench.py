@@ -12,6 +12,7 @@ from marketplace.models import (
     DataAuthorization,
     EnterpriseScore,
     FinancingNeed,
+    ImportBatch,
     Institution,
     Notification,
     OffPlatformLoan,
@@ -145,6 +146,79 @@ def test_off_platform_report_by_form_and_csv(client, auth, users, app):
         from marketplace.services import catalogue
 
         assert catalogue.platform_totals()["financing"] == 0, "off-platform loans never count as platform loans"
+
+
+def test_off_platform_reports_one_unit_large_firms_refused_matches_flagged_each_correctable(client, auth, users, app):
+    from marketplace.models import AuditLog, RegistryEnterprise
+    from marketplace.services import indicators
+
+    with app.app_context():
+        batch = ImportBatch(source="registry", file_name="r.csv", sha256="0" * 64, rows_accepted=2)
+        db.session.add(batch)
+        db.session.flush()
+        for code, size in ((USCC_A, "small"), (USCC_B, "large")):
+            db.session.add(RegistryEnterprise(uscc=code, name=code, region_code="370102", industry="C", size=size,
+                                              operating_status="active", batch_id=batch.id))
+        db.session.commit()
+    auth.login(users["bank"])
+    token = client.csrf_token("/bank/off-platform")
+
+    def upload(text, month="2026-10"):
+        return client.post("/bank/off-platform/upload", data={
+            "csv-csrf_token": token, "csv-month": month, "csv-file": (io.BytesIO(text.encode("gbk")), "m.csv")},
+            content_type="multipart/form-data")
+
+    # The unit is named in the header, and either is accepted: 30 万元 = 300,000 yuan.
+    assert upload(f"统一社会信用代码,放款金额（万元）,笔数\n{USCC_A},30,1\n").status_code == 302
+    # A header without its unit is refused rather than guessed.
+    assert "注明单位" in upload(f"统一社会信用代码,放款金额\n{USCC_A},30\n").get_data(as_text=True)
+    # 乙 is large in the registry: refused, naming the line.
+    html = upload(f"统一社会信用代码,放款金额（元）\n{USCC_B},200000\n").get_data(as_text=True)
+    assert "第2行" in html and "大型企业" in html
+    with app.app_context():
+        loan = db.session.scalar(select(OffPlatformLoan))
+        assert (loan.amount, loan.platform_application_id) == (300_000, None)
+        loan_id = loan.id
+    # Each report is listed on its own and can be corrected (in 万元), audited with old and new values.
+    page = client.get("/bank/off-platform?month=2026-10").get_data(as_text=True)
+    assert USCC_A in page and "更正" in page and "计入（十四）" in page
+    r = client.post(f"/bank/off-platform/{loan_id}/correct?month=2026-10", data={
+        "csrf_token": token, f"c{loan_id}-csrf_token": token, f"c{loan_id}-enterprise_name": "甲",
+        f"c{loan_id}-amount_wan": "45.5", f"c{loan_id}-loan_count": "2"})
+    assert r.status_code == 302
+    with app.app_context():
+        loan = db.session.get(OffPlatformLoan, loan_id)
+        assert (loan.amount, loan.loan_count, loan.enterprise_name) == (455_000, 2, "甲")
+        row = db.session.scalar(select(AuditLog).where(AuditLog.action == "off_platform.corrected"))
+        assert row.detail["old"]["amount"] == 300_000 and row.detail["new"]["amount"] == 455_000
+        # A platform loan of the same bank, firm, month and amount: the report is flagged and left out of (十四)
+        # until the bank confirms it is a different loan.
+        bank = db.session.scalar(select(Institution))
+        from marketplace.models import Enterprise
+
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == USCC_A))  # the users fixture's firm
+        product = make_product(bank, name="核对用信用贷")
+        db.session.add(Application(enterprise_id=firm.id, product_id=product.id, institution_id=bank.id,
+                                   amount=455_000, term_months=12, status="disbursed", disbursed_amount=455_000,
+                                   disbursed_on=date(2026, 10, 8)))
+        db.session.commit()
+        from marketplace.services import off_platform
+
+        bank_user = db.session.scalar(select(OffPlatformLoan.reported_by))
+        flagged = off_platform.report(bank.id, date(2026, 10, 1), uscc=USCC_A, enterprise_name="甲",
+                                      amount=455_000, loan_count=2, user_id=bank_user)
+        assert flagged.platform_application_id is not None and flagged.confirmed_at is None
+        oct_ = indicators.Period(date(2026, 10, 1))
+        assert indicators.figure("十四", oct_).numerator == 0
+    assert "待确认" in client.get("/bank/off-platform?month=2026-10").get_data(as_text=True)
+    assert client.post(f"/bank/off-platform/{loan_id}/confirm?month=2026-10",
+                       data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert indicators.figure("十四", indicators.Period(date(2026, 10, 1))).numerator == 455_000
+        assert db.session.scalar(select(AuditLog).where(AuditLog.action == "off_platform.confirmed_distinct"))
+    assert client.post(f"/bank/off-platform/{loan_id}/remove?month=2026-10", data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert db.session.get(OffPlatformLoan, loan_id) is None
 
 
 def test_full_journey_need_to_home_page_totals(client, auth, users, app):

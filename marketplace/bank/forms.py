@@ -73,6 +73,12 @@ class LoanEventForm(VersionedForm):
     on = DateField("日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
+class WriteOffForm(VersionedForm):
+    """核销 of a 不良 loan (the date it leaves the 贷款余额)."""
+    on = DateField("核销日期", default=today, validators=[InputRequired("请填写日期。")])
+    note = TextAreaField("说明", validators=[Optional(), Length(max=500)])
+
+
 class RepayForm(VersionedForm):
     """登记还款 in whole 元: instalments are computed to the yuan (services/schedules.py)."""
 
@@ -88,6 +94,15 @@ class OffPlatformForm(FlaskForm):
     amount_wan = DecimalField("放款金额（万元）", places=2, validators=[InputRequired("请填写放款金额。"),
                                                                   NumberRange(min=0.01, message="金额应大于0。")])
     loan_count = IntegerField("笔数", default=1, validators=[InputRequired("请填写笔数。"), NumberRange(min=1)])
+
+
+class OffPlatformCorrectForm(FlaskForm):
+    """Correct one report (the firm and month stay; withdraw and report again to change them)."""
+    enterprise_name = StringField("企业名称", validators=[Optional(), Length(max=128)])
+    amount_wan = DecimalField("放款金额（万元）", places=2, validators=[InputRequired("请填写放款金额。"),
+                                                                  NumberRange(min=0.01, max=100_000_000,
+                                                                              message="金额应在0.01–1亿万元之间。")])
+    loan_count = IntegerField("笔数", validators=[InputRequired("请填写笔数。"), NumberRange(min=1, max=10_000)])
 
 
 class OffPlatformUploadForm(FlaskForm):

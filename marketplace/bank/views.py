@@ -14,6 +14,8 @@ from ..services import (
     RuleViolation,
     applications,
     authorizations,
+    compensation,
+    joint,
     matching,
     notifications,
     off_platform,
@@ -26,12 +28,14 @@ from . import bp
 from .forms import (
     GrantForm,
     LoanEventForm,
+    OffPlatformCorrectForm,
     OffPlatformForm,
     OffPlatformUploadForm,
     ProductForm,
     RejectForm,
     RepayForm,
     VersionedForm,
+    WriteOffForm,
 )
 
 
@@ -124,20 +128,37 @@ def application_detail(application_id: int):
     version = {"version": a.version}
     forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
              "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
-             "repay": RepayForm(data=version)}
+             "repay": RepayForm(data=version), "write_off": WriteOffForm(data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
     loan = schedules.summary(a) if a.instalments else None
     if loan and loan["next"]:
         forms["repay"].amount.data = loan["next"].outstanding
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
+    enrolment = compensation.enrolment_of(a.id)
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
                            actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
-                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS)
+                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS,
+                           cases=joint.cases_of_application(a.id), enrolment=enrolment,
+                           claims=compensation.claims_of(enrolment.id) if enrolment else [], claim_form=FlaskForm())
+
+
+@bp.route("/applications/<int:application_id>/compensation-claim", methods=["POST"])
+def file_compensation_claim(application_id: int):
+    """风险补偿: claim the fund's share of a defaulted loan's principal loss."""
+    a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            claim = compensation.file_claim(a.id, institution_id=current_user.institution_id, actor_id=current_user.id)
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash(f"风险补偿申请已提交：申请补偿 {claim.amount:,} 元，待发改委审核。", "success")
+    return redirect(url_for(".application_detail", application_id=a.id))
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": RepayForm}
+                "repay": RepayForm, "write_off": WriteOffForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -163,6 +184,8 @@ def application_action(application_id: int, action: str):
                                                   expected_version=expected),
         "repay": lambda: applications.repay(a.id, actor, amount=form.amount.data, on=form.on.data,
                                             expected_version=expected),
+        "write_off": lambda: applications.write_off(a.id, actor, on=form.on.data, note=form.note.data or "",
+                                                    expected_version=expected),
     }
     try:
         result = calls[action]()
@@ -208,13 +231,47 @@ def matches():
 # ------------------------------------------------------------------------------ off-platform loans
 
 def _off_platform_page(form, upload):
-    from ..models import OffPlatformLoan
-
     inst = current_user.institution_id
-    recent = db.session.scalars(select(OffPlatformLoan).where(OffPlatformLoan.institution_id == inst)
-                                .order_by(OffPlatformLoan.month.desc(), OffPlatformLoan.id.desc()).limit(100)).all()
-    return render_template("bank/off_platform.html", form=form, upload=upload, recent=recent,
-                           totals=off_platform.monthly_totals(inst))
+    totals = off_platform.monthly_totals(inst)
+    try:
+        month = off_platform.parse_month(request.args.get("month")) if request.args.get("month") else \
+            (totals[0][0] if totals else None)
+    except RuleViolation:
+        month = totals[0][0] if totals else None
+    entries = off_platform.reports(inst, month) if month else []
+    corrections = {e.id: OffPlatformCorrectForm(prefix=f"c{e.id}", formdata=None, data={
+        "enterprise_name": e.enterprise_name, "amount_wan": yuan_to_wan(e.amount), "loan_count": e.loan_count})
+        for e in entries}
+    return render_template("bank/off_platform.html", form=form, upload=upload, totals=totals, month=month,
+                           entries=entries, corrections=corrections, action_form=FlaskForm())
+
+
+@bp.route("/off-platform/<int:loan_id>/<action>", methods=["POST"])
+def off_platform_entry(loan_id: int, action: str):
+    """Correct, withdraw, or confirm-as-distinct one report — each audited by services/off_platform."""
+    if action not in ("correct", "remove", "confirm"):
+        abort(404)
+    inst, uid = current_user.institution_id, current_user.id
+    form = OffPlatformCorrectForm(prefix=f"c{loan_id}") if action == "correct" else FlaskForm()
+    month_arg = request.args.get("month")
+    if not form.validate_on_submit():
+        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
+        return redirect(url_for(".off_platform_loans", month=month_arg))
+    try:
+        if action == "correct":
+            off_platform.correct(loan_id, inst, amount=wan_to_yuan(form.amount_wan.data),
+                                 loan_count=form.loan_count.data, enterprise_name=form.enterprise_name.data or "",
+                                 user_id=uid)
+        elif action == "remove":
+            off_platform.remove(loan_id, inst, uid)
+        else:
+            off_platform.confirm_distinct(loan_id, inst, uid)
+    except RuleViolation as e:
+        flash(e.message, "danger")
+    else:
+        flash({"correct": "已更正，修改记录已写入审计日志。", "remove": "已撤销该条填报。",
+               "confirm": "已确认为平台外另一笔贷款，计入指标（十四）。"}[action], "success")
+    return redirect(url_for(".off_platform_loans", month=month_arg))
 
 
 @bp.route("/off-platform", methods=["GET", "POST"])

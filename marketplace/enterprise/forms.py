@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import codes
 from ..web import select_choices
@@ -61,8 +61,20 @@ class ApplyForm(FlaskForm):
 
 
 class ObjectionForm(FlaskForm):
-    record_source = SelectField("有异议的数据", choices=select_choices(codes.OBJECTION_SOURCES, "请选择"),
-                                validators=[DataRequired("请选择有异议的数据来源。")])
+    # choices: the firm's own records (objections.disputable_records), set by the view
+    record = SelectField("有异议的记录", choices=[], validate_choice=False,
+                         validators=[DataRequired("请选择有异议的具体记录。")])
     kind = SelectField("异议类型", choices=select_choices(codes.OBJECTION_KINDS, "请选择"),
                        validators=[DataRequired("请选择异议类型。")])
-    description = TextAreaField("异议理由及涉及的记录（所属期、文号等）", validators=[DataRequired("请说明异议理由。")])
+    description = TextAreaField("异议理由（正确的数值或情况）", validators=[
+        DataRequired("请说明异议理由。"), Length(max=2000, message="异议理由最多2000个字符。")])
+
+
+class RepairForm(FlaskForm):
+    # choices: the firm's unrepaired penalties, set by the view
+    penalty_id = SelectField("申请修复的行政处罚", choices=[], validate_choice=False,
+                             validators=[DataRequired("请选择行政处罚记录。")])
+    evidence = TextAreaField("已纠正失信行为的情况及证明材料", validators=[
+        DataRequired("请说明已纠正失信行为的情况及证明材料。"), Length(max=2000, message="最多2000个字符。")])
+    commitment = BooleanField("我已阅读并签署上述信用承诺（信用修复型）",
+                              validators=[DataRequired("申请信用修复须签署信用修复型承诺。")])

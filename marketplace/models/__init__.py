@@ -1,10 +1,12 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
 from .accounts import User
 from .credit_data import (
+    CustomsCertification,
     ImportBatch,
     ListEntry,
     Penalty,
     ProvidentFundRecord,
+    RegistryCodeFinding,
     RegistryEnterprise,
     SocialInsuranceRecord,
     TaxGrade,
@@ -26,9 +28,17 @@ from .governance import (
     ApiKey,
     AuditLog,
     CityFigure,
+    CompensationClaim,
+    CompensationEnrolment,
+    CompensationFund,
+    CreditRepair,
     DataAuthorization,
+    JointCase,
     Notification,
     Objection,
+    PersonListEntry,
+    RecordCorrection,
+    RedListIncentive,
     ShareBatch,
     SharedRecord,
 )
@@ -41,13 +51,14 @@ __all__ = [
     "User", "Enterprise", "IdentityCheck", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
-    "UtilityRecord", "Penalty", "ListEntry",
+    "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification",
     # financing
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "LoanInstalment",
     "OffPlatformLoan",
     # governance
     "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
-    "SharedRecord",
+    "SharedRecord", "RecordCorrection", "CreditRepair", "PersonListEntry", "RedListIncentive", "JointCase",
+    "CompensationFund", "CompensationEnrolment", "CompensationClaim",
     # scores
     "EnterpriseScore",
     # background jobs

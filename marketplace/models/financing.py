@@ -44,6 +44,11 @@ class CreditCommitment(db.Model):
     text: Mapped[str] = mapped_column(Text)
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    purpose: Mapped[str] = mapped_column(String(128), default="", server_default="")  # what it was signed for
+    # 失信记录: a broken commitment recorded by staff with its evidence counts against the firm.
+    broken_on: Mapped[date | None] = mapped_column(Date)
+    broken_evidence: Mapped[str | None] = mapped_column(Text)
+    broken_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     enterprise = relationship("Enterprise")
 
@@ -87,6 +92,7 @@ class Application(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
     repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far
     closed_on: Mapped[date | None] = mapped_column(Date)  # 结清 or 不良 date
+    written_off_on: Mapped[date | None] = mapped_column(Date)  # 核销: a 不良 loan leaves the balance that day
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(default=1, nullable=False)
 
@@ -196,5 +202,10 @@ class OffPlatformLoan(db.Model):
     loan_count: Mapped[int] = mapped_column(default=1)
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # A platform loan of the same bank, firm, month and amount: the report may be that loan counted twice,
+    # so it stays out of (十四) until the bank confirms it is a different loan (confirmed_at).
+    platform_application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    confirmed_at = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     institution = relationship("Institution")

@@ -17,6 +17,7 @@ Status groups other services read (indicators, breakdowns, sharing) are defined 
 DISBURSED_STATUSES (a loan was made), GRANTED_STATUSES (a grant in force: offered, confirmed or drawn —
 a declined grant is not one), DECIDED_STATUSES (the bank decided: granted, rejected, or granted and then
 declined by the firm) and BANK_GRANTED_STATUSES (the bank said yes, whatever the firm did next).
+    defaulted 不良 ─write_off (bank)→ defaulted, written_off_on set: the loan leaves the 贷款余额 that day (核销)
 
 Every transition goes through services/workflow.transition: it checks who may make it and from which
 status, writes an ApplicationEvent (the audit row), queues the 站内消息, and commits once. A concurrent
@@ -41,7 +42,17 @@ from ..models import (
     FinancingNeed,
     Product,
 )
-from . import RuleViolation, authorizations, identity, notifications, ownership, schedules, workflow
+from . import (
+    RuleViolation,
+    authorizations,
+    compensation,
+    identity,
+    joint,
+    notifications,
+    ownership,
+    schedules,
+    workflow,
+)
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
@@ -102,13 +113,15 @@ TRANSITIONS = {
     "repay": (("disbursed", "overdue"), "bank", "登记还款"),
     "overdue": (("disbursed",), "system", "转入逾期"),
     "default": (("overdue",), "system", "认定不良"),
+    "write_off": (("defaulted",), "bank", "核销"),
 }
 ACTION_LABELS = {"submit": "提交申请", **{k: v[2] for k, v in TRANSITIONS.items()}}
 
 
 def allowed_actions(app: Application, role: str) -> list[str]:
     """Actions this role may take on the application now (for showing only the buttons that work)."""
-    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms]
+    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms
+            and not (a == "write_off" and app.written_off_on is not None)]
 
 
 # Test seam: called after the application is loaded and checked, before anything is changed.
@@ -157,6 +170,8 @@ def _notify(app: Application, action: str, to_status: str, detail: dict) -> None
                    f"已逾期 {detail.get('days_past_due')} 天，请尽快联系银行还款。",
         "default": f"“{product}”贷款逾期已达 {detail.get('days_past_due')} 天，按规则认定为不良。",
     }
+    if action not in texts:  # 核销 is the bank's own bookkeeping: the firm still owes the loan
+        return
     title = f"申请状态：{STATUS[to_status]}" if action != "repay" or to_status == "repaid" else "还款已登记"
     notifications.to_enterprise(app.enterprise_id, title, texts[action], app.id)
     if action == "withdraw":
@@ -209,15 +224,20 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
         Application.enterprise_id == firm.id, Application.product_id.in_(product_ids),
         Application.status.in_(codes.OPEN_APPLICATION_STATUSES))))
     checks = matching.check_eligibility(firm, products, amount, term_months)
+    screened_on = today()
+    hits = joint.serious_hits(firm, screened_on)  # 联合奖惩: the lists in force today
     for p in products:
         if p.id in open_ids:
             raise RuleViolation(f"您对“{p.name}”已有一笔处理中的申请，请勿重复申请。", "product_ids")
         failed = checks[p.id]["failed"]
+        if hits and p.dishonesty_rule == "block":
+            joint.record_block(firm, p, hits, screened_on, actor.user_id)
         if failed:
             raise RuleViolation(f"不符合“{p.name}”的准入条件：{'；'.join(failed)}。", "product_ids")
     try:
         commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text=COMMITMENT_TEXT,
-                                      signed_by=actor.user_id)
+                                      signed_by=actor.user_id,
+                                      purpose=f"融资申请：{'、'.join(p.name for p in products)}"[:128])
         db.session.add(commitment)
         widen = {int(i) for i in widen_institution_ids or ()}
         for inst_id in sorted({p.institution_id for p in products}):
@@ -233,6 +253,7 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
                               dishonesty_flag=checks[p.id]["flagged"], product=p, enterprise=firm)
             db.session.add(app)
             db.session.flush()
+            joint.record_screening(app, hits, screened_on)
             db.session.add(ApplicationEvent(application_id=app.id, action="submit", from_status=None,
                                             to_status="submitted", actor_user_id=actor.user_id,
                                             detail={"amount": amount, "term_months": term_months}))
@@ -363,6 +384,7 @@ def disburse(application_id: int, actor: Actor, *, amount: int, on: date,
             raise RuleViolation("放款金额不能超过授信金额。", "amount")
         day = _day(on, "on", not_before=local_date(app.decided_at), label="放款日期")
         app.disbursed_amount, app.disbursed_on = amount, day
+        compensation.enrol(app)  # 风险补偿: an eligible loan joins its fund on disbursement
         lines = schedules.draw(amount, app.granted_rate, app.granted_term, app.repayment_method, day)
         schedules.attach(app, lines)
         return "disbursed", {"amount": amount, "on": day.isoformat(), "instalments": len(lines),
@@ -420,6 +442,19 @@ def mark_defaulted(application_id: int, *, on: date) -> Application:
                              "balance": app.balance}
 
     return _transition(application_id, "default", SYSTEM, None, change)
+
+
+def write_off(application_id: int, actor: Actor, *, on: date, note: str = "",
+              expected_version: int | None = None) -> Application:
+    """核销 of a 不良 loan: until then it stays in the 贷款余额; from `on` it leaves it. Once only."""
+    def change(app):
+        if app.written_off_on is not None:
+            raise RuleViolation(f"该笔贷款已于 {app.written_off_on:%Y-%m-%d} 核销。")
+        day = _day(on, "on", not_before=app.closed_on, label="核销日期")
+        app.written_off_on = day
+        return "defaulted", {"on": day.isoformat(), "note": (note or "").strip(), "balance": app.balance}
+
+    return _transition(application_id, "write_off", actor, expected_version, change)
 
 
 def withdraw(application_id: int, actor: Actor, *, expected_version: int | None = None) -> Application:

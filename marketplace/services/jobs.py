@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from .. import codes
 from ..clock import SHANGHAI, now
 from ..extensions import db
-from ..models import AuditLog, Enterprise, Job
+from ..models import Enterprise, Job
 from . import RuleViolation
 
 ACTIVE_STATES = ("queued", "running")
@@ -248,28 +248,6 @@ def _score_all(job: Job, progress: Progress):
     return {"scored": out["scored"], "unscored": out["unscored"]}, {}
 
 
-def _activate_model(job: Job, progress: Progress):
-    from . import scoring
-
-    version = job.params["version"]
-    if version not in {v["version"] for v in scoring.registry.versions(scoring.model_dir())}:
-        raise RuleViolation("该模型版本不存在，未作任何更改。请回到模型页面选择现有版本。")
-    previous = scoring.active_model()
-    scoring.activate(version)
-    try:
-        out = scoring.score_firms(progress=_scoring_progress(progress))
-    except Exception:  # nothing half-done: the previous model stays active with its scores
-        if previous is not None and previous.card.get("version"):
-            scoring.activate(previous.card["version"])
-        raise
-    db.session.add(AuditLog(actor_id=job.created_by, action="model.activated", object_type="model_version",
-                            object_id=version[:64], detail={"scored": out["scored"], "as_of": str(out["as_of"]),
-                                                            "job": job.id}))
-    db.session.commit()
-    return ({"scored": out["scored"], "unscored": out["unscored"]},
-            {"route": "commission.model_card", "args": {"version": version}, "label": "查看模型"})
-
-
 def _report_pack(job: Job, progress: Progress):
     from . import reports
 
@@ -294,7 +272,6 @@ def _sharing_batch(job: Job, progress: Progress):
 
 
 HANDLERS: dict[str, Callable[[Job, Progress], tuple[dict, dict]]] = {
-    "import": _import, "score_all": _score_all, "activate_model": _activate_model,
-    "report_pack": _report_pack, "sharing_batch": _sharing_batch,
+    "import": _import, "score_all": _score_all, "report_pack": _report_pack, "sharing_batch": _sharing_batch,
 }
 assert set(HANDLERS) == set(codes.JOB_KINDS)

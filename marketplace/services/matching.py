@@ -143,10 +143,13 @@ def _need_rows_stmt():
             .where(FinancingNeed.status == "open"))
 
 
-def load_needs(need_ids=None, on: date | None = None) -> pd.DataFrame:
-    """Open needs with their firms in one query, plus current grades and list status."""
+def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFrame:
+    """Open needs with their firms in one query, plus current grades and list status; `where` narrows the needs
+    by an SQL condition (no id list that grows with the data)."""
     on = on or today()
     stmt = _need_rows_stmt().order_by(FinancingNeed.id)
+    if where is not None:
+        stmt = stmt.where(where)
     if need_ids is not None:
         stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
     rows = db.session.execute(stmt).all()

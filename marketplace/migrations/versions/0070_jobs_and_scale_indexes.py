@@ -1,7 +1,7 @@
 """background jobs; indexes the city-scale pages need
 
 Revision ID: 0070
-Revises: 0010
+Revises: 0040
 Create Date: 2026-11-25 01:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0070'
-down_revision = '0010'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
