@@ -81,7 +81,11 @@ def seed_command(enterprises, institutions, products, months, departments, regis
 def _seed_history(applications: int, seed_value: int) -> None:
     from seed import load
 
-    counts = load.load_history(db.engine, applications=applications, seed=seed_value)
+    started = time.perf_counter()
+
+    def phase(label: str) -> None:  # the history is generated, then written table by table: say each step
+        click.echo(f"  [{time.perf_counter() - started:6.1f} 秒] {label}")
+    counts = load.load_history(db.engine, applications=applications, seed=seed_value, phase=phase)
     click.echo(f"演示融资记录：申请 {counts['applications']:,} 笔，平台外信易贷报送 {counts['off_platform_loans']:,} 条。")
 
 
@@ -279,11 +283,24 @@ def score_all(as_of=None) -> dict:
     from .services import scoring
 
     total = db.session.scalar(select(func.count()).select_from(Enterprise.__table__)) or 0
-    with click.progressbar(length=total, label="企业评分") as bar:
-        try:
-            return scoring.score_firms(as_of=as_of, progress=bar.update)
-        except scoring.ScoringError as e:
-            raise CommandError(str(e)) from None
+    # Reading the department data and building features comes first and has no count to show: say so,
+    # and open the bar when the scoring (which moves it) starts, so its rate and ETA are honest.
+    click.echo("读取部门数据、计算特征……")
+    bar = None
+
+    def step(n: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="企业评分")
+            bar.__enter__()
+        bar.update(n)
+    try:
+        return scoring.score_firms(as_of=as_of, progress=step)
+    except scoring.ScoringError as e:
+        raise CommandError(str(e)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def _echo_scoring(result: dict, seconds: float) -> None:
@@ -383,10 +400,42 @@ def demo_command(host, port, enterprises, workers):
         click.echo(f"  {label:<8} 登录名 {username:<11} {owner}")
     click.echo(f"\n站点地址：http://{host}:{port}/   （Ctrl+C 停止）\n")
     env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY") or secret_file.read_text().strip(),
-               DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"])
+               DATABASE_URL=current_app.config["SQLALCHEMY_DATABASE_URI"], INSTANCE_PATH=current_app.instance_path,
+               MODEL_DIR=current_app.config["MODEL_DIR"])
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
-    os.execvpe(gunicorn, [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                          "--access-logfile", "-", "marketplace.wsgi:app"], env)
+    sys.exit(serve_with_worker([gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
+                                "--access-logfile", "-", "marketplace.wsgi:app"], env))
+
+
+WORKER_COMMAND = [sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey", "--workers", "1"]
+
+
+def serve_with_worker(web_command: list[str], env: dict) -> int:
+    """Run the background-job worker (huey consumer) beside the web server; when the web server stops
+    (Ctrl+C, SIGTERM, crash) the worker is stopped too. Returns the web server's exit code."""
+    import signal
+    import subprocess
+
+    worker = subprocess.Popen(WORKER_COMMAND, env=env)
+    web = subprocess.Popen(web_command, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: web.terminate())
+    try:
+        while True:
+            try:
+                code = web.wait()
+                break
+            except KeyboardInterrupt:  # Ctrl+C reached both children (same process group); wait for them
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGINT)  # huey: finish the running task, then stop
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    return code
 
 
 def _writable_file(path: Path) -> None:

@@ -128,10 +128,13 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
 
 
-def load_history(engine: Engine, *, applications: int, seed: int, paid_through: date | None = None) -> dict:
+def load_history(engine: Engine, *, applications: int, seed: int, paid_through: date | None = None,
+                 phase=None) -> dict:
     """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction.
     Performing loans have paid what fell due up to `paid_through` (default: the platform's today), so the
-    demo does not open with every loan overdue for the weeks since the city's data date."""
+    demo does not open with every loan overdue for the weeks since the city's data date.
+    `phase(text)` is told each step (generation, then each table written) as it starts."""
+    phase = phase or (lambda text: None)
     from marketplace.models import (
         Application,
         ApplicationEvent,
@@ -156,6 +159,7 @@ def load_history(engine: Engine, *, applications: int, seed: int, paid_through: 
             Product.term_max, Product.rate_min, Product.rate_max, Product.repayment_method)).all(),
             columns=["id", "institution_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min",
                      "rate_max", "repayment_method"])
+        phase(f"生成融资历史：{applications:,} 笔申请，{len(firms):,} 家企业 × {len(products):,} 个产品……")
         frames = history.generate(firms, products, applications=applications, seed=seed,
                                   paid_through=paid_through or today())
         frames["data_authorizations"] = _authorizations_of(frames["applications"])
@@ -163,6 +167,7 @@ def load_history(engine: Engine, *, applications: int, seed: int, paid_through: 
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanInstalment,
                       LoanRepayment, OffPlatformLoan, DataAuthorization):
             table = model.__table__
+            phase(f"写入 {table.name}（{len(frames[table.name]):,} 行）……")
             counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts

@@ -17,6 +17,11 @@ from marketplace.config import _normalise_db_url
 from marketplace.extensions import db
 from marketplace.models import Enterprise, Institution, Product
 from marketplace.services import accounts
+from marketplace.worker import huey
+
+# Jobs run inside the request in tests (huey's immediate mode, in-memory store); tests/test_jobs.py also
+# runs a real consumer process end to end.
+huey.immediate = True
 
 PASSWORD = "correct-horse-1"
 # Valid USCCs (their check characters are asserted in test_auth).

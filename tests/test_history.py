@@ -40,3 +40,12 @@ def test_history_loads_consistent_applications(app, runner):
         else:
             raise AssertionError("history loaded twice")
         assert db.session.scalar(select(func.count(ApplicationEvent.id))) >= 300
+
+
+def test_seed_says_each_phase_of_the_history(app, runner):
+    result = runner.invoke(args=["seed", "--enterprises", "120", "--no-departments", "--applications", "60"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    generate = next(i for i, line in enumerate(lines) if "生成融资历史：60 笔申请，120 家企业" in line)
+    written = [i for i, line in enumerate(lines) if "写入 " in line and "行）" in line]
+    assert "写入 applications（60 行）" in result.output and len(written) == 7 and generate < written[0]

@@ -197,7 +197,7 @@ def upload(client, source, content: bytes, name="data.csv"):
     token = client.csrf_token("/commission/data/import")
     return client.post("/commission/data/import", data={"csrf_token": token, "source": source,
                                                         "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)  # to the job's page
 
 
 def test_upload_page_imports_for_commission_staff(client, auth, users, app):
@@ -205,7 +205,7 @@ def test_upload_page_imports_for_commission_staff(client, auth, users, app):
     page = upload(client, "registry", REGISTRY_CSV.encode("utf-8-sig"), "名录.csv").get_data(as_text=True)
     assert "已导入在营企业数据库 40 行" in page
     page = upload(client, "tax_records", tax_csv(good_tax_rows()).encode("gbk"), "纳税.csv").get_data(as_text=True)
-    assert "已导入 10 行" in page and "GBK" in page
+    assert "已导入纳税（月度） 10 行" in page and "GBK" in page
     with app.app_context():
         batch = db.session.scalar(select(ImportBatch).order_by(ImportBatch.id.desc()))
         assert batch.source == "tax_records" and batch.created_by is not None and batch.file_name == "纳税.csv"

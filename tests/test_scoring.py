@@ -27,6 +27,8 @@ def train_and_score(runner, *extra):
     assert "AUC" in result.output and "oracle" in result.output
     result = runner.invoke(args=["score-all"])
     assert result.exit_code == 0, result.output
+    # The silent feature phase is named before the bar, which opens only when scoring moves it.
+    assert result.output.index("读取部门数据、计算特征") < result.output.index("企业评分")
     return result.output
 
 

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .. import codes
 from ..extensions import db
@@ -104,7 +105,8 @@ def application_queue():
     """The queue of applications to the institution's products, with filters and decision deadlines."""
     inst = current_user.institution_id
     schedules.refresh(institution_id=inst)
-    stmt = select(Application).where(Application.institution_id == inst)
+    stmt = (select(Application).where(Application.institution_id == inst)
+            .options(joinedload(Application.enterprise), joinedload(Application.product)))  # no query per row
     status = request.args.get("status") or ""
     if status in codes.APPLICATION_STATUSES:
         stmt = stmt.where(Application.status == status)

@@ -3,8 +3,9 @@ import time
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from ..services import scoring
+from ..services import jobs, scoring
 from . import bp
 
 
@@ -24,6 +25,15 @@ def model_card(version: str):
     except scoring.ScoringError:
         abort(404)
     return render_template("commission/model_card.html", m=m)
+
+
+@bp.route("/models/rescore", methods=["POST"])
+def rescore_all():
+    """Re-score every platform firm with the active model (e.g. after a large import), as a background job."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    job = jobs.enqueue("score_all", current_user.id)
+    return redirect(url_for(".job_page", job_id=job.id))
 
 
 @bp.route("/models/<version>/activate", methods=["POST"])

@@ -17,6 +17,7 @@ from ..services import (
     denominators,
     exports,
     indicators,
+    jobs,
     reports,
     sharing,
     workdays,
@@ -105,6 +106,16 @@ def indicator_records(code: str):
                            definition=indicators.DEFINITIONS[code])
 
 
+@bp.route("/indicators/report-job", methods=["POST"])
+def indicators_report_job():
+    """The monthly report pack built by a background job (large cities: the page does not wait)."""
+    month = _month_arg()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    job = jobs.enqueue("report_pack", current_user.id, month=month.isoformat())
+    return redirect(url_for(".job_page", job_id=job.id))
+
+
 @bp.route("/indicators/report.xlsx")
 def indicators_report():
     month = _month_arg()
@@ -147,16 +158,8 @@ def sharing_page():
     form = FlaskForm()
     month = _month_arg()
     if form.validate_on_submit():
-        try:
-            batch = sharing.produce(month, current_user.id)
-        except sharing.NothingNew as e:
-            flash(e.message, "info")
-        except RuleViolation as e:
-            flash(e.message, "danger")
-        else:
-            flash(f"已生成第 {batch.id} 批共享数据：" + "，".join(f"{SHARE_LABELS[k]} {v} 条"
-                                                      for k, v in batch.counts.items()), "success")
-        return redirect(url_for(".sharing_page", month=f"{month:%Y-%m}"))
+        job = jobs.enqueue("sharing_batch", current_user.id, month=month.isoformat())
+        return redirect(url_for(".job_page", job_id=job.id))
     batches = db.session.scalars(select(ShareBatch).order_by(ShareBatch.id.desc()).limit(100)).all()
     pending = sharing.pending(month)
     return render_template("commission/sharing.html", form=form, month=month, batches=batches,

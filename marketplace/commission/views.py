@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..clock import now
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
-from ..services import RuleViolation, accounts, api_keys, applications, catalogue, identity, ingest
+from ..services import RuleViolation, accounts, api_keys, applications, catalogue, identity, ingest, jobs
 from ..web import download, show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
@@ -75,26 +75,19 @@ def _reports_dir() -> Path:
 
 @bp.route("/data/import", methods=["GET", "POST"])
 def import_data():
-    """部门数据导入: upload one department file; all rows are saved or none, with a row-by-row report."""
+    """部门数据导入: upload one department file; a background job checks it, saves all rows or none (with a
+    row-by-row report) and re-scores the firms it touched; its page shows the progress and the outcome."""
     form = ImportForm()
-    result = report_token = None
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            result = ingest.import_file(form.source.data, upload.read(), upload.filename or "upload.csv",
-                                        user_id=current_user.id, max_rows=current_app.config["IMPORT_MAX_ROWS"])
-        except RuleViolation as e:
-            form.file.errors = list(form.file.errors) + [e.message]
-        else:
-            report = result.checked.errors if not result.ok else result.checked.findings
-            if not report.empty:
-                report_token = ingest.save_report(report, _reports_dir())
-            if result.ok:
-                flash(f"已导入{result.checked.source.label} {result.rows_accepted:,} 行（批次 {result.batch_id}）"
-                      + (f"，已重新评分 {result.rescored:,} 家平台企业" if result.rescored else "") + "。",
-                      "success")
-    return render_template("commission/import.html", form=form, result=result, report_token=report_token,
-                           shown=ingest.MAX_SHOWN_ERRORS)
+        name = upload.filename or "upload.csv"
+        job = jobs.enqueue("import", current_user.id, source=form.source.data,
+                           source_label=ingest.SOURCES[form.source.data].label, file_name=name[:255],
+                           max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                           input=jobs.stash_input(upload.read(), Path(name).suffix))
+        return redirect(url_for(".job_page", job_id=job.id))
+    recent = [(j, jobs.status(j)) for j in jobs.recent(10, kind="import")]
+    return render_template("commission/import.html", form=form, recent=recent)
 
 
 @bp.route("/data/import/reports/<token>.csv")

@@ -43,6 +43,7 @@ from .governance import (
     SharedRecord,
 )
 from .institutions import Institution, Product
+from .jobs import Job
 from .scores import EnterpriseScore
 
 __all__ = [
@@ -60,4 +61,6 @@ __all__ = [
     "CompensationFund", "CompensationEnrolment", "CompensationClaim",
     # scores
     "EnterpriseScore",
+    # background jobs
+    "Job",
 ]

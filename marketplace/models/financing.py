@@ -88,7 +88,7 @@ class Application(db.Model):
     repayment_method: Mapped[str | None] = mapped_column(String(16))  # the product's, fixed at the grant
     reject_reason: Mapped[str | None] = mapped_column(String(32))  # codes.REJECT_REASONS
     reject_note: Mapped[str | None] = mapped_column(Text)
-    disbursed_amount: Mapped[int | None] = mapped_column(Yuan)
+    disbursed_amount: Mapped[int | None] = mapped_column(Yuan, index=True)  # 累计融资: an index-only sum
     disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
     repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far
     closed_on: Mapped[date | None] = mapped_column(Date)  # 结清 or 不良 date

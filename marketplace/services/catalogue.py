@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Enterprise, Institution, Product
@@ -31,7 +32,9 @@ class ProductFilter:
 
 def search_products(f: ProductFilter, *, page: int = 1, per_page: int = 20):
     """Active products matching the filter, paginated (a Flask-SQLAlchemy Pagination)."""
-    stmt = select(Product).join(Institution).where(Product.status == "active")
+    # The cards name each product's institution: loaded by the same join (no query per card).
+    stmt = (select(Product).join(Institution).options(contains_eager(Product.institution))
+            .where(Product.status == "active"))
     if f.kind:
         stmt = stmt.where(Product.kind == f.kind)
     if f.institution_id:
