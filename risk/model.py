@@ -312,7 +312,8 @@ def train(X: pd.DataFrame, y, *, categorical=None, monotone: dict | None = None,
     if not measure:
         m.booster, m.calibration, info = fit(M, yv)
         m.split = {"train": X.index, "test": X.index[:0]}
-        m.card = {"sizes": {"rows": n, "bads": bads, "train": n, "test": 0}, "best_iteration": info["trees"],
+        m.card = {"data_hash": data_hash(X, yv),
+                  "sizes": {"rows": n, "bads": bads, "train": n, "test": 0}, "best_iteration": info["trees"],
                   "early_stopping": info, "evaluation": {"method": "none"}}
         return m
     if use_cv:
