@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, errors, filters
+from . import cli, errors, filters, inputs
 from .config import Config, from_environment
 from .extensions import csrf, db, login_manager, migrate
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    inputs.init_app(app)  # before the blueprints: the bounded <int:…> converter
     errors.init_app(app)
     filters.init_app(app)
     cli.init_app(app)

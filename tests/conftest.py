@@ -93,8 +93,19 @@ class FormClient:
         return match.group(1)
 
     def submit(self, url: str, data: dict, *, page: str | None = None, follow_redirects=False):
-        token = self.csrf_token(page or url)
-        return self._client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+        """Post as a browser does: with the CSRF token and the form's one-time token (inputs.OnceForm)."""
+        html = self._client.get(page or url).get_data(as_text=True)
+        hidden = {"csrf_token": _hidden(html, "csrf_token"), "submission": _hidden(html, "submission")}
+        assert hidden["csrf_token"], f"no CSRF token on {page or url}"
+        hidden = {k: v for k, v in hidden.items() if v}
+        return self._client.post(url, data={**hidden, **data}, follow_redirects=follow_redirects)
+
+
+def _hidden(html: str, name: str) -> str | None:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html) or \
+        re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html) or \
+        re.search(rf'name="{name}" value="([^"]+)"', html)
+    return match.group(1) if match else None
 
 
 @pytest.fixture

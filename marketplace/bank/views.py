@@ -6,8 +6,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
+from ..inputs import arg
 from ..models import Application, Enterprise, Product
 from ..services import (
     RuleViolation,
@@ -101,13 +102,13 @@ def application_queue():
     status = request.args.get("status") or ""
     if status in codes.APPLICATION_STATUSES:
         stmt = stmt.where(Application.status == status)
-    product_id = request.args.get("product", type=int)
+    product_id = arg("product", limits.ID, "产品")
     if product_id:
         stmt = stmt.where(Application.product_id == product_id)
     if request.args.get("late") == "1":
         stmt = stmt.where(Application.status == "accepted", Application.decision_due < today())
     rows = db.paginate(stmt.order_by(Application.decision_due.is_(None), Application.decision_due, Application.id.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+                       page=arg("page", limits.PAGE, "页码", 1), per_page=50, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
                            products=current_user.institution.products, is_late=applications.is_late)
 
@@ -142,8 +143,8 @@ def application_action(application_id: int, action: str):
         errors = [e for field in form for e in field.errors]
         flash("；".join(errors) or "提交的内容有误。", "danger")
         return redirect(url_for(".application_detail", application_id=a.id))
-    actor, v = Actor.of_user(current_user), form.version.data
-    expected = int(v) if v and str(v).isdigit() else None
+    actor = Actor.of_user(current_user)
+    expected = arg("version", limits.VERSION, "版本", values=request.form)
     calls = {
         "accept": lambda: applications.accept(a.id, actor, expected_version=expected),
         "grant": lambda: applications.grant(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), rate=form.rate.data,

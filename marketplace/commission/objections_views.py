@@ -8,6 +8,7 @@ from wtforms.validators import Optional
 
 from .. import codes
 from ..extensions import db
+from ..inputs import fits
 from ..models import Objection
 from ..services import RuleViolation, objections
 from ..services.workdays import local_date, working_days_between
@@ -15,7 +16,7 @@ from . import bp
 
 
 class ResolutionForm(FlaskForm):
-    resolution = TextAreaField("处理意见（将告知企业）", validators=[Optional()])
+    resolution = TextAreaField("处理意见（将告知企业）", validators=[Optional(), fits(Objection.resolution)])
 
 
 @bp.route("/objections")

@@ -5,10 +5,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Optional
 
+from .. import limits
 from ..extensions import db
+from ..inputs import BoundedDecimalField, CountField, fits, month_arg
 from ..models import AuditLog, CityFigure, ShareBatch
 from ..services import (
     RuleViolation,
@@ -29,11 +31,11 @@ PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "
 
 class FigureForm(FlaskForm):
     what = SelectField("指标", choices=select_choices(PERIOD_CHOICES))
-    year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2100, "年份无效。")])
-    part = IntegerField("季度 / 月份（年度数据不填）", validators=[Optional()])
-    value = DecimalField("数值（GDP 单位：亿元；企业数单位：户）", places=4,
-                         validators=[InputRequired("请填写数值。"), NumberRange(min=0, message="数值应大于0。")])
-    source = StringField("数据来源", validators=[Optional()])
+    year = CountField("年份", validators=[InputRequired("请填写年份。")], bound=limits.YEAR)
+    part = CountField("季度 / 月份（年度数据不填）", validators=[Optional()], bound=limits.PERIOD_PART)
+    value = BoundedDecimalField("数值（GDP 单位：亿元；企业数单位：户）", bound=limits.FIGURE,
+                                validators=[InputRequired("请填写数值。")])
+    source = StringField("数据来源", validators=[Optional(), fits(CityFigure.source)])
 
 
 @bp.route("/denominators", methods=["GET", "POST"])
@@ -60,11 +62,8 @@ def denominators_page():
 
 
 def _month_arg() -> date:
-    """?month=YYYY-MM, defaulting to the last full month in Shanghai."""
-    try:
-        return workdays.parse_month(request.args.get("month"))
-    except ValueError:
-        return (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    """?month=YYYY-MM (a bad or absurd month is a 400), defaulting to the last full month in Shanghai."""
+    return month_arg() or (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def _scope_arg() -> str:

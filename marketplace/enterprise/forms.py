@@ -1,33 +1,22 @@
 """Forms of the enterprise workspace."""
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    TextAreaField,
-    widgets,
-)
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, TextAreaField, widgets
+from wtforms.validators import DataRequired, InputRequired
 
 from .. import codes
+from ..inputs import CountField, DayField, OnceForm, WanField, fits
+from ..models import FinancingNeed, Objection
 from ..services.workdays import today
 from ..web import select_choices
 
 
-class NeedForm(FlaskForm):
-    amount_wan = DecimalField("融资金额（万元）", places=2,
-                              validators=[DataRequired("请填写融资金额。"), NumberRange(min=0.01, message="融资金额应大于0。")])
-    term_months = IntegerField("期限（月）", validators=[DataRequired("请填写期限。"),
-                                                    NumberRange(min=1, max=360, message="期限应为1–360个月。")])
+class NeedForm(OnceForm):
+    amount_wan = WanField("融资金额（万元）", validators=[InputRequired("请填写融资金额。")])
+    term_months = CountField("期限（月）", validators=[InputRequired("请填写期限。")])
     guarantee = SelectField("担保方式", choices=select_choices(codes.GUARANTEE_KINDS))
     urgency = SelectField("紧急程度", choices=select_choices(codes.URGENCIES), default="normal")
-    purpose = TextAreaField("资金用途", validators=[DataRequired("请填写资金用途。")])
+    purpose = TextAreaField("资金用途", validators=[DataRequired("请填写资金用途。"), fits(FinancingNeed.purpose)])
 
 
 class CheckboxesField(SelectMultipleField):
@@ -39,23 +28,21 @@ def _in_a_year():
     return today() + timedelta(days=365)
 
 
-class AuthorizationForm(FlaskForm):
+class AuthorizationForm(OnceForm):
     institution_id = SelectField("授权机构", coerce=int, validators=[InputRequired("请选择金融机构。")])
     scopes = CheckboxesField("授权范围", choices=select_choices(codes.AUTHORIZATION_SCOPES),
                              default=list(codes.AUTHORIZATION_SCOPES))
-    valid_until = DateField("授权截止日期", default=_in_a_year, validators=[InputRequired("请填写授权截止日期。")])
+    valid_until = DayField("授权截止日期", default=_in_a_year, validators=[InputRequired("请填写授权截止日期。")])
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(OnceForm):
     """一键申请 to one or several products, with the credit commitment and the data authorization."""
 
     product_ids = SelectMultipleField("申请产品", coerce=int, validators=[DataRequired("请至少选择一个产品。")])
     need_id = HiddenField()
-    amount_wan = DecimalField("申请金额（万元）", places=2, validators=[
-        InputRequired("请填写申请金额。"), NumberRange(min=0.01, message="申请金额应大于0。")])
-    term_months = IntegerField("申请期限（月）", validators=[
-        InputRequired("请填写申请期限。"), NumberRange(min=1, max=360, message="期限应为1–360个月。")])
-    authorize_until = DateField("授权所选机构查看本企业数据至", default=_in_a_year,
+    amount_wan = WanField("申请金额（万元）", validators=[InputRequired("请填写申请金额。")])
+    term_months = CountField("申请期限（月）", validators=[InputRequired("请填写申请期限。")])
+    authorize_until = DayField("授权所选机构查看本企业数据至", default=_in_a_year,
                                 validators=[InputRequired("请填写授权截止日期。")])
     authorize = BooleanField("我同意授权所选金融机构在上述期限内查看本企业的信用评分及数据",
                              validators=[DataRequired("申请须同时授权所选机构查看本企业数据。")])
@@ -63,9 +50,10 @@ class ApplyForm(FlaskForm):
                               validators=[DataRequired("申请前须签署信用承诺。")])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(OnceForm):
     record_source = SelectField("有异议的数据", choices=select_choices(codes.OBJECTION_SOURCES, "请选择"),
                                 validators=[DataRequired("请选择有异议的数据来源。")])
     kind = SelectField("异议类型", choices=select_choices(codes.OBJECTION_KINDS, "请选择"),
                        validators=[DataRequired("请选择异议类型。")])
-    description = TextAreaField("异议理由及涉及的记录（所属期、文号等）", validators=[DataRequired("请说明异议理由。")])
+    description = TextAreaField("异议理由及涉及的记录（所属期、文号等）",
+                                validators=[DataRequired("请说明异议理由。"), fits(Objection.description)])

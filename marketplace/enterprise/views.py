@@ -6,7 +6,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from .. import limits
 from ..extensions import db
+from ..inputs import arg, id_list
 from ..models import Application, DataAuthorization, FinancingNeed, Institution, Objection, Product
 from ..services import (
     RuleViolation,
@@ -17,6 +19,7 @@ from ..services import (
     needs,
     notifications,
     objections,
+    submissions,
 )
 from ..services.applications import Actor
 from ..services.workdays import today
@@ -63,10 +66,15 @@ def new_need():
     form = NeedForm()
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             need = needs.publish_need(current_user.enterprise_id, amount=wan_to_yuan(form.amount_wan.data),
                                       term_months=form.term_months.data, purpose=form.purpose.data,
                                       guarantee=form.guarantee.data, urgency=form.urgency.data)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".home"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "amount_wan")
         else:
             flash("融资需求已发布，以下是为您推荐的产品。", "success")
@@ -120,10 +128,10 @@ def _apply_form(product_ids: list[int]) -> ApplyForm:
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
     """一键申请: confirm amount and term, sign the commitment and authorize the institutions, submit."""
-    ids = request.values.getlist("product_ids", type=int) or request.values.getlist("product", type=int)
+    ids = id_list("product_ids") or id_list("product")
     form = _apply_form(ids)
     need = None
-    need_id = request.values.get("need_id", type=int)
+    need_id = arg("need_id", limits.ID, "融资需求", values=request.values)
     if need_id:
         need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     if not form.product_ids.choices:
@@ -137,11 +145,16 @@ def apply():
             form.term_months.data = need.term_months
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             created = applications.submit(
                 Actor.of_user(current_user), product_ids=form.product_ids.data, amount=wan_to_yuan(form.amount_wan.data),
                 term_months=form.term_months.data, need_id=need.id if need else None,
                 authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".application_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "product_ids")
         else:
             flash(f"已提交 {len(created)} 笔申请，并已签署信用承诺、授权相关机构查看本企业数据。", "success")
@@ -171,7 +184,7 @@ def withdraw(application_id: int):
     if FlaskForm().validate_on_submit():
         try:
             applications.withdraw(a.id, Actor.of_user(current_user),
-                                  expected_version=request.form.get("version", type=int))
+                                  expected_version=arg("version", limits.VERSION, "版本", values=request.form))
         except RuleViolation as e:
             flash(e.message, "danger")
         else:
@@ -187,9 +200,14 @@ def authorization_list():
         select(Institution).order_by(Institution.name))]
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             authorizations.grant(current_user.enterprise_id, form.institution_id.data, scopes=form.scopes.data,
                                  valid_until=form.valid_until.data, user_id=current_user.id)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".authorization_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "institution_id")
         else:
             flash("授权已生效。", "success")
@@ -226,10 +244,15 @@ def objection_list():
     form = ObjectionForm()
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             objections.raise_objection(current_user.enterprise_id, record_source=form.record_source.data,
                                        record_id=None, kind=form.kind.data, description=form.description.data,
                                        actor_id=current_user.id)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".objection_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "description")
         else:
             flash("异议已提交，数据来源部门将在1个工作日内核实，处理结果将通过站内消息告知。", "success")

@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
-from .accounts import User
+from .accounts import FormSubmission, User
 from .credit_data import (
     ImportBatch,
     ListEntry,
@@ -36,7 +36,7 @@ from .scores import EnterpriseScore
 
 __all__ = [
     # accounts, enterprises, institutions
-    "User", "Enterprise", "Institution", "Product",
+    "User", "FormSubmission", "Enterprise", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
     "UtilityRecord", "Penalty", "ListEntry",

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..limits import TEXT
 from .base import UTCDateTime, utcnow
 
 
@@ -135,12 +136,12 @@ class Objection(db.Model):
     record_source: Mapped[str] = mapped_column(String(32))  # tax_records, penalties, list_entries …
     record_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(24))  # codes.OBJECTION_KINDS
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(TEXT["objection"]))
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     resolved_at = mapped_column(UTCDateTime, index=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(String(TEXT["objection"]))
 
     enterprise = relationship("Enterprise")
 

@@ -2,6 +2,7 @@
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc as uscc_std
 
 from .. import codes
@@ -61,7 +62,7 @@ def register_enterprise(*, uscc: str, name: str, region_code: str, industry: str
     user = User(username=username, display_name=name.strip(), role="enterprise", enterprise=enterprise)
     user.set_password(password)
     db.session.add_all([enterprise, user])
-    db.session.commit()
+    _commit_new(username, uscc=code)
     return user
 
 
@@ -84,7 +85,7 @@ def onboard_institution(*, name: str, kind: str, licence_no: str, region_code: s
                    institution=institution)
     officer.set_password(officer_password)
     db.session.add_all([institution, officer])
-    db.session.commit()
+    _commit_new(username, institution=name)
     return officer
 
 
@@ -103,8 +104,22 @@ def create_user(*, username: str, password: str, role: str, display_name: str = 
                 enterprise_id=enterprise_id, institution_id=institution_id)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    _commit_new(username)
     return user
+
+
+def _commit_new(username: str, *, uscc: str | None = None, institution: str | None = None) -> None:
+    """Commit a new account; when a concurrent request took the login name (or registered the firm or
+    institution) between our check and our commit, the unique index refuses it: say which, not 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if uscc and db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)):
+            raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc") from None
+        if institution and db.session.scalar(select(Institution.id).where(Institution.name == institution)):
+            raise RuleViolation("该机构已入驻。", "name") from None
+        raise RuleViolation("该登录名已被使用，请换一个。", "username") from None
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes
@@ -228,6 +229,11 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
                                          app.id)
             created.append(app)
         db.session.commit()
+    except IntegrityError:
+        # A concurrent 一键申请 to the same product landed first: the database keeps one open application
+        # per firm and product (uq_applications_open_per_product).
+        db.session.rollback()
+        raise RuleViolation("您对所选产品已有一笔处理中的申请，请勿重复申请。", "product_ids") from None
     except Exception:
         db.session.rollback()
         raise

@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import OffPlatformLoan
@@ -54,8 +55,17 @@ def report(institution_id: int, month: date, *, uscc: str, enterprise_name: str,
         for k, v in row.items():
             setattr(existing, k, v)
         existing.reported_by = user_id
-    db.session.commit()
+    _commit()
     return existing
+
+
+def _commit() -> None:
+    # Two reports for the same firm and month racing: the unique key keeps one, the other is told.
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise RuleViolation("该企业本月的报送刚刚已由他人提交，请刷新页面核对后再修改。", "uscc") from None
 
 
 def import_csv(institution_id: int, month: date, data: bytes, user_id: int | None = None) -> int:
@@ -93,7 +103,7 @@ def import_csv(institution_id: int, month: date, data: bytes, user_id: int | Non
                                                      OffPlatformLoan.month == month))
     db.session.add_all(OffPlatformLoan(institution_id=institution_id, month=month, reported_by=user_id, **r)
                        for r in rows.values())
-    db.session.commit()
+    _commit()
     return len(rows)
 
 
