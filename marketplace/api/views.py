@@ -82,6 +82,8 @@ def endpoint(method: str, rule: str, summary: str, *, body=None, query=None, res
 
         @functools.wraps(view)
         def inner(**kwargs):
+            if "application_id" in kwargs:  # another institution's id is a 404 before its body is judged
+                _own(kwargs["application_id"])
             if body is not None:
                 raw = request.get_data(cache=True)
                 kwargs["body"] = _parse(body, raw if raw.strip() else b"{}")

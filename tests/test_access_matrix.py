@@ -1,0 +1,222 @@
+"""The access-control matrix: every route of app.url_map × {anonymous, SME A, SME B, bank X, bank Y, staff},
+each asked for SME A's / bank X's records, with the answer expected. A route without an entry fails
+`test_every_route_is_in_the_matrix` — a new route needs one line in MATRIX.
+
+Answers: OK (200, or a redirect that is not to the login page), LOGIN (redirect to the login page),
+DENIED (403, the wrong role), HIDDEN (404: another party's record, never confirmed to exist), NOKEY (401
+on the API). On /api/v1 the banks call with their own API keys and everyone else with none.
+CSRF is switched off here so that each POST reaches the role and owner checks (CSRF has its own tests).
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+
+from marketplace.models import ShareBatch
+from marketplace.services import accounts, api_keys, applications, authorizations, indicators, needs, objections
+from marketplace.services.applications import Actor
+
+from .conftest import PASSWORD, USCC_A, USCC_B, make_enterprise, make_institution, make_product
+
+ROLES = ("anonymous", "sme_a", "sme_b", "bank_x", "bank_y", "staff")
+OK, LOGIN, DENIED, HIDDEN, NOKEY = "ok", "login", "denied", "hidden", "nokey"
+
+
+@dataclass
+class Entry:
+    answers: dict
+    args: dict = field(default_factory=dict)  # URL variable → name of a record in `world` (or a literal)
+
+
+def everyone(**args) -> Entry:
+    return Entry({r: OK for r in ROLES}, args)
+
+
+def workspace(role: str, owner: str | None = None, other: str = HIDDEN, **args) -> Entry:
+    """A page of one role's workspace; with `owner`, the record belongs to that account and the other
+    account of the same role gets `other`."""
+    kind = {"sme": ("sme_a", "sme_b"), "bank": ("bank_x", "bank_y"), "staff": ("staff",)}[role]
+    answers = {r: (LOGIN if r == "anonymous" else DENIED) for r in ROLES}
+    answers.update({r: (OK if owner in (None, r) else other) for r in kind})
+    return Entry(answers, args)
+
+
+def staff(answer: str = OK, **args) -> Entry:
+    entry = workspace("staff", **args)
+    entry.answers["staff"] = answer
+    return entry
+
+
+def api(owner: str | None = None, **args) -> Entry:
+    answers = {r: NOKEY for r in ROLES}
+    answers.update({"bank_x": OK, "bank_y": OK if owner is None else HIDDEN})
+    return Entry(answers, args)
+
+
+APP = {"application_id": "application_a"}
+MATRIX = {
+    "/": everyone(),
+    "/static/<path:filename>": everyone(filename="css/site.css"),
+    "/products": everyone(),
+    "/products/<int:product_id>": everyone(product_id="product_x"),
+    "/auth/login": everyone(),
+    "/auth/register": everyone(),
+    "/auth/logout": Entry({r: (LOGIN if r == "anonymous" else OK) for r in ROLES}),
+    # 企业中心
+    "/enterprise/": workspace("sme"),
+    "/enterprise/credit": workspace("sme"),
+    "/enterprise/needs/new": workspace("sme"),
+    "/enterprise/needs/<int:need_id>/edit": workspace("sme", "sme_a", need_id="need_a"),
+    "/enterprise/needs/<int:need_id>/close": workspace("sme", "sme_a", need_id="need_a"),
+    "/enterprise/needs/<int:need_id>/recommendations": workspace("sme", "sme_a", need_id="need_a"),
+    "/enterprise/apply": workspace("sme"),
+    "/enterprise/applications": workspace("sme"),
+    "/enterprise/applications/<int:application_id>": workspace("sme", "sme_a", **APP),
+    "/enterprise/applications/<int:application_id>/withdraw": workspace("sme", "sme_a", **APP),
+    "/enterprise/authorizations": workspace("sme"),
+    "/enterprise/authorizations/<int:authorization_id>/revoke": workspace(
+        "sme", "sme_a", authorization_id="authorization_a"),
+    "/enterprise/messages": workspace("sme"),
+    "/enterprise/objections": workspace("sme"),
+    # 金融机构工作台
+    "/bank/": workspace("bank"),
+    "/bank/products/new": workspace("bank"),
+    "/bank/products/<int:product_id>/edit": workspace("bank", "bank_x", product_id="product_x"),
+    "/bank/products/<int:product_id>/status": workspace("bank", "bank_x", product_id="product_x"),
+    "/bank/applications": workspace("bank"),
+    "/bank/applications/<int:application_id>": workspace("bank", "bank_x", **APP),
+    "/bank/applications/<int:application_id>/<action>": workspace("bank", "bank_x", action="accept", **APP),
+    # A firm's data: only the institution the firm authorized (bank Y is refused, 403).
+    "/bank/firms/<int:enterprise_id>": workspace("bank", "bank_x", DENIED, enterprise_id="firm_a"),
+    "/bank/matches": workspace("bank"),
+    "/bank/off-platform": workspace("bank"),
+    "/bank/off-platform/upload": workspace("bank"),
+    "/bank/messages": workspace("bank"),
+    # 发改委管理后台
+    "/commission/": staff(),
+    "/commission/users": staff(),
+    "/commission/institutions/new": staff(),
+    "/commission/api-keys": staff(),
+    "/commission/api-keys/<int:key_id>/revoke": staff(key_id="key_x"),
+    "/commission/data/import": staff(),
+    "/commission/data/import/reports/<token>.csv": staff(HIDDEN, token="0" * 32),
+    "/commission/data/formats": staff(),
+    "/commission/data/coverage": staff(),
+    "/commission/denominators": staff(),
+    "/commission/indicators": staff(),
+    "/commission/indicators/<code>": staff(code="first_indicator"),
+    "/commission/indicators/report.xlsx": staff(),
+    "/commission/statistics": staff(),
+    "/commission/statistics/<key>.<fmt>": staff(key="funnel", fmt="csv"),
+    "/commission/sharing": staff(),
+    "/commission/sharing/<int:batch_id>.<fmt>": staff(batch_id="batch", fmt="jsonl"),
+    "/commission/sharing/<int:batch_id>/delivered": staff(batch_id="batch"),
+    "/commission/objections": staff(),
+    "/commission/objections/<int:objection_id>": staff(objection_id="objection_a"),
+    "/commission/models": staff(),
+    # No model is trained here: staff get 404 for an unknown version, everyone else never gets that far.
+    "/commission/models/<version>": staff(HIDDEN, version="v-none"),
+    "/commission/models/<version>/activate": staff(HIDDEN, version="v-none"),
+    # /api/v1
+    "/api/v1/openapi.json": everyone(),
+    "/api/v1/applications": api(),
+    "/api/v1/applications/<int:application_id>": api("bank_x", **APP),
+    "/api/v1/applications/<int:application_id>/accept": api("bank_x", **APP),
+    "/api/v1/applications/<int:application_id>/decision": api("bank_x", **APP),
+    "/api/v1/applications/<int:application_id>/disbursement": api("bank_x", **APP),
+    "/api/v1/applications/<int:application_id>/repayments": api("bank_x", **APP),
+    "/api/v1/applications/<int:application_id>/loan-status": api("bank_x", **APP),
+}
+
+
+def _world(app) -> dict:
+    """Two firms, two banks and staff; SME A has a need, an application to bank X's product (so bank X is
+    authorized), an objection; bank X has an API key; one share batch exists."""
+    with app.app_context():
+        from marketplace.extensions import db
+
+        firm_a, firm_b = make_enterprise(USCC_A, "甲企业"), make_enterprise(USCC_B, "乙企业")
+        bank_x, bank_y = make_institution("X银行"), make_institution("Y银行")
+        product_x, _ = make_product(bank_x, name="X信用贷"), make_product(bank_y, name="Y信用贷")
+        users = {
+            "sme_a": accounts.create_user(username="sme_a", password=PASSWORD, role="enterprise", enterprise_id=firm_a.id),
+            "sme_b": accounts.create_user(username="sme_b", password=PASSWORD, role="enterprise", enterprise_id=firm_b.id),
+            "bank_x": accounts.create_user(username="bank_x", password=PASSWORD, role="bank", institution_id=bank_x.id),
+            "bank_y": accounts.create_user(username="bank_y", password=PASSWORD, role="bank", institution_id=bank_y.id),
+            "staff": accounts.create_user(username="staff", password=PASSWORD, role="commission"),
+        }
+        need = needs.publish_need(firm_a.id, amount=500_000, term_months=12, purpose="购置设备")
+        application = applications.submit(Actor.of_user(users["sme_a"]), product_ids=[product_x.id], amount=500_000,
+                                          term_months=12, authorize_until=date.today() + timedelta(days=30),
+                                          commitment_accepted=True)[0]
+        auth = authorizations.valid_authorization(firm_a.id, bank_x.id)
+        objection = objections.raise_objection(firm_a.id, record_source="tax_records", record_id=None, kind="error",
+                                               description="纳税记录有误", actor_id=users["sme_a"].id)
+        key_row, key_x = api_keys.issue(bank_x.id, "X系统")
+        _, key_y = api_keys.issue(bank_y.id, "Y系统")
+        batch = ShareBatch(period=date(2026, 10, 1), counts={}, sha256="0" * 64, content="")
+        db.session.add(batch)
+        db.session.commit()
+        return {"firm_a": firm_a.id, "product_x": product_x.id, "need_a": need.id, "application_a": application.id,
+                "authorization_a": auth.id, "objection_a": objection.id, "key_x": key_row.id, "batch": batch.id,
+                "first_indicator": next(iter(indicators.INDICATORS)),
+                "api_keys": {"bank_x": key_x, "bank_y": key_y}}
+
+
+def _answer(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303):
+        return LOGIN if "/auth/login" in response.headers["Location"] else OK
+    return {200: OK, 401: NOKEY, 403: DENIED, 404: HIDDEN}.get(status, str(status))
+
+
+def _path(rule, world: dict) -> str:
+    values = {name: world.get(value, value) for name, value in MATRIX[rule.rule].args.items()}
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{rule.rule}: give a value for {missing} in MATRIX"
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+@pytest.fixture
+def matrix_app(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+def test_every_route_is_in_the_matrix(app):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert not rules - set(MATRIX), f"routes without an access-control entry: {sorted(rules - set(MATRIX))}"
+    assert not set(MATRIX) - rules, f"entries for routes that no longer exist: {sorted(set(MATRIX) - rules)}"
+
+
+def test_access_control_matrix(matrix_app):
+    app = matrix_app
+    world = _world(app)
+    clients = {}
+    for role in ROLES:
+        clients[role] = app.test_client()
+        if role != "anonymous":
+            r = clients[role].post("/auth/login", data={"username": role, "password": PASSWORD})
+            assert r.status_code == 302, role
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (
+        "GET" not in r.methods, r.rule.startswith("/api/") is False, r.rule == "/auth/logout", r.rule))
+    wrong = []
+    for rule in rules:
+        method = "GET" if "GET" in rule.methods else "POST"
+        path = _path(rule, world)
+        for role in ROLES:
+            headers = {}
+            if rule.rule.startswith("/api/") and role in world["api_keys"]:
+                headers["Authorization"] = f"Bearer {world['api_keys'][role]}"
+            response = clients[role].open(path, method=method, headers=headers,
+                                          json={} if rule.rule.startswith("/api/") and method == "POST" else None)
+            got, expected = _answer(response), MATRIX[rule.rule].answers[role]
+            # An allowed POST may still be refused on its content (422 on the API): access was granted.
+            if expected == OK and method == "POST" and response.status_code in (400, 409, 422):
+                got = OK
+            if got != expected:
+                wrong.append(f"{method} {path} as {role}: expected {expected}, got {got} ({response.status_code})")
+            if rule.rule == "/auth/logout" and role != "anonymous":
+                clients[role].post("/auth/login", data={"username": role, "password": PASSWORD})
+    assert not wrong, "\n".join(wrong)
