@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -17,6 +18,12 @@ from marketplace.config import _normalise_db_url
 from marketplace.extensions import db
 from marketplace.models import Enterprise, Institution, Product
 from marketplace.services import accounts
+
+# Property-based tests: derandomized (the same examples every run, so CI is never flaky), no example
+# database, no deadline (PostgreSQL in CI is slower), and a modest number of examples per test.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=12,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("ci")
 
 PASSWORD = "correct-horse-1"
 # Valid USCCs (their check characters are asserted in test_auth).
