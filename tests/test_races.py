@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Application, FinancingNeed, OffPlatformLoan, User
-from marketplace.services import RuleViolation, accounts, applications, matching, needs, off_platform, submissions
+from marketplace.services import (
+    RuleViolation,
+    accounts,
+    applications,
+    matching,
+    needs,
+    off_platform,
+    submissions,
+)
 from marketplace.services.applications import Actor
 
 from .conftest import PASSWORD, USCC_A, USCC_B, make_enterprise, make_institution, make_product

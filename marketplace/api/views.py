@@ -119,8 +119,8 @@ def _violation(e: RuleViolation):
         return _error(404, "不存在", e.message)
     if isinstance(e, ConcurrentChange):
         return _error(409, "并发冲突", e.message)
-    if isinstance(e, BadBody) and e.status == 400:
-        return _error(400, "请求无效", e.message, e.field)
+    if isinstance(e, BadBody):
+        return _error(e.status, "请求无效" if e.status == 400 else "参数不符合要求", e.message, e.field)
     return _error(422, "业务规则不允许", e.message, e.field)
 
 

@@ -50,7 +50,7 @@ class CreditCommitment(db.Model):
     enterprise = relationship("Enterprise")
 
 
-OPEN_STATUSES_SQL = "status IN (%s)" % ", ".join(f"'{s}'" for s in codes.OPEN_APPLICATION_STATUSES)
+OPEN_STATUSES_SQL = f"status IN ({', '.join(repr(s) for s in codes.OPEN_APPLICATION_STATUSES)})"
 
 
 class Application(db.Model):

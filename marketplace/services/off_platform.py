@@ -21,8 +21,8 @@ def parse_month(value: str) -> date:
     """'2026-10' → date(2026, 10, 1); months in the future are refused."""
     try:
         first = workdays.parse_month(value)
-    except ValueError:
-        raise RuleViolation("请按“年-月”填写月份，如 2026-10。", "month") from None
+    except ValueError as e:
+        raise RuleViolation(str(e), "month") from None
     if first > today().replace(day=1):
         raise RuleViolation("不能填报未来月份。", "month")
     return first
