@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
 from ..models import (
     Application,
@@ -262,7 +262,7 @@ def _rate(value) -> Decimal:
         rate = Decimal(str(value)).quantize(Decimal("0.001"))
     except (InvalidOperation, TypeError, ValueError):
         raise RuleViolation("请填写有效的年利率。", "rate") from None
-    if not Decimal("0") < rate <= Decimal("36"):
+    if not Decimal("0") < rate <= limits.RATE.hi:
         raise RuleViolation("年利率应大于0且不超过36%。", "rate")
     return rate
 
