@@ -23,10 +23,11 @@ from marketplace.config import _normalise_db_url  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import TaxRecord  # noqa: E402
 from marketplace.services import ingest  # noqa: E402
+from risk import features  # noqa: E402
 from seed import departments, export  # noqa: E402
 
 DEFAULT_PG = "postgresql://ci@127.0.0.1:55432/mk_dept"
-MONTHLY = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
+MONTHLY = features.MONTHLY_TABLES
 
 
 def generate(rows: int, months: int = 24):

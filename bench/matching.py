@@ -22,7 +22,7 @@ from marketplace import codes, create_app
 from marketplace.config import _normalise_db_url
 from marketplace.extensions import db
 from marketplace.models import EnterpriseScore, FinancingNeed
-from marketplace.services import matching
+from marketplace.services import bulk, matching
 from seed import load
 
 
@@ -46,8 +46,8 @@ def build(enterprises: int, products: int, seed: int = 2026) -> int:
                            "pd": np.round(rng.beta(1, 30, len(scored)), 6), "score": 600, "grade": grades,
                            "reasons": [[] for _ in scored], "created_at": now})
     with db.engine.begin() as conn:
-        load.bulk_insert(conn, FinancingNeed.__table__, needs)
-        load.bulk_insert(conn, EnterpriseScore.__table__, scores)
+        bulk.write_frame(conn, FinancingNeed.__table__, needs)
+        bulk.write_frame(conn, EnterpriseScore.__table__, scores)
     return len(needs)
 
 

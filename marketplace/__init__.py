@@ -36,6 +36,12 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app)  # before the blueprints: the bounded <int:…> converter
     errors.init_app(app)
     filters.init_app(app)
+
+    @app.context_processor
+    def _decision_term():  # the decision term every page names is the applications service's figure
+        from .services import applications
+
+        return {"decision_working_days": applications.decision_working_days()}
     cli.init_app(app)
 
     from . import api, auth, bank, commission, enterprise, public

@@ -14,10 +14,6 @@ from flask_migrate import upgrade
 from .extensions import db
 from .services.ingest import SOURCES
 
-DEMO_PASSWORD = "demo2026!"
-DEMO_ACCOUNTS = (("sme_demo", "enterprise", "企业用户"), ("bank_demo", "bank", "金融机构用户"),
-                 ("admin_demo", "commission", "发改委用户"))
-
 
 def _drop_everything() -> None:
     db.drop_all()
@@ -293,26 +289,6 @@ def create_commission_user(username, display_name, password):
     click.echo(f"已创建发改委用户：{user.username}")
 
 
-def ensure_demo_accounts() -> list[tuple[str, str, str]]:
-    """The demo logins (one per role) on the first seeded firm and institution; created if missing."""
-    from sqlalchemy import select
-
-    from .models import Enterprise, Institution, User
-    from .services import accounts
-
-    firm = db.session.scalar(select(Enterprise).order_by(Enterprise.id))
-    institution = db.session.scalar(select(Institution).order_by(Institution.id))
-    owners = {"enterprise": {"enterprise_id": firm.id, "display_name": firm.name},
-              "bank": {"institution_id": institution.id, "display_name": f"{institution.name} 客户经理"},
-              "commission": {"display_name": "市发展改革委 信用办"}}
-    shown = []
-    for username, role, label in DEMO_ACCOUNTS:
-        if not db.session.scalar(select(User.id).where(User.username == username)):
-            accounts.create_user(username=username, password=DEMO_PASSWORD, role=role, **owners[role])
-        shown.append((label, username, owners[role]["display_name"]))
-    return shown
-
-
 def _demo_scores() -> None:
     """The demo ends with an active model and scored firms (trained on the seeded city itself)."""
     from sqlalchemy import func, select
@@ -349,6 +325,8 @@ def demo_command(host, port, enterprises, workers):
         _seed_history(max(enterprises // 3, 1), 2026)
         load.load_denominators(registered_enterprises=enterprises)
     _demo_scores()
+    from seed.accounts import DEMO_PASSWORD, ensure_demo_accounts
+
     accounts = ensure_demo_accounts()
     secret_file = Path(current_app.instance_path) / "secret_key"
     if not secret_file.exists():

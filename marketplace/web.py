@@ -3,8 +3,7 @@ from decimal import Decimal
 
 from flask import abort
 
-from .extensions import db
-from .services import RuleViolation
+from .services import RuleViolation, ownership
 
 
 def wan_to_yuan(wan) -> int:
@@ -26,10 +25,10 @@ def show_violation(form, error: RuleViolation, default_field: str) -> None:
 def get_owned_or_404(model, object_id: int, **owner):
     """The row with this id if its owner columns match (e.g. enterprise_id=…); 404 otherwise, never 403,
     so that ids of other firms' records are not confirmed to exist."""
-    obj = db.session.get(model, object_id)
-    if obj is None or any(getattr(obj, k) != v for k, v in owner.items()):
+    try:
+        return ownership.owned(model, object_id, **owner)
+    except ownership.NotOwned:
         abort(404)
-    return obj
 
 
 def select_choices(mapping: dict, prompt: str | None = None, *, show_code: bool = False) -> list:

@@ -23,8 +23,10 @@ SERIOUS_LISTS = ("dishonest_judgment_debtor", "major_tax_violation", "serious_il
 RED_LISTS = ("a_taxpayer", "contract_honoring")
 SEVERITIES = ("minor", "general", "serious")
 
+# The department tables — the ONE list (the seed, scoring, the imports and the benches read it from here).
 TABLES = ("registry", "tax_records", "tax_grades", "social_insurance_records", "provident_fund_records",
           "utility_records", "penalties", "list_entries")
+MONTHLY_TABLES = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
 
 
 def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:

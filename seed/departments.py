@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from marketplace import codes
+from risk import features
 
 from . import city
 
@@ -71,8 +72,7 @@ CHUNK = 10_000  # firms per generated chunk (about 1.3 million department rows)
 REFERENCE_FIRMS = 20_000
 REFERENCE_SEED = 424_242
 
-TABLES = ("registry", "tax_records", "tax_grades", "social_insurance_records", "provident_fund_records",
-          "utility_records", "penalties", "list_entries", "outcomes", "truth")
+TABLES = (*features.TABLES, "outcomes", "truth")  # the department tables and the city's hidden truth
 
 INDUSTRY_HEALTH = {"I": 0.15, "M": 0.15, "C": 0.0, "F": -0.05, "H": -0.2, "E": -0.15, "K": -0.2, "L": 0.0,
                    "O": -0.1, "R": -0.1, "A": -0.1, "G": 0.0}

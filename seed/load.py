@@ -2,34 +2,22 @@
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select, text, update
 
+from marketplace.clock import months_back, now
 from marketplace.models import Enterprise, ImportBatch, Institution, Product, RegistryEnterprise
-from marketplace.models.base import utcnow
 from marketplace.services import bulk
 from marketplace.services.ingest import SOURCES
 
 from . import city, departments
 
-INSERT_BATCH = 10_000
 # The generator parameters, written on every import batch of a seeded city: they are what lets
 # `flask train-model` regenerate the city's outcomes (never stored in the database) later.
 SPEC = "合成城市 seed={seed} 企业={enterprises} 月数={months} 截至={as_of:%Y-%m-%d}"
 _SPEC_RE = re.compile(r"合成城市 seed=(\d+) 企业=(\d+) 月数=(\d+) 截至=(\d{4}-\d{2}-\d{2})")
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")
-
-
-def bulk_insert(conn, table, df: pd.DataFrame) -> int:
-    records = _records(df)
-    for start in range(0, len(records), INSERT_BATCH):
-        conn.execute(insert(table), records[start:start + INSERT_BATCH])
-    return len(records)
 
 
 def _reset_sequence(conn, table) -> None:
@@ -50,12 +38,12 @@ def load_city(engine: Engine, *, enterprises: int, institutions: int, products: 
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(Enterprise.__table__)):
             raise RuntimeError("数据库中已有企业数据：请使用空数据库，或先加 --reset 清空。")
-        counts = {"institutions": bulk_insert(conn, Institution.__table__,
+        counts = {"institutions": bulk.write_frame(conn, Institution.__table__,
                                               city.institutions(institutions, seed).drop(columns="short_name"))}
-        counts["products"] = bulk_insert(conn, Product.__table__, city.products(products, institutions, seed))
+        counts["products"] = bulk.write_frame(conn, Product.__table__, city.products(products, institutions, seed))
         counts["enterprises"] = 0
         for chunk in city.enterprise_chunks(enterprises, seed):
-            counts["enterprises"] += bulk_insert(conn, Enterprise.__table__, chunk)
+            counts["enterprises"] += bulk.write_frame(conn, Enterprise.__table__, chunk)
             if progress:
                 progress(len(chunk))
         for table in (Institution.__table__, Product.__table__, Enterprise.__table__):
@@ -76,7 +64,7 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
         for code in SOURCES:
             batches[code] = conn.execute(insert(ImportBatch.__table__).values(
                 source=code, file_name=spec, sha256=hashlib.sha256(spec.encode()).hexdigest(),
-                rows_accepted=0, created_at=utcnow())).inserted_primary_key[0]
+                rows_accepted=0, created_at=now())).inserted_primary_key[0]
         for chunk in departments.generate_chunks(enterprises, months=months, seed=seed, as_of=as_of):
             for code, source in SOURCES.items():
                 df = chunk[code].assign(batch_id=batches[code])
@@ -119,11 +107,9 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
     for year, value in DEMO_GDP.items():
         denominators.set_figure(kind="gdp", period_kind="year", start=denominators.period_start("year", year),
                                 value=value, source="演示数据（非官方统计）", actor_id=None)
-    month = last_month.replace(day=1)
-    for _ in range(months):
+    for month in months_back(last_month, months)[::-1]:
         denominators.set_figure(kind="registered_enterprises", period_kind="month", start=month,
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
-        month = (month - timedelta(days=1)).replace(day=1)
 
 
 def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
@@ -154,6 +140,6 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
                       OffPlatformLoan):
             table = model.__table__
-            counts[table.name] = bulk_insert(conn, table, frames[table.name])
+            counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)
     return counts

@@ -146,10 +146,7 @@ def list_applications(query: ListQuery):
 
 
 def _own(application_id: int) -> Application:
-    a = db.session.get(Application, application_id)
-    if a is None or a.institution_id != g.actor.institution_id:
-        raise NotPermitted()
-    return a
+    return applications.get_for(application_id, g.actor)
 
 
 @endpoint("GET", "/applications/<int:application_id>", "读取一笔申请", errors=(401, 404))

@@ -14,14 +14,12 @@ from ..services import (
     RuleViolation,
     applications,
     authorizations,
-    credit,
     matching,
     notifications,
     off_platform,
     products,
 )
 from ..services.applications import Actor
-from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
@@ -84,7 +82,8 @@ def product_status(product_id: int):
     product = get_owned_or_404(Product, product_id, institution_id=current_user.institution_id)
     if FlaskForm().validate_on_submit():
         try:
-            products.set_status(product, current_user.institution_id, request.form.get("status", ""))
+            products.set_status(product, current_user.institution_id, request.form.get("status", ""),
+                                user_id=current_user.id)
         except RuleViolation as e:
             flash(e.message, "danger")
         else:
@@ -106,7 +105,7 @@ def application_queue():
     if product_id:
         stmt = stmt.where(Application.product_id == product_id)
     if request.args.get("late") == "1":
-        stmt = stmt.where(Application.status == "accepted", Application.decision_due < today())
+        stmt = stmt.where(applications.late_condition())
     rows = db.paginate(stmt.order_by(Application.decision_due.is_(None), Application.decision_due, Application.id.desc()),
                        page=arg("page", limits.PAGE, "页码", 1), per_page=50, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
@@ -183,14 +182,11 @@ def firm(enterprise_id: int):
                                              user_id=current_user.id)
     except authorizations.NotAuthorized:
         abort(403)
-    score = credit.current_scores([firm_.id]).get(firm_.id) if "score" in auth.scopes else None
-    trends = credit.department_trends(firm_.uscc) if "department" in auth.scopes else None
-    entries = credit.list_entries_of(firm_.uscc, today()) if "records" in auth.scopes else []
     apps = db.session.scalars(select(Application).where(Application.enterprise_id == firm_.id,
                                                         Application.institution_id == current_user.institution_id)
                               .order_by(Application.id.desc())).all()
-    return render_template("bank/firm.html", firm=firm_, auth=auth, score=score, reasons=credit.reason_texts(score),
-                           trends=trends, list_entries=entries, applications=apps)
+    return render_template("bank/firm.html", firm=firm_, auth=auth, applications=apps,
+                           **authorizations.revealed(auth, firm_))
 
 
 @bp.route("/matches")

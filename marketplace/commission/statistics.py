@@ -1,5 +1,5 @@
 """Views of the commission's statistics: denominators (分母录入), the indicator dashboard, records and exports."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from .. import limits
+from ..clock import add_months, months_back
 from ..extensions import db
 from ..inputs import BoundedDecimalField, CountField, fits, month_arg
 from ..models import AuditLog, CityFigure, ShareBatch
@@ -63,7 +64,7 @@ def denominators_page():
 
 def _month_arg() -> date:
     """?month=YYYY-MM (a bad or absurd month is a 400), defaulting to the last full month in Shanghai."""
-    return month_arg() or (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    return month_arg() or add_months(workdays.today(), -1)
 
 
 def _scope_arg() -> str:
@@ -116,7 +117,7 @@ def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
     tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
     tables["funnel"] = breakdowns.funnel(period, df)
     tables["late"] = breakdowns.late_decisions(period, df)
-    tables["totals"] = breakdowns.running_totals(reports.months_back(period.month, 24))
+    tables["totals"] = breakdowns.running_totals(months_back(period.month, 24))
     return tables
 
 

@@ -120,7 +120,7 @@ def api_key_list():
 def revoke_api_key(key_id: int):
     if FlaskForm().validate_on_submit():
         try:
-            api_keys.revoke(key_id)
+            api_keys.revoke(key_id, user_id=current_user.id)
         except RuleViolation as e:
             flash(e.message, "danger")
         else:

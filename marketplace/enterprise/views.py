@@ -105,7 +105,7 @@ def edit_need(need_id: int):
 def close_need(need_id: int):
     need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     if FlaskForm().validate_on_submit():
-        needs.close_need(need, current_user.enterprise_id)
+        needs.close_need(need, current_user.enterprise_id, user_id=current_user.id)
         flash("融资需求已关闭。", "info")
     return redirect(url_for(".home"))
 
@@ -223,7 +223,7 @@ def authorization_list():
 def revoke_authorization(authorization_id: int):
     auth = get_owned_or_404(DataAuthorization, authorization_id, enterprise_id=current_user.enterprise_id)
     if FlaskForm().validate_on_submit():
-        authorizations.revoke(auth, current_user.enterprise_id)
+        authorizations.revoke(auth, current_user.enterprise_id, user_id=current_user.id)
         flash(f"已撤回对{auth.institution.name}的授权，即时生效。", "info")
     return redirect(url_for(".authorization_list"))
 

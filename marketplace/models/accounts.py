@@ -1,11 +1,12 @@
 """Login accounts of the three roles (企业用户 / 金融机构用户 / 发改委用户)."""
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import codes
 from ..extensions import db, login_manager
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, one_of, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -13,7 +14,7 @@ class User(UserMixin, db.Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('enterprise', 'bank', 'commission')", name="role"),
+        one_of("role", codes.ROLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

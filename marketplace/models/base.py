@@ -1,11 +1,15 @@
 """Column types shared by every model: UTC timestamps and integer-yuan money."""
-from datetime import UTC, datetime
+from datetime import UTC
 
-from sqlalchemy import BigInteger, DateTime, TypeDecorator
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, TypeDecorator
+
+from ..clock import now as utcnow  # noqa: F401 — the one clock (marketplace/clock.py), the models' defaults
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def one_of(column: str, allowed, name: str | None = None) -> CheckConstraint:
+    """CHECK (column IN (…)) generated from a codes.py list, so the database and the code share one copy."""
+    values = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
+    return CheckConstraint(f"{column} IN ({values})", name=name or column)
 
 
 class UTCDateTime(TypeDecorator):

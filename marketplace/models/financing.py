@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import codes
 from ..extensions import db
 from ..limits import TEXT
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class FinancingNeed(db.Model):
@@ -65,8 +65,7 @@ class Application(db.Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("term_months > 0", name="term_positive"),
-        CheckConstraint("status IN ('submitted', 'accepted', 'granted', 'rejected', 'withdrawn', 'disbursed', "
-                        "'repaid', 'overdue', 'defaulted')", name="status"),
+        one_of("status", codes.APPLICATION_STATUSES),
         # One open application per firm and product, enforced by the database so that two concurrent
         # 一键申请 cannot both land (a partial unique index on SQLite and PostgreSQL alike).
         Index("uq_applications_open_per_product", "enterprise_id", "product_id", unique=True,

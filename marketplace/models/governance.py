@@ -5,9 +5,10 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
 from ..limits import TEXT
-from .base import UTCDateTime, utcnow
+from .base import UTCDateTime, one_of, utcnow
 
 
 class DataAuthorization(db.Model):
@@ -128,7 +129,7 @@ class Objection(db.Model):
 
     __tablename__ = "objections"
     __table_args__ = (
-        CheckConstraint("status IN ('submitted', 'verifying', 'upheld', 'rejected')", name="status"),
+        one_of("status", codes.OBJECTION_STATUSES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,10 +5,10 @@ import secrets
 
 from sqlalchemy import select
 
+from ..clock import now
 from ..extensions import db
 from ..models import ApiKey, Institution
-from . import RuleViolation
-from .base_time import now
+from . import RuleViolation, workflow
 
 KEY_PREFIX = "xyd_"
 
@@ -25,9 +25,13 @@ def issue(institution_id: int, name: str, user_id: int | None = None) -> tuple[A
     prefix = secrets.token_hex(4)
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(institution_id=institution_id, name=name[:64], prefix=prefix, key_hash=_hash(key), created_by=user_id)
-    db.session.add(row)
-    db.session.commit()
+    workflow.transition(row, "issue", subject="密钥", label="签发", state=key_state, actor_id=user_id,
+                        apply=lambda r: ("active", {"institution_id": institution_id, "prefix": prefix}))
     return row, key
+
+
+def key_state(row: ApiKey) -> str:
+    return "revoked" if row.revoked_at is not None else "active"
 
 
 def authenticate(key: str | None) -> ApiKey | None:
@@ -43,11 +47,14 @@ def authenticate(key: str | None) -> ApiKey | None:
     return row
 
 
-def revoke(key_id: int) -> ApiKey:
+def revoke(key_id: int, user_id: int | None = None) -> ApiKey:
     row = db.session.get(ApiKey, key_id)
     if row is None:
         raise RuleViolation("密钥不存在。")
     if row.revoked_at is None:
-        row.revoked_at = now()
-        db.session.commit()
+        def apply(r):
+            r.revoked_at = now()
+            return "revoked", {}
+        workflow.transition(row, "revoke", subject="密钥", label="吊销", state=key_state, allowed_from=("active",),
+                            apply=apply, actor_id=user_id)
     return row

@@ -4,9 +4,9 @@
                                     ↘ rejected 已拒绝              ↘ overdue 逾期 → repaid / defaulted 不良
     submitted / accepted → withdrawn 已撤回 (by the firm, before a decision)
 
-Every transition checks who may make it and from which status, writes an ApplicationEvent (the audit
-row), queues the 站内消息, and commits once. A concurrent change by someone else is caught by the
-optimistic lock (Application.version) and nothing is written.
+Every transition goes through services/workflow.transition: it checks who may make it and from which
+status, writes an ApplicationEvent (the audit row), queues the 站内消息, and commits once. A concurrent
+change by someone else is caught by the optimistic lock (Application.version) and nothing is written.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import codes, limits
+from ..clock import now
 from ..extensions import db
 from ..models import (
     Application,
@@ -29,8 +29,7 @@ from ..models import (
     LoanRepayment,
     Product,
 )
-from . import RuleViolation, authorizations, notifications
-from .base_time import now
+from . import RuleViolation, authorizations, notifications, ownership, workflow
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
@@ -62,18 +61,14 @@ class Actor:
         return cls(role="bank", institution_id=key.institution_id, api_key_id=key.id)
 
 
-class NotPermitted(RuleViolation):
+class NotPermitted(ownership.NotOwned):
     """Not this actor's application (callers answer 404 so ids of others' records are not confirmed)."""
 
     def __init__(self):
         super().__init__("申请不存在。")
 
 
-class ConcurrentChange(RuleViolation):
-    """Someone else changed the application first (optimistic lock); nothing was written."""
-
-    def __init__(self):
-        super().__init__("该申请刚刚已被其他人员处理，您的操作未生效。请刷新页面查看最新状态后再操作。")
+ConcurrentChange = workflow.ConcurrentChange  # someone else changed the application first; nothing written
 
 
 # action: (statuses it may start from, the role that may take it, Chinese label)
@@ -100,44 +95,26 @@ def _loaded(app: Application) -> None:
     return None
 
 
-def _get_for(application_id: int, actor: Actor) -> Application:
-    app = db.session.get(Application, application_id)
-    if app is None:
-        raise NotPermitted()
-    if actor.role == "bank" and app.institution_id != actor.institution_id:
-        raise NotPermitted()
-    if actor.role == "enterprise" and app.enterprise_id != actor.enterprise_id:
-        raise NotPermitted()
-    return app
+def get_for(application_id: int, actor: Actor) -> Application:
+    """The application if this actor may see it (its firm, its bank, commission staff), else NotPermitted."""
+    return ownership.owned(Application, application_id, not_found=NotPermitted, **ownership.scope_of(actor))
 
 
 def _transition(application_id: int, action: str, actor: Actor, expected_version: int | None,
                 change: Callable[[Application], tuple[str, dict]]) -> Application:
     froms, role, label = TRANSITIONS[action]
-    app = _get_for(application_id, actor)
-    if actor.role != role:
-        raise RuleViolation(f"只有{'金融机构' if role == 'bank' else '申请企业'}可以{label}。")
-    if expected_version is not None and app.version != expected_version:
-        raise ConcurrentChange()
-    if app.status not in froms:
-        raise RuleViolation(f"申请当前状态为“{STATUS[app.status]}”，不能{label}。")
-    _loaded(app)
-    from_status = app.status
-    try:
-        to_status, detail = change(app)
-        app.status = to_status
+    app = get_for(application_id, actor)
+
+    def event(app, from_status, to_status, detail):
         db.session.add(ApplicationEvent(application_id=app.id, action=action, from_status=from_status,
                                         to_status=to_status, actor_user_id=actor.user_id,
                                         actor_api_key_id=actor.api_key_id, detail=detail))
-        _notify(app, action, to_status, detail)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConcurrentChange() from None
-    except Exception:
-        db.session.rollback()
-        raise
-    return app
+
+    return workflow.transition(app, action, subject="申请", label=label, apply=change, allowed_from=froms,
+                               statuses=STATUS, role=role, actor_role=actor.role, actor_id=actor.user_id,
+                               expected_version=expected_version, event=event,
+                               notify=lambda app, to_status, detail: _notify(app, action, to_status, detail),
+                               before_change=lambda app: _loaded(app))
 
 
 def _notify(app: Application, action: str, to_status: str, detail: dict) -> None:
@@ -161,7 +138,7 @@ def _notify(app: Application, action: str, to_status: str, detail: dict) -> None
 
 
 def _wan(yuan) -> str:
-    from ..filters import wan  # the same 万元 text the pages show
+    from ..money import wan  # the same 万元 text the pages show
 
     return wan(yuan)
 
@@ -253,8 +230,14 @@ def accept(application_id: int, actor: Actor, *, expected_version: int | None = 
     return _transition(application_id, "accept", actor, expected_version, change)
 
 
+def decision_working_days() -> int:
+    """The decision term in working days (the setting DECISION_DEADLINE_WORKING_DAYS, 10 by default): the
+    ONE figure the deadlines and every page that names the term use."""
+    return current_app.config["DECISION_DEADLINE_WORKING_DAYS"]
+
+
 def decision_deadline(accepted_on: date) -> date:
-    return add_working_days(accepted_on, current_app.config["DECISION_DEADLINE_WORKING_DAYS"])
+    return add_working_days(accepted_on, decision_working_days())
 
 
 def _rate(value) -> Decimal:
@@ -376,9 +359,14 @@ def is_late(app: Application, on: date | None = None) -> bool:
     return app.status == "accepted" and (on or today()) > app.decision_due
 
 
+def late_condition(on: date | None = None):
+    """SQL form of is_late for undecided applications: accepted and past the decision deadline."""
+    return and_(Application.status == "accepted", Application.decision_due < (on or today()))
+
+
 def late_applications(institution_id: int | None = None, on: date | None = None):
     """Accepted applications past their decision deadline (flagged for the bank and the commission)."""
-    stmt = select(Application).where(Application.status == "accepted", Application.decision_due < (on or today()))
+    stmt = select(Application).where(late_condition(on))
     if institution_id:
         stmt = stmt.where(Application.institution_id == institution_id)
     return db.session.scalars(stmt.order_by(Application.decision_due, Application.id)).all()

@@ -4,10 +4,10 @@ from datetime import date
 from sqlalchemy import select
 
 from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import AccessLog, DataAuthorization, Institution
-from . import RuleViolation
-from .base_time import now
+from . import RuleViolation, workflow
 from .workdays import today
 
 ALL_SCOPES = list(codes.AUTHORIZATION_SCOPES)
@@ -40,25 +40,35 @@ def grant(enterprise_id: int, institution_id: int, *, scopes: list, valid_until:
     scopes = _validate(institution_id, scopes, valid_until)
     current = valid_authorization(enterprise_id, institution_id)
     if current is not None:
-        current.scopes = sorted(set(current.scopes) | set(scopes), key=ALL_SCOPES.index)
-        current.valid_until = max(current.valid_until, valid_until)
+        def apply(auth):
+            auth.scopes = sorted(set(auth.scopes) | set(scopes), key=ALL_SCOPES.index)
+            auth.valid_until = max(auth.valid_until, valid_until)
+            return "valid", {"scopes": auth.scopes, "valid_until": auth.valid_until}
         auth = current
     else:
         auth = DataAuthorization(enterprise_id=enterprise_id, institution_id=institution_id, scopes=scopes,
                                  valid_until=valid_until, granted_by=user_id)
-        db.session.add(auth)
-    if commit:
-        db.session.commit()
-    return auth
+
+        def apply(auth):
+            return "valid", {"scopes": scopes, "valid_until": valid_until}
+    return workflow.transition(auth, "grant", subject="授权", label="授权", state=authorization_state, apply=apply,
+                               actor_id=user_id, commit=commit)
 
 
-def revoke(authorization: DataAuthorization, enterprise_id: int) -> DataAuthorization:
+def authorization_state(auth: DataAuthorization) -> str:
+    return "revoked" if auth.revoked_at is not None else "valid"
+
+
+def revoke(authorization: DataAuthorization, enterprise_id: int, user_id: int | None = None) -> DataAuthorization:
     """撤回授权, effective at once: the next page the bank opens is refused."""
     if authorization.enterprise_id != enterprise_id:
         raise RuleViolation("只能撤回本企业的授权。")
     if authorization.revoked_at is None:
-        authorization.revoked_at = now()
-        db.session.commit()
+        def apply(auth):
+            auth.revoked_at = now()
+            return "revoked", {}
+        workflow.transition(authorization, "revoke", subject="授权", label="撤回", state=authorization_state,
+                            allowed_from=("valid",), apply=apply, actor_id=user_id)
     return authorization
 
 
@@ -96,6 +106,18 @@ def open_firm_data(institution_id: int, enterprise_id: int, *, what: str, user_i
                              enterprise_id=enterprise_id, what=what))
     db.session.commit()
     return auth
+
+
+def revealed(auth: DataAuthorization, firm) -> dict:
+    """What an authorization's scopes reveal of the firm — the ONE scope policy the bank pages and the API
+    follow: the score and its reasons only under 'score', the department trends only under 'department',
+    the list entries only under 'records'; what is not granted is None / empty, never fetched."""
+    from . import credit
+
+    score = credit.current_scores([firm.id]).get(firm.id) if "score" in auth.scopes else None
+    return {"score": score, "reasons": credit.reason_texts(score),
+            "trends": credit.department_trends(firm.uscc) if "department" in auth.scopes else None,
+            "list_entries": credit.list_entries_of(firm.uscc, today()) if "records" in auth.scopes else []}
 
 
 def access_history(enterprise_id: int, limit: int = 100) -> list[AccessLog]:

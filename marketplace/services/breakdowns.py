@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from .. import codes
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product
+from . import applications
 from .exports import Column, Table
 from .indicators import DISBURSED_STATUSES, Period
 from .workdays import SHANGHAI
@@ -140,7 +141,7 @@ def late_decisions(p: Period, df: pd.DataFrame | None = None) -> Table:
     g = (df.loc[late].groupby("institution").agg(late=("id", "count")).reset_index()
          .sort_values("late", ascending=False))
     return Table("超期未决", [Column("institution", "金融机构"), Column("late", "超期件数", "int")],
-                 g.to_dict("records"), notes=[f"截至 {p.last_day:%Y-%m-%d}；答复时限为受理后10个工作日"])
+                 g.to_dict("records"), notes=[f"截至 {p.last_day:%Y-%m-%d}；答复时限为受理后{applications.decision_working_days()}个工作日"])
 
 
 def running_totals(months: list[date]) -> Table:

@@ -1,4 +1,7 @@
-"""Bulk writes of DataFrames into tables: COPY on PostgreSQL (psycopg 3), Core executemany elsewhere."""
+"""The ONE bulk writer: DataFrames into tables, COPY on PostgreSQL (psycopg 3), Core executemany elsewhere.
+
+Used by the seed (seed/load.py), the department imports (ingest) and scoring; nothing else writes rows in bulk.
+"""
 import json
 from collections.abc import Callable
 
@@ -54,15 +57,20 @@ def _records(df: pd.DataFrame, table: Table) -> list[dict]:
 def _copy(conn: Connection, table: Table, df: pd.DataFrame, progress) -> None:
     # CSV format: pandas' C writer does the quoting; an unquoted empty field is NULL (validation has made
     # sure that required text is never empty).
+    # NULL is written as \N so that an empty string stays an empty string, as on the executemany path.
     json_columns = [c for c in df.columns if _is_json_column(table, c)]
     if json_columns:  # COPY takes JSON as text; the executemany path lets the column type serialise it
         df = df.assign(**{c: df[c].map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
                           for c in json_columns})
+    moments = [c for c in df.columns if df[c].dtype.kind == "M"]
+    if moments:  # dates as days, timestamps with their time and zone (one date_format would cut the time)
+        df = df.assign(**{c: df[c].dt.strftime("%Y-%m-%d" if _is_date_column(table, c) else "%Y-%m-%d %H:%M:%S.%f%z")
+                          for c in moments})
     columns = ", ".join(f'"{c}"' for c in df.columns)
     cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+    with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN (FORMAT csv, NULL \'\\N\')') as copy:
         for start in range(0, len(df), CHUNK):
             part = df.iloc[start:start + CHUNK]
-            copy.write(part.to_csv(header=False, index=False, date_format="%Y-%m-%d").encode("utf-8"))
+            copy.write(part.to_csv(header=False, index=False, na_rep="\\N").encode("utf-8"))
             if progress:
                 progress(len(part))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import and_, distinct, func, select
 
 from .. import codes
+from ..clock import month_end
 from ..extensions import db
 from ..models import (
     Application,
@@ -57,8 +58,7 @@ class Period:
 
     @property
     def last_day(self) -> date:
-        nxt = (self.month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return nxt - timedelta(days=1)
+        return month_end(self.month)
 
     def instant(self, day: date) -> datetime:
         """Midnight Shanghai at the start of `day`, in UTC (how timestamps are stored)."""

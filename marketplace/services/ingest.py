@@ -26,6 +26,7 @@ from sqlalchemy import Table, and_, delete, func, insert, select
 from stdnum.cn import uscc as uscc_std
 
 from .. import codes
+from ..clock import now
 from ..extensions import db
 from ..models import (
     ImportBatch,
@@ -40,7 +41,6 @@ from ..models import (
     UtilityRecord,
     credit_data,
 )
-from ..models.base import utcnow
 from . import RuleViolation, bulk
 
 REPORT_COLUMNS = ["行号", "列", "值", "问题"]
@@ -539,7 +539,7 @@ def save(checked: Checked, *, user_id: int | None = None,
     registry = checked.source.code == "registry"
     batch = {"source": checked.source.code, "file_name": checked.file_name[:255], "sha256": checked.sha256,
              "period_from": period_from, "period_to": period_to, "rows_accepted": len(checked.rows),
-             "created_by": user_id, "created_at": utcnow()}
+             "created_by": user_id, "created_at": now()}
     if registry:
         batch.update(codes_total=checked.rows_in_file,
                      codes_invalid=int((~findings["问题"].str.startswith("重复")).sum()),

@@ -264,7 +264,7 @@ class Recommendation:
 
 
 def _why(need: pd.Series, prod: pd.Series, flagged: bool) -> list[str]:
-    from ..filters import wan
+    from ..money import wan
 
     out = [f"额度 {wan(prod.amount_min)}–{wan(prod.amount_max)} 万元，覆盖您需要的 {wan(need.amount)} 万元",
            f"期限 {prod.term_min}–{prod.term_max} 个月，覆盖 {need.term_months} 个月"]

@@ -2,7 +2,7 @@
 from .. import codes, limits
 from ..extensions import db
 from ..models import FinancingNeed
-from . import RuleViolation
+from . import RuleViolation, workflow
 
 MAX_NEED_YUAN = int(limits.YUAN.hi)  # 1,000亿元: anything above is a typing error, not an SME need
 
@@ -43,9 +43,8 @@ def update_need(need: FinancingNeed, enterprise_id: int, *, amount: int, term_mo
     return need
 
 
-def close_need(need: FinancingNeed, enterprise_id: int) -> FinancingNeed:
+def close_need(need: FinancingNeed, enterprise_id: int, user_id: int | None = None) -> FinancingNeed:
     if need.enterprise_id != enterprise_id:
         raise RuleViolation("只能关闭本企业的融资需求。")
-    need.status = "closed"
-    db.session.commit()
-    return need
+    return workflow.transition(need, "close", subject="融资需求", label="关闭", apply=lambda n: ("closed", {}),
+                               actor_id=user_id)

@@ -1,9 +1,9 @@
 """站内消息: notes to a firm or an institution on every application status change."""
 from sqlalchemy import func, select, update
 
+from ..clock import now
 from ..extensions import db
 from ..models import Notification
-from .base_time import now
 
 
 def to_enterprise(enterprise_id: int, title: str, body: str = "", application_id: int | None = None) -> None:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from .. import codes, limits
 from ..extensions import db
 from ..models import Product
-from . import RuleViolation
+from . import RuleViolation, workflow
 
 
 @dataclass
@@ -69,12 +69,11 @@ def save_product(institution_id: int, terms: ProductTerms, product: Product | No
     return product
 
 
-def set_status(product: Product, institution_id: int, status: str) -> Product:
-    """Pause (暂停) or resume (上架) a product of the institution."""
+def set_status(product: Product, institution_id: int, status: str, user_id: int | None = None) -> Product:
+    """Pause (暂停) or resume (上架) a product of the institution (audited, status-locked)."""
     if product.institution_id != institution_id:
         raise RuleViolation("只能修改本机构的产品。")
     if status not in codes.PRODUCT_STATUSES:
         raise RuleViolation("未知的产品状态。")
-    product.status = status
-    db.session.commit()
-    return product
+    return workflow.transition(product, status, subject="产品", label=codes.PRODUCT_STATUSES[status],
+                               apply=lambda p: (status, {}), actor_id=user_id)

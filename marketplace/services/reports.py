@@ -1,13 +1,13 @@
 """The one-click monthly report pack (月度报送材料): one XLSX workbook for the city credit office."""
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import func, select
 
 from .. import codes
+from ..clock import months_back, now
 from ..extensions import db
 from ..models import Application, Enterprise, ImportBatch, LoanRepayment, OffPlatformLoan
-from ..models.base import utcnow
 from . import breakdowns, catalogue, denominators, indicators
 from .exports import Column, Table, to_xlsx
 from .workdays import SHANGHAI
@@ -19,13 +19,6 @@ GROUPS = {
 }
 
 
-def months_back(month: date, n: int) -> list[date]:
-    """The n months ending with `month`, oldest first."""
-    out, m = [], month.replace(day=1)
-    for _ in range(n):
-        out.append(m)
-        m = (m - timedelta(days=1)).replace(day=1)
-    return out[::-1]
 
 
 def summary_rows(month: date) -> list[dict]:
@@ -119,7 +112,7 @@ def cover_table(month: date) -> Table:
     totals = catalogue.platform_totals()
     lines = [
         {"item": "统计期", "value": f"{month:%Y年%m月}"},
-        {"item": "生成时间", "value": utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
+        {"item": "生成时间", "value": now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")},
         {"item": "入驻企业（家）", "value": totals["enterprises"]},
         {"item": "入驻金融机构（家）", "value": totals["institutions"]},
         {"item": "发布产品（个）", "value": totals["products"]},

@@ -17,28 +17,20 @@ from sqlalchemy import Date, func, select
 from risk import explain, features, metrics, registry
 from risk import model as risk_model
 
+from ..clock import now
 from ..extensions import db
 from ..models import (
     Enterprise,
     EnterpriseScore,
-    ListEntry,
-    Penalty,
-    ProvidentFundRecord,
-    RegistryEnterprise,
-    SocialInsuranceRecord,
-    TaxGrade,
     TaxRecord,
-    UtilityRecord,
 )
-from ..models.base import utcnow
-from . import bulk
+from . import bulk, ingest
 from .workdays import local_date
 
-# features.TABLES name → model; the monthly ones are read only for the months the features look at.
-TABLES = {"registry": RegistryEnterprise, "tax_records": TaxRecord, "tax_grades": TaxGrade,
-          "social_insurance_records": SocialInsuranceRecord, "provident_fund_records": ProvidentFundRecord,
-          "utility_records": UtilityRecord, "penalties": Penalty, "list_entries": ListEntry}
-MONTHLY = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
+# features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
+# the features look at.
+TABLES = {name: ingest.SOURCES[name].table for name in features.TABLES}
+MONTHLY = features.MONTHLY_TABLES
 SKIP_COLUMNS = ("id", "batch_id", "name")
 IN_LIMIT = 900  # a longer list of firms is read through a sub-query on enterprises instead of IN (…)
 CHUNK = 2_000  # firms scored (and written) per step: the progress bar moves by this much
@@ -81,7 +73,7 @@ def data_as_of() -> date:
     """The last day of the latest month of tax records: the date the scores describe (today without data)."""
     latest = db.session.scalar(select(func.max(TaxRecord.period)))
     if latest is None:
-        return local_date(utcnow())
+        return local_date(now())
     if isinstance(latest, str):  # SQLite without type information in an aggregate
         latest = date.fromisoformat(latest[:10])
     return (pd.Timestamp(latest) + pd.offsets.MonthEnd(0)).date()
@@ -172,7 +164,7 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     X = features.build(tables, as_of)
     ids = firms.set_index("uscc")["id"]
     X = X[X.index.isin(ids.index)]
-    version, now = m.card.get("version") or "unsaved", utcnow()
+    version, moment = m.card.get("version") or "unsaved", now()
     grades: dict[str, int] = {}
     conn = db.session.connection()
     for start in range(0, len(X), CHUNK):
@@ -181,7 +173,7 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
         rows = pd.DataFrame({
             "enterprise_id": ids.reindex(s["uscc"]).to_numpy(), "model_version": version, "as_of": as_of,
             "pd": s["pd"].to_numpy(), "score": np.rint(s["score"].to_numpy()).astype(int),
-            "grade": s["grade"].to_numpy(), "reasons": _reasons(s), "created_at": now,
+            "grade": s["grade"].to_numpy(), "reasons": _reasons(s), "created_at": moment,
         })
         bulk.write_frame(conn, EnterpriseScore.__table__, rows)
         for g, n in s["grade"].value_counts().items():

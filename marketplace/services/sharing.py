@@ -27,9 +27,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
-from ..models.base import utcnow
 from . import RuleViolation, audit
 from .indicators import DISBURSED_STATUSES, Period
 from .workdays import SHANGHAI
@@ -134,7 +134,7 @@ def produce(month: date, actor_id: int | None) -> ShareBatch:
 
 
 def mark_delivered(batch: ShareBatch, actor_id: int | None) -> ShareBatch:
-    batch.delivered_at, batch.delivered_by = utcnow(), actor_id
+    batch.delivered_at, batch.delivered_by = now(), actor_id
     audit.record(actor_id, "share_batch.delivered", batch)
     db.session.commit()
     return batch

@@ -1,19 +1,9 @@
 """Working days on the official calendar (法定节假日 and 调休 via chinese_calendar) and 'today' in Shanghai."""
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import chinese_calendar
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    """The calendar day in Shanghai: deadlines and validity dates are local days."""
-    return datetime.now(SHANGHAI).date()
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+from ..clock import SHANGHAI, local_date, parse_month, today  # noqa: F401 — the one clock, re-exported here
 
 
 def is_workday(day: date) -> bool:
@@ -45,18 +35,3 @@ def working_days_between(start: date, end: date) -> int:
         n += is_workday(day)
     return n
 
-
-def parse_month(value: str | None) -> date:
-    """'2026-10' (or '2026-10-xx') → date(2026, 10, 1), between limits.FIRST_MONTH and LAST_MONTH;
-    ValueError with a Chinese message for anything else."""
-    from ..limits import FIRST_MONTH, LAST_MONTH
-
-    message = f"月份应为“年-月”格式，介于 {FIRST_MONTH:%Y-%m} 与 {LAST_MONTH:%Y-%m} 之间，如 2026-10。"
-    try:
-        year, month = (int(x) for x in (value or "").strip().split("-")[:2])
-        first = date(year, month, 1)
-    except ValueError:
-        raise ValueError(message) from None
-    if not FIRST_MONTH <= first <= LAST_MONTH:
-        raise ValueError(message)
-    return first
