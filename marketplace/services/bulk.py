@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Integer, Table, insert
 
 CHUNK = 50_000
 
@@ -62,6 +62,15 @@ def _copy(conn: Connection, table: Table, df: pd.DataFrame, progress) -> None:
     if json_columns:  # COPY takes JSON as text; the executemany path lets the column type serialise it
         df = df.assign(**{c: df[c].map(lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
                           for c in json_columns})
+    # COPY applies no Python-side defaults (created_at = the clock): fill the columns the frame leaves out.
+    defaults = {c.name: c.default for c in table.columns
+                if c.name not in df.columns and c.default is not None and (c.default.is_scalar or c.default.is_callable)}
+    if defaults:
+        df = df.assign(**{n: (d.arg(None) if d.is_callable else d.arg) for n, d in defaults.items()})
+    # An integer column with NULLs arrives as float64 (560000.0), which PostgreSQL refuses for bigint.
+    floats = [c for c in df.columns if df[c].dtype.kind == "f" and isinstance(table.c[c].type, Integer)]
+    if floats:
+        df = df.assign(**{c: df[c].astype("Int64") for c in floats})
     moments = [c for c in df.columns if df[c].dtype.kind == "M"]
     if moments:  # dates as days, timestamps with their time and zone (one date_format would cut the time)
         df = df.assign(**{c: df[c].dt.strftime("%Y-%m-%d" if _is_date_column(table, c) else "%Y-%m-%d %H:%M:%S.%f%z")
