@@ -68,6 +68,32 @@ def _seed_departments(enterprises: int, months: int, seed_value: int) -> None:
         rows = load.load_departments(db.engine, enterprises=enterprises, months=months, seed=seed_value,
                                      progress=bar.update)
     click.echo("部门数据：" + "，".join(f"{SOURCES[k].label} {v:,} 行" for k, v in rows.items()) + "。")
+    _verify_identities()
+
+
+def _verify_identities() -> None:
+    from .services import identity
+
+    result = identity.verify_pending_against_registry()
+    if result["checked"]:
+        click.echo(f"实名核验：待核验企业 {result['checked']:,} 家与登记信息比对，{result['verified']:,} 家一致、已核验。")
+
+
+@click.command("verify-identities")
+@with_appcontext
+def verify_identities_command():
+    """Check every pending firm account against the registry (e.g. after a registry import that added 法定代表人)."""
+    _verify_identities()
+
+
+@click.command("refresh-loans")
+@with_appcontext
+def refresh_loans_command():
+    """Move loans to 逾期 / 不良 from their repayment schedules (run daily, e.g. from cron)."""
+    from .services import schedules
+
+    moved = schedules.refresh()
+    click.echo(f"还款计划检查：转入逾期 {moved['overdue']} 笔，认定不良 {moved['defaulted']} 笔。")
 
 
 @click.command("import-data")
@@ -151,48 +177,29 @@ def _read_labels(path: Path, column: str):
 
 
 def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
-                outcomes_file=None, truth_file=None, activate=True) -> dict:
-    """Build the training rows and outcomes, then train (services/scoring.train); see `flask train-model`."""
-    from risk import features
-    from seed import city, departments, load
+                outcomes_file=None, truth_file=None, activate=True, challenger=True) -> dict:
+    """Read the label files, then let the scoring service assemble the training set and train; see
+    `flask train-model`."""
+    from risk import model as risk_model
 
     from .services import scoring
 
-    spec = load.synthetic_spec(db.engine)
-    if enterprises_from == "synthetic":
-        if outcomes_file or truth_file:
-            raise click.UsageError("--outcomes / --truth 只用于 --enterprises-from db：合成城市自带结局。")
-        n = enterprises or (spec or {}).get("enterprises", 2000)
-        seed_value = seed_value if seed_value is not None else (spec or {}).get("seed", 2026)
-        months = months or (spec or {}).get("months", 24)
-        city_as_of = (spec or {}).get("as_of", city.AS_OF)
-        as_of = as_of or city_as_of
-        generated = departments.generate(n, months=months, seed=seed_value, as_of=city_as_of)
-        X = features.build(generated, as_of)
-        outcomes, truth = generated["outcomes"], generated["truth"]
-        source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
-                  "outcomes": f"合成城市 seed={seed_value}（内存生成）"}
-    else:
-        if spec is None and outcomes_file is None:
-            raise click.ClickException(
-                "数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
-                "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")
-        as_of = as_of or (spec["as_of"] if spec else scoring.data_as_of())
-        X = features.build(scoring.department_tables(as_of), as_of)
-        if X.empty:
-            raise click.ClickException(f"{as_of} 之前没有任何企业的部门数据：请先 flask seed 或 flask import-data。")
-        if outcomes_file:
-            outcomes = _read_labels(outcomes_file, "defaulted_12m")
-            truth = _read_labels(truth_file, "true_pd") if truth_file else None
-            source = {"enterprises_from": "db", "outcomes": Path(outcomes_file).name,
-                      "truth": Path(truth_file).name if truth_file else None}
-        else:
-            outcomes, truth = departments.outcomes(spec["enterprises"], months=spec["months"], seed=spec["seed"],
-                                                   as_of=spec["as_of"])
-            source = {"enterprises_from": "db", "seed": spec["seed"],
-                      "outcomes": f"按入库时记录的 seed={spec['seed']} 重建合成城市结局"}
+    outcomes = _read_labels(outcomes_file, "defaulted_12m") if outcomes_file else None
+    truth = _read_labels(truth_file, "true_pd") if truth_file else None
     try:
-        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate)
+        with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises),
+                               label="构建特征（分块）") as bar:
+            X, outcomes, truth, as_of, source = scoring.training_set(
+                as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
+                seed_value=seed_value, outcomes=outcomes, truth=truth,
+                outcomes_name=Path(outcomes_file).name if outcomes_file else None,
+                truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
+        click.echo(f"训练模型：{len(X):,} 家企业（{risk_model.CAL_FOLDS} 折早停选树数、全量重拟合、"
+                   f"WOE 评分卡挑战者、验证报告）……")
+        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate,
+                             challenger=challenger)
+    except scoring.TrainingSetUsage as e:
+        raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:
         raise click.ClickException(str(e)) from None
 
@@ -224,14 +231,16 @@ def _echo_training(result: dict, seconds: float) -> None:
               help="db: CSV uscc,true_pd, for the oracle AUC beside the model's.")
 @click.option("--activate/--no-activate", default=True, show_default=True,
               help="Make the new version the active model.")
+@click.option("--challenger/--no-challenger", default=True, show_default=True,
+              help="Also train the WOE scorecard challenger on the same rows (optbinning; the slower part).")
 @with_appcontext
 def train_model_command(as_of, enterprises_from, enterprises, months, seed_value, outcomes_file, truth_file,
-                        activate):
+                        activate, challenger):
     """Train the credit-risk model (features as of a date, 12-month default) and save it in MODEL_DIR."""
     started = time.perf_counter()
     result = train_model(as_of=_parse_day(as_of), enterprises_from=enterprises_from, enterprises=enterprises,
                          months=months, seed_value=seed_value, outcomes_file=outcomes_file, truth_file=truth_file,
-                         activate=activate)
+                         activate=activate, challenger=challenger)
     _echo_training(result, time.perf_counter() - started)
     if activate:
         click.echo("运行 flask score-all 以新启用的模型为全部平台企业评分。")
@@ -324,6 +333,7 @@ def demo_command(host, port, enterprises, workers):
         _seed_departments(enterprises, 24, 2026)
         _seed_history(max(enterprises // 3, 1), 2026)
         load.load_denominators(registered_enterprises=enterprises)
+    _verify_identities()
     _demo_scores()
     from seed.accounts import DEMO_PASSWORD, ensure_demo_accounts
 
@@ -374,15 +384,21 @@ def share_feed(month, out_dir):
     from .services import sharing
 
     first_day = _parse_month(month)
-    batch = sharing.produce(first_day, actor_id=None)
+    try:
+        batch = sharing.produce(first_day, actor_id=None)
+    except sharing.NothingNew as e:  # no empty batch: say so and leave nothing behind
+        click.echo(e.message)
+        return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"share-{batch.id}.jsonl").write_text(batch.content, encoding="utf-8")
     (out / f"share-{batch.id}.csv").write_bytes(sharing.as_csv(batch))
-    click.echo(f"第 {batch.id} 批：{batch.counts}，SHA-256 {batch.sha256}")
+    counts = "，".join(f"{sharing.RECORD_LABELS[k]} {v} 条" for k, v in batch.counts.items())
+    click.echo(f"第 {batch.id} 批：{counts}，SHA-256 {batch.sha256}")
 
 
 def init_app(app):
     for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
-                    share_feed, train_model_command, score_all_command):
+                    share_feed, train_model_command, score_all_command, verify_identities_command,
+                    refresh_loans_command):
         app.cli.add_command(command)

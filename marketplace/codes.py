@@ -112,15 +112,24 @@ AUTHORIZATION_SCOPES = {
 APPLICATION_STATUSES = {
     "submitted": "已提交",
     "accepted": "已受理",
-    "granted": "已授信",
+    "granted": "已授信（待企业确认）",
     "rejected": "已拒绝",
     "withdrawn": "已撤回",
+    "confirmed": "企业已确认授信",
+    "declined": "企业已谢绝授信",
     "disbursed": "已放款",
     "repaid": "已结清",
     "overdue": "逾期",
     "defaulted": "不良",
 }
 OPEN_APPLICATION_STATUSES = ("submitted", "accepted")
+
+# 还款方式 of a product; its loans' schedules (services/schedules.py) follow it.
+REPAYMENT_METHODS = {"equal_instalment": "等额本息（按月）", "interest_only": "先息后本（按月付息，到期还本）",
+                     "bullet": "到期一次还本付息"}
+
+# 实名核验 of a firm's account (services/identity.py).
+IDENTITY_STATUSES = {"pending": "待核验", "verified": "已核验", "refused": "核验未通过"}
 
 REJECT_REASONS = {
     "credit_insufficient": "信用状况未达准入要求",

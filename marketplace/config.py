@@ -13,6 +13,8 @@ class Config:
     MAX_CONTENT_LENGTH = 200 * 1024 * 1024
     # Working days a bank has to decide after accepting an application (Chongqing: 10).
     DECISION_DEADLINE_WORKING_DAYS = 10
+    # 不良: a loan with an instalment this many days past due, unless its product states its own rule.
+    DEFAULT_DAYS_PAST_DUE = int(os.environ.get("DEFAULT_DAYS_PAST_DUE", "90"))
     TIMEZONE = "Asia/Shanghai"
 
 

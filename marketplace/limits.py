@@ -61,6 +61,7 @@ YUAN = _bound(1, 100_000_000_000)
 RATE = _bound("0.001", 36, 3)  # annual %, the platform's ceiling for 信易贷 products
 TERM_MONTHS = _bound(1, 360)
 LOAN_COUNT = _bound(1, 100_000)
+DAYS_PAST_DUE = _bound(1, 365)  # a product's 逾期多少天认定为不良
 YEARS = _bound(0, 100)  # years in operation a product requires
 VERSION = ID  # an application's optimistic-lock version
 PAGE = _bound(1, 10_000)
@@ -76,6 +77,6 @@ FIRST_MONTH, LAST_MONTH = date(2000, 1, 1), date(2100, 12, 1)
 TEXT = {
     "purpose": 500,  # 资金用途
     "description": 2000,  # 产品介绍
-    "note": 500,  # 拒绝说明, 不良认定说明
+    "note": 500,  # 拒绝说明, 不良认定说明, 核验意见
     "objection": 1000,  # 异议理由, 处理意见
 }

@@ -4,7 +4,13 @@ This list is the only way a department field becomes a model input. Each entry s
 comes from, whether more of it means more (+1) or less (-1) risk — which becomes the LightGBM
 monotone constraint — and the reason shown when it pushes a firm's risk up: `reason` for the bank
 officer, `plain` in plain words for the SME itself. `{level}` is filled with 偏高/偏低 for features
-without a fixed direction, `{value}` with the firm's category.
+without a fixed direction, `{value}` with the firm's category (by its label, VALUE_LABELS).
+
+Left out on purpose: the district (region_code). The firm cannot act on it, the synthetic city gives it no
+effect of its own, and as a feature it only picked up noise (the 8th by gain, and the top reason of 235
+firms); it stays a segment of the model card's AUC table. Changes over months are compared like with
+like: a month or quarter against the year is divided by the same ratio a year earlier (同比季节调整), so
+the Spring Festival dip in January / February does not read as decline.
 
 Data that is not lawful credit data (DOMAIN.md: petitions 信访, unpaid property fees, red-light
 running, uncivil dog walking, garbage sorting …) can never enter: FORBIDDEN_TERMS is checked against
@@ -51,13 +57,13 @@ FEATURES: tuple[Feature, ...] = (
        "近12个月营业收入偏低", "贵企业近一年的营业收入较少"),
     _f("revenue_yoy", "营业收入同比变化", TAX, -1,
        "营业收入同比下降", "贵企业今年的营业收入比去年同期少"),
-    _f("revenue_3m_vs_12m", "近3个月月均营业收入 / 近12个月月均", TAX, -1,
+    _f("revenue_3m_vs_12m", "近3个月月均营业收入 / 近12个月月均（同比季节调整）", TAX, -1,
        "近3个月营业收入低于全年水平", "贵企业最近三个月的营业收入低于近一年的平均水平"),
-    _f("revenue_1m_vs_12m", "最近一个月营业收入 / 近12个月月均", TAX, -1,
+    _f("revenue_1m_vs_12m", "最近一个月营业收入 / 近12个月月均（同比季节调整）", TAX, -1,
        "最近一个月营业收入明显低于全年水平", "贵企业上个月的营业收入低于近一年的平均水平"),
     _f("revenue_yoy_3m", "近3个月营业收入同比变化", TAX, -1,
        "近3个月营业收入同比下降", "贵企业最近三个月的营业收入比去年同期少"),
-    _f("revenue_trend_6m", "近3个月营业收入 / 前3个月", TAX, -1,
+    _f("revenue_trend_6m", "近3个月营业收入 / 前3个月（同比季节调整）", TAX, -1,
        "营业收入较前一季度下降", "贵企业最近三个月的营业收入比之前三个月少"),
     _f("revenue_per_head", "人均月营业收入（元）", TAX, -1,
        "人均营业收入偏低", "贵企业每名参保员工创造的营业收入较少"),
@@ -107,7 +113,7 @@ FEATURES: tuple[Feature, ...] = (
         for f in (
             _f(f"util_{kind}_yoy_3m", f"近3个月{zh}量同比变化", UTIL, -1,
                f"近3个月{zh}量同比下降", f"贵企业近三个月的{zh}量比去年同期少"),
-            _f(f"util_{kind}_3m_vs_12m", f"近3个月{zh}量 / 近12个月月均", UTIL, -1,
+            _f(f"util_{kind}_3m_vs_12m", f"近3个月{zh}量 / 近12个月月均（同比季节调整）", UTIL, -1,
                f"近3个月{zh}量低于全年水平", f"贵企业最近三个月的{zh}量低于近一年的平均水平"),
             _f(f"util_{kind}_yoy_12m", f"近12个月{zh}量同比变化", UTIL, -1,
                f"近12个月{zh}量同比下降", f"贵企业近一年的{zh}量比上一年少"),
@@ -142,8 +148,6 @@ FEATURES: tuple[Feature, ...] = (
        "企业规模（{value}）风险较高", "同规模（{value}）企业的整体风险较高", categorical=True),
     _f("industry", "所属行业", REG, 0,
        "所属行业（{value}）风险较高", "贵企业所在行业（{value}）整体风险较高", categorical=True),
-    _f("region_code", "所在区县", REG, 0,
-       "所在区县（{value}）风险较高", "贵企业所在区县（{value}）整体风险较高", categorical=True),
 )
 
 # How a category value is shown inside a reason text ({value}).
@@ -158,6 +162,10 @@ VALUE_LABELS = {
 }
 
 BY_NAME = {f.name: f for f in FEATURES}
+# Ratios over revenue: missing when the firm's revenue was zero, which is a fact shown as such (营业收入为零).
+REVENUE_BASED = ("revenue_yoy", "revenue_3m_vs_12m", "revenue_1m_vs_12m", "revenue_yoy_3m", "revenue_trend_6m",
+                 "income_tax_rate_3m", "income_tax_rate_6m", "income_tax_rate_12m", "vat_rate_3m",
+                 "tax_arrears_ratio", "revenue_per_head")
 NAMES = [f.name for f in FEATURES]
 CATEGORICAL = [f.name for f in FEATURES if f.categorical]
 MONOTONE = {f.name: f.direction for f in FEATURES if not f.categorical}

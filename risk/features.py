@@ -128,6 +128,12 @@ def _ratio(a, b, ok=None):
     return np.where(ok, a / np.where(b > 0, b, 1.0), np.nan)
 
 
+def _adjusted(now, year_ago):
+    """Seasonally adjusted change: a within-year ratio divided by the same ratio a year earlier, minus 1
+    (missing without last year's ratio)."""
+    return np.clip(_ratio(now, year_ago, np.isfinite(now) & np.isfinite(year_ago)) - 1, -1, 10)
+
+
 def _mean_over(m, present, lo, hi):
     cnt = present[:, lo:hi].sum(axis=1)
     return _ratio((m * present)[:, lo:hi].sum(axis=1), cnt.astype(float))
@@ -165,12 +171,17 @@ def _tax(df, firms, as_of, ref, est_back):
         "tax_yoy": np.clip(_ratio(t12, t_prev, had_prev) - 1, -1, 10),
         "tax_volatility_12m": _ratio(np.sqrt(var), mean, nw >= 3),
         "tax_zero_months_12m": (alive & ~paid).sum(1).astype(float),
-        "revenue_12m": r12,
+        "revenue_12m": np.where(P[:, :12].any(1), r12, np.nan),  # zero revenue is a fact; no records is not
         "revenue_yoy": np.clip(_ratio(r12, r_prev, had_prev) - 1, -1, 10),
-        "revenue_3m_vs_12m": np.clip(_ratio(_mean_over(rev, P, 0, 3), mean_rev12) - 1, -1, 10),
-        "revenue_1m_vs_12m": np.clip(_ratio(np.where(P[:, 0], rev[:, 0], np.nan), mean_rev12) - 1, -1, 10),
+        # Seasonally adjusted (同比季节调整): each "part of the year against the year" ratio is divided by the
+        # same ratio a year earlier, so a Spring Festival February is compared with last year's February.
+        "revenue_3m_vs_12m": _adjusted(_ratio(_mean_over(rev, P, 0, 3), mean_rev12),
+                                       _ratio(_mean_over(rev, P, 12, 15), _mean_over(rev, P, 12, 24))),
+        "revenue_1m_vs_12m": _adjusted(_ratio(np.where(P[:, 0], rev[:, 0], np.nan), mean_rev12),
+                                       _ratio(np.where(P[:, 12], rev[:, 12], np.nan), _mean_over(rev, P, 12, 24))),
         "revenue_yoy_3m": np.clip(_ratio(r3, rev[:, 12:15].sum(1), P[:, 12:15].any(1)) - 1, -1, 10),
-        "revenue_trend_6m": np.clip(_ratio(r3, rev[:, 3:6].sum(1), P[:, 3:6].any(1)) - 1, -1, 10),
+        "revenue_trend_6m": _adjusted(_ratio(r3, rev[:, 3:6].sum(1), P[:, 3:6].any(1)),
+                                      _ratio(rev[:, 12:15].sum(1), rev[:, 15:18].sum(1), P[:, 15:18].any(1))),
         "_revenue_3m": np.where(P[:, :3].any(1), r3, np.nan),
         # Income tax is paid in the month after each quarter, on that quarter's revenue: lag one month.
         "income_tax_rate_3m": _ratio(itax[:, :3].sum(1), rev[:, 1:4].sum(1)),
@@ -246,8 +257,8 @@ def _utilities(df, firms, as_of, ref):
         u, p = use[:, k], P[:, k]
         out[f"util_{kind}_yoy_3m"] = np.clip(_ratio(u[:, :3].sum(1), u[:, 12:15].sum(1), p[:, 12:15].any(1)) - 1,
                                              -1, 10)
-        out[f"util_{kind}_3m_vs_12m"] = np.clip(_ratio(_mean_over(u, p, 0, 3), _mean_over(u, p, 0, 12)) - 1,
-                                                -1, 10)
+        out[f"util_{kind}_3m_vs_12m"] = _adjusted(_ratio(_mean_over(u, p, 0, 3), _mean_over(u, p, 0, 12)),
+                                                  _ratio(_mean_over(u, p, 12, 15), _mean_over(u, p, 12, 24)))
         out[f"util_{kind}_yoy_12m"] = np.clip(_ratio(u[:, :12].sum(1), u[:, 12:].sum(1), p[:, 12:].any(1)) - 1,
                                               -1, 10)
     recent = late[:, :, :12] * P[:, :, :12]

@@ -1,9 +1,10 @@
 """The credit-risk model: a monotone-constrained LightGBM classifier with calibrated PDs, points,
 grades and reason codes, plus the logistic-regression baseline it is compared with.
 
-`train` splits the data three ways, stratified on the outcome: a test split (held out, only
-measured), a validation split (early stopping, then Platt or isotonic calibration of the raw
-log-odds) and the rest to fit the trees. Seeds are fixed, so the same data gives the same model.
+`train` uses every training row for the final trees: early stopping in stratified folds chooses the
+number of trees, the model is refitted on all training rows, and Platt (or isotonic) calibration is
+fitted on the folds' out-of-fold scores. Small files are measured by cross-validation of that whole
+procedure, larger ones on a held-out test split. Seeds are fixed, so the same data gives the same model.
 Class imbalance is handled by up-weighting bad firms by sqrt(good / bad) while fitting; the
 calibration step maps the weighted log-odds back to true probabilities.
 """
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from . import catalogue, explain, metrics
 from .grades import ScoreScale
@@ -60,7 +61,9 @@ class RiskModel:
     medians: dict[str, float] = field(default_factory=dict)
     use_catalogue: bool = True
     card: dict = field(default_factory=dict)
-    split: dict | None = None  # index labels of the train / valid / test rows (not saved)
+    quantiles: dict[str, list[float]] = field(default_factory=dict)  # population percentiles 0..100
+    split: dict | None = None  # index labels of the train / test rows (not saved)
+    test_pd: pd.Series | None = None  # PDs behind the reported metrics (out-of-fold under CV; not saved)
 
     def __post_init__(self):
         self._tables = {}
@@ -97,21 +100,20 @@ class RiskModel:
         return self.booster.predict(M, raw_score=True, num_threads=threads_for(len(M)))
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
-        c = self.calibration
-        if c["method"] == "isotonic":
-            return np.interp(raw, c["x"], c["y"])
-        return 1 / (1 + np.exp(-(c["a"] * raw + c["b"])))
+        return _apply_calibration(self.calibration, raw)
 
     def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
         return self.calibrate(self.raw(self.matrix(X)))
 
     def score(self, X: pd.DataFrame, reasons: bool = True, plain: bool = False, reasons_for=None,
-              also_plain: bool = False) -> pd.DataFrame:
+              also_plain: bool = False, factors: bool = False) -> pd.DataFrame:
         """uscc (or the index name), pd, score, grade, reason_1..reason_4 for each row of X.
 
         reasons_for: a boolean mask or list of index labels — only those rows get reasons (SHAP is the
         costly part); plain=True gives the SME's plain-words texts instead of the officer's;
-        also_plain=True adds plain_1..plain_4 (the SME's texts) beside the officer's, from one SHAP pass.
+        also_plain=True adds plain_1..plain_4 (the SME's texts) beside the officer's; factors=True adds a
+        `factors` column: each firm's risk reasons and favourable factors as dicts (see `factor_dicts`),
+        all from one SHAP pass. The rules that decide what is shown are in risk.explain.
         """
         M = self.matrix(X)
         p = self.calibrate(self.raw(M))
@@ -119,6 +121,7 @@ class RiskModel:
                             "score": self.scale.score(p), "grade": self.scale.grade(p)})
         texts = np.full((len(X), explain.TOP), None, dtype=object)
         plain_texts = np.full((len(X), explain.TOP), None, dtype=object)
+        facts = np.full(len(X), None, dtype=object)
         if reasons and len(X):
             rows = np.arange(len(X))
             if reasons_for is not None:
@@ -126,30 +129,77 @@ class RiskModel:
                     else X.index.isin(list(reasons_for))
                 rows = rows[mask]
             if len(rows):
+                ex = self.explain(M[rows], p[rows])
+                texts[rows] = explain.texts_of(ex["risk"], ex["var"], self.text_table(plain))
                 if also_plain:
-                    texts[rows], plain_texts[rows] = self.reasons_matrix(M[rows], (plain, True))
-                else:
-                    texts[rows] = self.reasons_matrix(M[rows], plain)
+                    plain_texts[rows] = explain.texts_of(ex["risk"], ex["var"], self.text_table(True))
+                if factors:
+                    facts[rows] = self.factor_dicts(ex, M[rows])
         for k in range(explain.TOP):
             out[f"reason_{k + 1}"] = pd.Series(texts[:, k], dtype=object)  # None, not NaN, where no reason
         if also_plain:
             for k in range(explain.TOP):
                 out[f"plain_{k + 1}"] = pd.Series(plain_texts[:, k], dtype=object)
+        if factors:
+            out["factors"] = pd.Series([f if f is not None else [] for f in facts], dtype=object)
         return out
 
-    def reasons_matrix(self, M: np.ndarray, plain: bool | tuple = False):
-        """[n, 4] reason texts; with a tuple of plain flags, one such array per flag (SHAP computed once)."""
+    def explain(self, M: np.ndarray, p: np.ndarray) -> dict:
+        """SHAP contributions, percentiles, text variants and the chosen risk / favourable feature indices."""
         contrib = explain.contributions(self.booster, M)
-        var = explain.variants(M, self.features, self.categories, self.monotone, self.medians)
-        if isinstance(plain, tuple):
-            return tuple(explain.top_reasons(contrib, var, self.text_table(p)) for p in plain)
-        return explain.top_reasons(contrib, var, self.text_table(plain))
+        pct = explain.percentiles(M, self.features, self.quantiles)
+        var = explain.variants(M, self.features, self.categories, self.monotone, pct)
+        strong = np.isin(self.scale.grade(p), explain.STRONG_GRADES)
+        allowed = explain.risk_allowed(contrib, M, self.features, self.categories, self.monotone, pct, strong)
+        good = (contrib <= -explain.MIN_CONTRIBUTION) & explain.on_good_side(M, self.features, self.categories,
+                                                                               self.monotone, pct)
+        return {"contrib": contrib, "pct": pct, "var": var, "risk": explain.pick(contrib, allowed, explain.TOP),
+                "favourable": explain.pick(contrib, good, explain.TOP_FAVOURABLE, sign=-1)}
+
+    def factor_dicts(self, ex: dict, M: np.ndarray) -> list[list[dict]]:
+        """Per firm: [{"feature", "label", "effect": "risk" | "favourable", "text" (officer), "plain" (firm),
+        "contribution" (log-odds), "percentile" (share of firms below, or None)}], risk reasons first."""
+        officer, plain = self.text_table(False), self.text_table(True)
+        labels = {f: (catalogue.BY_NAME[f].label if self.use_catalogue and f in catalogue.BY_NAME else f)
+                  for f in self.features}
+        out = []
+        for i in range(len(M)):
+            items, seen = [], set()
+            for j in ex["risk"][i]:
+                if j < 0:
+                    continue
+                text = officer[j, ex["var"][i, j]]
+                if text in seen:
+                    continue
+                seen.add(text)
+                items.append(self._factor(j, "risk", text, plain[j, ex["var"][i, j]], ex, i, labels))
+            for j in ex["favourable"][i]:
+                if j < 0:
+                    continue
+                name = self.features[j]
+                text = explain.favourable_text(name, j, M[i, j], ex["pct"][i, j], self.categories, self.monotone,
+                                               self.use_catalogue)
+                items.append(self._factor(j, "favourable", text, text, ex, i, labels))
+            out.append(items)
+        return out
+
+    def _factor(self, j, effect, text, plain, ex, i, labels) -> dict:
+        pct = ex["pct"][i, j]
+        return {"feature": self.features[j], "label": labels[self.features[j]], "effect": effect, "text": text,
+                "plain": plain, "contribution": round(float(ex["contrib"][i, j]), 4),
+                "percentile": None if not np.isfinite(pct) else round(float(pct), 1)}
 
     def text_table(self, plain: bool = False) -> np.ndarray:
         if plain not in self._tables:
             self._tables[plain] = explain.text_table(self.features, self.categories, self.monotone,
                                                      self.use_catalogue, plain)
         return self._tables[plain]
+
+
+def _apply_calibration(c: dict, raw: np.ndarray) -> np.ndarray:
+    if c["method"] == "isotonic":
+        return np.interp(raw, c["x"], c["y"])
+    return 1 / (1 + np.exp(-(c["a"] * raw + c["b"])))
 
 
 def threads_for(n_rows: int) -> int:
@@ -183,11 +233,26 @@ def is_categorical(s: pd.Series) -> bool:
                 or pd.api.types.is_datetime64_any_dtype(s))
 
 
+CV_MAX_ROWS = 5_000  # files up to this many rows report metrics by cross-validation, not one test split
+CV_FOLDS = 5         # outer folds of those metrics
+CAL_FOLDS = 5        # inner folds: early stopping picks the tree count, their out-of-fold scores fit Platt
+
+
 def train(X: pd.DataFrame, y, *, categorical=None, monotone: dict | None = None, use_catalogue: bool | None = None,
           params: dict | None = None, num_boost_round: int = 2000, early_stopping: int = 100,
-          test_size: float = 0.2, valid_size: float = 0.2, seed: int = SEED, calibration: str = "platt",
-          scale: ScoreScale | None = None, imbalance: str = "sqrt", baseline: bool = True) -> RiskModel:
+          test_size: float = 0.2, seed: int = SEED, calibration: str = "platt",
+          scale: ScoreScale | None = None, imbalance: str = "sqrt", baseline: bool = True,
+          cv: bool | None = None, measure: bool = True) -> RiskModel:
     """Fit, calibrate and measure a model on feature rows X and 0/1 outcomes y (1 = bad, e.g. default).
+
+    The final trees are fitted on every training row: CAL_FOLDS-fold cross-validation with early
+    stopping chooses the number of trees, the model is then refitted on all training rows with that
+    many, and Platt (or isotonic) calibration is fitted on the folds' out-of-fold scores. Metrics: on a
+    small file (≤ CV_MAX_ROWS rows, or cv=True) by CV_FOLDS-fold cross-validation of that whole
+    procedure, pooled out-of-fold, and the final model is trained on all rows; on a larger file on a
+    held-out `test_size` split, the final model on the rest. The logistic baseline is fitted on the
+    same training rows of the same folds. measure=False skips the metrics and fits on every row (for a
+    caller that measures on its own folds, such as bench/risk_engine.py).
 
     use_catalogue (default: when every column is a catalogue feature) takes monotone constraints and
     reason texts from risk.catalogue; otherwise `monotone` ({column: +1/-1}) and column-name reasons.
@@ -221,64 +286,123 @@ def train(X: pd.DataFrame, y, *, categorical=None, monotone: dict | None = None,
     for c in categorical:
         mono[c] = 0
 
-    idx = np.arange(len(X))
-    rest, test = train_test_split(idx, test_size=test_size, stratify=y.to_numpy(), random_state=seed)
-    fit, valid = train_test_split(rest, test_size=valid_size, stratify=y.to_numpy()[rest], random_state=seed + 1)
-
-    categories = {c: _levels(X[c].iloc[rest]) for c in categorical}
+    # Category levels and the population's percentiles are facts about the inputs, not the outcome:
+    # taken from every row, so a level seen only in a test fold still has a code.
+    categories = {c: _levels(X[c]) for c in categorical}
     m = RiskModel(booster=None, features=features, categories=categories, monotone=mono,
                   calibration={"method": "platt", "a": 1.0, "b": 0.0}, scale=scale or ScoreScale(),
                   use_catalogue=use_catalogue)
     M = m.matrix(X)
     yv = y.to_numpy()
     numeric = [j for j, c in enumerate(features) if c not in categories]
-    m.medians = {features[j]: float(np.nanmedian(M[rest, j])) if np.isfinite(M[rest, j]).any() else 0.0
+    m.medians = {features[j]: float(np.nanmedian(M[:, j])) if np.isfinite(M[:, j]).any() else 0.0
                  for j in numeric}
+    m.quantiles = {features[j]: explain.quantile_grid(M[:, j]) for j in numeric}
 
     p = {**DEFAULT_PARAMS, **(params or {})}
     for k in ("seed", "bagging_seed", "feature_fraction_seed", "data_random_seed", "drop_seed"):
         p.setdefault(k, seed)
     p["monotone_constraints"] = [mono[c] for c in features]
-    neg, pos = int((yv[fit] == 0).sum()), int((yv[fit] == 1).sum())
-    if imbalance == "sqrt":
-        p.setdefault("scale_pos_weight", float(np.sqrt(neg / pos)) if pos < neg else 1.0)
-    cat_idx = [features.index(c) for c in categorical]
-    dfit = lgb.Dataset(M[fit], yv[fit], feature_name=features, categorical_feature=cat_idx, free_raw_data=False)
-    # The validation rows carry the same class weights as the fitted ones, so the early-stopping loss
-    # measures what the trees optimise (an unweighted loss would stop the weighted fit far too early).
-    w_bad = float(p.get("scale_pos_weight", 1.0))
-    dval = lgb.Dataset(M[valid], yv[valid], weight=np.where(yv[valid] == 1, w_bad, 1.0), reference=dfit,
-                       categorical_feature=cat_idx)
-    booster = lgb.train(p, dfit, num_boost_round=num_boost_round, valid_sets=[dval], valid_names=["valid"],
-                        callbacks=[lgb.early_stopping(early_stopping, first_metric_only=True, verbose=False)])
-    # Keep only the trees early stopping chose, so saving, SHAP and prediction all see the same model.
-    m.booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
-    m.calibration = _fit_calibration(m.raw(M[valid]), yv[valid], calibration)
+    fit = _Fitter(p, features, [features.index(c) for c in categorical], num_boost_round, early_stopping,
+                  calibration, imbalance, seed)
 
-    p_test = m.calibrate(m.raw(M[test]))
+    n = len(X)
+    use_cv = (n <= CV_MAX_ROWS) if cv is None else cv
+    idx = np.arange(n)
+    if not measure:
+        m.booster, m.calibration, info = fit(M, yv)
+        m.split = {"train": X.index, "test": X.index[:0]}
+        m.card = {"sizes": {"rows": n, "bads": bads, "train": n, "test": 0}, "best_iteration": info["trees"],
+                  "early_stopping": info, "evaluation": {"method": "none"}}
+        return m
+    if use_cv:
+        folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=seed)
+        train_rows = test_rows = idx
+        p_test = np.empty(n)
+        p_base = np.empty(n) if baseline else None
+        fold_auc, base_fold_auc = [], []
+        for tr, te in folds.split(idx, yv):
+            booster, cal, _ = fit(M[tr], yv[tr])
+            p_test[te] = _apply_calibration(cal, booster.predict(M[te], raw_score=True))
+            fold_auc.append(round(metrics.auc(yv[te], p_test[te]), 6))
+            if baseline:
+                p_base[te] = logistic_baseline_pd(X.iloc[tr], yv[tr], X.iloc[te], categorical, seed)
+                base_fold_auc.append(round(metrics.auc(yv[te], p_base[te]), 6))
+        evaluation = {"method": "cv", "folds": CV_FOLDS, "fold_auc": fold_auc, "baseline_fold_auc": base_fold_auc}
+    else:
+        train_rows, test_rows = train_test_split(idx, test_size=test_size, stratify=yv, random_state=seed)
+        evaluation = {"method": "holdout", "test_size": test_size}
+    booster, m.calibration, info = fit(M[train_rows], yv[train_rows])
+    m.booster = booster
+    if not use_cv:
+        p_test = m.calibrate(m.raw(M[test_rows]))
+        p_base = logistic_baseline_pd(X.iloc[train_rows], yv[train_rows], X.iloc[test_rows], categorical, seed) \
+            if baseline else None
+    else:
+        p_test = p_test[test_rows]
+
     labels = X.index
-    m.split = {"train": labels[fit], "valid": labels[valid], "test": labels[test]}
+    m.split = {"train": labels[train_rows], "test": labels[test_rows]}
+    m.test_pd = pd.Series(p_test, index=labels[test_rows])
+    yt = yv[test_rows]
     m.card = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "lightgbm_version": lgb.__version__,
         "data_hash": data_hash(X, yv),
-        "sizes": {"rows": len(X), "bads": bads, "train": len(fit), "valid": len(valid), "test": len(test),
-                  "test_bads": int(yv[test].sum())},
+        "sizes": {"rows": n, "bads": bads, "train": len(train_rows), "test": len(test_rows),
+                  "test_bads": int(yt.sum())},
+        "evaluation": evaluation,
         "params": {k: v for k, v in p.items() if k != "monotone_constraints"},
-        "best_iteration": int(booster.best_iteration or booster.current_iteration()),
+        "best_iteration": info["trees"],
+        "early_stopping": info,
         "features": [_feature_card(c, mono[c], c in categories, use_catalogue) for c in features],
-        "metrics": metrics.summary(yv[test], p_test),
-        "calibration_table": metrics.calibration_table(yv[test], p_test).to_dict("records"),
-        "calibration_error": metrics.calibration_error(yv[test], p_test),
+        "metrics": metrics.summary(yt, p_test),
+        "calibration_table": metrics.calibration_table(yt, p_test).to_dict("records"),
+        "calibration_error": metrics.calibration_error(yt, p_test),
         "importance": _importance(m.booster, features),
         "segments": [] if not (seg := [c for c in SEGMENTS if c in X.columns]) else
-        metrics.auc_by_segment(yv[test], p_test, X.iloc[test][seg]).to_dict("records"),
+        metrics.auc_by_segment(yt, p_test, X.iloc[test_rows][seg]).to_dict("records"),
         "reference_scores": [float(s) for s in m.scale.score(p_test)],
     }
     if baseline:
-        m.card["baseline_auc"] = logistic_baseline_auc(X.iloc[rest], yv[rest], X.iloc[test], yv[test],
-                                                       categorical, seed)
+        m.card["baseline_auc"] = round(metrics.auc(yt, p_base), 6)
     return m
+
+
+class _Fitter:
+    """One fit of the engine on some rows: trees chosen by early stopping in CAL_FOLDS folds, refitted on
+    all the rows with the folds' mean tree count, calibration fitted on the folds' out-of-fold scores."""
+
+    def __init__(self, params, features, cat_idx, rounds, patience, calibration, imbalance, seed):
+        self.params, self.features, self.cat_idx = dict(params), features, cat_idx
+        self.rounds, self.patience, self.calibration, self.imbalance, self.seed = \
+            rounds, patience, calibration, imbalance, seed
+
+    def __call__(self, M: np.ndarray, y: np.ndarray):
+        p = dict(self.params)
+        neg, pos = int((y == 0).sum()), int((y == 1).sum())
+        # Bad firms weigh sqrt(good / bad): in the fitted rows and in the early-stopping rows alike, so the
+        # stopping loss measures what the trees optimise; calibration maps the weighted log-odds back.
+        w_bad = float(p.pop("scale_pos_weight", np.sqrt(neg / pos) if self.imbalance == "sqrt" and pos < neg
+                            else 1.0))
+        w = np.where(y == 1, w_bad, 1.0)
+        folds = StratifiedKFold(CAL_FOLDS, shuffle=True, random_state=self.seed)
+        oof = np.empty(len(y))
+        iters = []
+        for tr, va in folds.split(M, y):
+            dtr = lgb.Dataset(M[tr], y[tr], weight=w[tr], feature_name=self.features,
+                              categorical_feature=self.cat_idx, free_raw_data=False)
+            dva = lgb.Dataset(M[va], y[va], weight=w[va], reference=dtr, categorical_feature=self.cat_idx)
+            b = lgb.train(p, dtr, num_boost_round=self.rounds, valid_sets=[dva], valid_names=["valid"],
+                          callbacks=[lgb.early_stopping(self.patience, first_metric_only=True, verbose=False)])
+            it = int(b.best_iteration or b.current_iteration())
+            iters.append(it)
+            oof[va] = b.predict(M[va], raw_score=True, num_iteration=it)
+        trees = max(1, int(round(float(np.mean(iters)))))
+        dall = lgb.Dataset(M, y, weight=w, feature_name=self.features, categorical_feature=self.cat_idx)
+        booster = lgb.train(p, dall, num_boost_round=trees)
+        return booster, _fit_calibration(oof, y, self.calibration), \
+            {"trees": trees, "fold_trees": iters, "folds": CAL_FOLDS, "rows": int(len(y)), "bad_weight": w_bad}
 
 
 def _levels(s: pd.Series) -> list[str]:
@@ -316,6 +440,11 @@ def _importance(booster, features):
 
 def logistic_baseline_auc(X_train, y_train, X_test, y_test, categorical, seed=SEED) -> float:
     """AUC of a plain logistic regression (imputed, scaled, one-hot) on the same split — the yardstick."""
+    return round(metrics.auc(y_test, logistic_baseline_pd(X_train, y_train, X_test, categorical, seed)), 6)
+
+
+def logistic_baseline_pd(X_train, y_train, X_test, categorical, seed=SEED) -> np.ndarray:
+    """The logistic baseline's predicted PDs for X_test, fitted on X_train."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
@@ -339,4 +468,4 @@ def logistic_baseline_auc(X_train, y_train, X_test, y_test, categorical, seed=SE
                             ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20), cats)])
     pipe = make_pipeline(ct, LogisticRegression(max_iter=2000, C=1.0, random_state=seed))
     pipe.fit(prep(X_train), y_train)
-    return round(metrics.auc(y_test, pipe.predict_proba(prep(X_test))[:, 1]), 6)
+    return pipe.predict_proba(prep(X_test))[:, 1]

@@ -38,7 +38,7 @@ def save(m: RiskModel, model_dir, version: str | None = None, activate: bool = T
         "inference": {
             "features": m.features, "categories": m.categories, "monotone": m.monotone,
             "calibration": m.calibration, "scale": m.scale.to_dict(), "medians": m.medians,
-            "use_catalogue": m.use_catalogue,
+            "quantiles": m.quantiles, "use_catalogue": m.use_catalogue,
         },
     })
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=root))
@@ -67,7 +67,8 @@ def load(path) -> RiskModel:
     return RiskModel(booster=lgb.Booster(model_file=str(path / MODEL_FILE)), features=inf["features"],
                      categories=inf["categories"], monotone={k: int(v) for k, v in inf["monotone"].items()},
                      calibration=inf["calibration"], scale=ScoreScale.from_dict(inf["scale"]),
-                     medians=inf["medians"], use_catalogue=inf["use_catalogue"], card=card)
+                     medians=inf["medians"], quantiles=inf.get("quantiles") or {},
+                     use_catalogue=inf["use_catalogue"], card=card)
 
 
 def load_active(model_dir) -> RiskModel:

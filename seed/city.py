@@ -168,4 +168,12 @@ def products(n: int, n_institutions: int, seed: int) -> pd.DataFrame:
             "status": "active",
             "created_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=int(rng.integers(0, 1000))),
         })
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    # 还款方式 from a stream of its own, so the draws above stay what they were: short loans are often
+    # interest-first or bullet, longer ones mostly equal instalments.
+    method_rng = rng_for(seed, 3, 1)
+    short = df["term_max"] <= 12
+    df["repayment_method"] = np.where(
+        short, method_rng.choice(["interest_only", "bullet", "equal_instalment"], n, p=[0.5, 0.2, 0.3]),
+        method_rng.choice(["equal_instalment", "interest_only"], n, p=[0.8, 0.2]))
+    return df

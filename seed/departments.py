@@ -55,6 +55,7 @@ and ``defaulted_12m`` ~ Bernoulli(true_pd). α is solved so that the mean PD of 
 ``truth`` (uscc, true_pd) is what an oracle knows; a model never reads it (``python -m seed export``
 writes it apart from the department files). The oracle AUC is AUC(true_pd, defaulted_12m).
 """
+import zlib
 from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
@@ -72,7 +73,7 @@ CHUNK = 10_000  # firms per generated chunk (about 1.3 million department rows)
 REFERENCE_FIRMS = 20_000
 REFERENCE_SEED = 424_242
 
-TABLES = (*features.TABLES, "outcomes", "truth")  # the department tables and the city's hidden truth
+TABLES = (*features.TABLES, "customs_certifications", "outcomes", "truth")  # department tables, AEO, the hidden truth
 
 INDUSTRY_HEALTH = {"I": 0.15, "M": 0.15, "C": 0.0, "F": -0.05, "H": -0.2, "E": -0.15, "K": -0.2, "L": 0.0,
                    "O": -0.1, "R": -0.1, "A": -0.1, "G": 0.0}
@@ -269,6 +270,18 @@ def generate(n_enterprises: int = 2000, months: int = 24, seed: int = 2026, as_o
     return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLES}
 
 
+def _customs_certifications(registry: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """海关高级认证企业: about 1 % of operating non-micro firms, chosen and dated from a hash of the USCC so
+    the other tables' random streams are untouched."""
+    digest = registry["uscc"].map(lambda u: zlib.crc32(u.encode()))
+    chosen = (digest % 100 == 0) & (registry["operating_status"] == "active") & (registry["size"] != "micro")
+    days = (digest[chosen] // 100) % 1800
+    certified = (pd.Timestamp(as_of) - pd.to_timedelta(days + 30, unit="D")).astype("datetime64[ns]")
+    return pd.DataFrame({"uscc": registry.loc[chosen, "uscc"].to_numpy(), "certified_on": certified.to_numpy(),
+                         "revoked_on": pd.Series(pd.NaT, index=certified.index, dtype="datetime64[ns]").to_numpy(),
+                         "certificate_no": ("AEO" + (digest[chosen] % 10**8).astype(str).str.zfill(8)).to_numpy()})
+
+
 def generate_chunks(n_enterprises: int, months: int = 24, seed: int = 2026, as_of: date = city.AS_OF,
                     default_rate: float = 0.05, chunk_size: int = CHUNK) -> Iterator[dict[str, pd.DataFrame]]:
     """The same tables as ``generate``, ``chunk_size`` firms at a time (memory bounded by the chunk)."""
@@ -388,9 +401,10 @@ def _tables(s: _State, firms: pd.DataFrame, alpha: float) -> dict[str, pd.DataFr
 
     true_pd = _sigmoid(alpha + s.logit_without_intercept())
     registry = firms[["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
-                      "operating_status"]].copy()
+                      "operating_status", "legal_representative"]].copy()
     registry["established_on"] = pd.to_datetime(registry["established_on"]).astype("datetime64[ns]")
     tables = {
+        "customs_certifications": _customs_certifications(registry, s.as_of),
         "registry": registry,
         "tax_records": tax_records,
         "tax_grades": grades,

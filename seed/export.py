@@ -21,6 +21,7 @@ FORMATS = {
     "utility_records": ("utf-8", "%Y-%m-%d"),
     "penalties": ("gbk", None),
     "list_entries": ("utf-8-sig", None),
+    "customs_certifications": ("utf-8-sig", None),
 }
 XLSX_SAMPLE_ROWS = 300
 

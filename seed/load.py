@@ -112,16 +112,20 @@ def load_denominators(registered_enterprises: int, months: int = 24, last_month=
                                 value=registered_enterprises, source="演示数据：合成城市在营企业数", actor_id=None)
 
 
-def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
-    """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction."""
+def load_history(engine: Engine, *, applications: int, seed: int, paid_through: date | None = None) -> dict:
+    """Two years of demo lending (seed/history.py) over the seeded firms and products, in one transaction.
+    Performing loans have paid what fell due up to `paid_through` (default: the platform's today), so the
+    demo does not open with every loan overdue for the weeks since the city's data date."""
     from marketplace.models import (
         Application,
         ApplicationEvent,
         CreditCommitment,
         FinancingNeed,
+        LoanInstalment,
         LoanRepayment,
         OffPlatformLoan,
     )
+    from marketplace.services.workdays import today
 
     from . import history
 
@@ -132,13 +136,14 @@ def load_history(engine: Engine, *, applications: int, seed: int) -> dict:
                              columns=["id", "uscc", "name"])
         products = pd.DataFrame(conn.execute(select(
             Product.id, Product.institution_id, Product.amount_min, Product.amount_max, Product.term_min,
-            Product.term_max, Product.rate_min, Product.rate_max)).all(),
+            Product.term_max, Product.rate_min, Product.rate_max, Product.repayment_method)).all(),
             columns=["id", "institution_id", "amount_min", "amount_max", "term_min", "term_max", "rate_min",
-                     "rate_max"])
-        frames = history.generate(firms, products, applications=applications, seed=seed)
+                     "rate_max", "repayment_method"])
+        frames = history.generate(firms, products, applications=applications, seed=seed,
+                                  paid_through=paid_through or today())
         counts = {}
-        for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanRepayment,
-                      OffPlatformLoan):
+        for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanInstalment,
+                      LoanRepayment, OffPlatformLoan):
             table = model.__table__
             counts[table.name] = bulk.write_frame(conn, table, frames[table.name])
             _reset_sequence(conn, table)

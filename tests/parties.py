@@ -2,7 +2,8 @@
 commission staff, and records of A and X for the others to reach for."""
 from datetime import date, timedelta
 
-from marketplace.models import ShareBatch
+from marketplace import codes
+from marketplace.models import IdentityCheck, ShareBatch
 from marketplace.services import (
     accounts,
     api_keys,
@@ -11,6 +12,7 @@ from marketplace.services import (
     indicators,
     needs,
     objections,
+    off_platform,
 )
 from marketplace.services.applications import Actor
 
@@ -36,16 +38,24 @@ def build_parties(app) -> dict:
         need = needs.publish_need(firm_a.id, amount=500_000, term_months=12, purpose="购置设备")
         application = applications.submit(Actor.of_user(users["sme_a"]), product_ids=[product_x.id], amount=500_000,
                                           term_months=12, authorize_until=date.today() + timedelta(days=30),
-                                          commitment_accepted=True)[0]
+                                          commitment_accepted=True, scopes=list(codes.AUTHORIZATION_SCOPES))[0]
         auth = authorizations.valid_authorization(firm_a.id, bank_x.id)
         objection = objections.raise_objection(firm_a.id, record_source="tax_records", record_id=None, kind="error",
                                                description="纳税记录有误", actor_id=users["sme_a"].id)
         key_row, key_x = api_keys.issue(bank_x.id, "X系统")
+        off_platform_x = off_platform.report(bank_x.id, date(2026, 10, 1), uscc=USCC_B, enterprise_name="乙企业",
+                                             amount=300_000, loan_count=1, user_id=users["bank_x"].id)
+        # A registration waiting in staff's 实名核验 queue (SME B's account typed another legal representative).
+        check_b = IdentityCheck(enterprise_id=firm_b.id, user_id=users["sme_b"].id, typed_name="乙企业",
+                                typed_legal_representative="李四", mismatches=["legal_representative"],
+                                outcome="pending")
+        db.session.add(check_b)
         _, key_y = api_keys.issue(bank_y.id, "Y系统")
         batch = ShareBatch(period=date(2026, 10, 1), counts={}, sha256="0" * 64, content="")
         db.session.add(batch)
         db.session.commit()
         return {"firm_a": firm_a.id, "bank_x": bank_x.id, "product_x": product_x.id, "need_a": need.id, "application_a": application.id,
-                "authorization_a": auth.id, "objection_a": objection.id, "key_x": key_row.id, "batch": batch.id,
+                "authorization_a": auth.id,
+                "off_platform_x": off_platform_x.id, "identity_check_b": check_b.id, "objection_a": objection.id, "key_x": key_row.id, "batch": batch.id,
                 "first_indicator": next(iter(indicators.INDICATORS)),
                 "api_keys": {"bank_x": key_x, "bank_y": key_y}}

@@ -70,6 +70,8 @@ MATRIX = {
     "/enterprise/applications": workspace("sme"),
     "/enterprise/applications/<int:application_id>": workspace("sme", "sme_a", **APP),
     "/enterprise/applications/<int:application_id>/withdraw": workspace("sme", "sme_a", **APP),
+    "/enterprise/applications/<int:application_id>/<any(confirm, decline):action>": workspace(
+        "sme", "sme_a", action="confirm", **APP),
     "/enterprise/authorizations": workspace("sme"),
     "/enterprise/authorizations/<int:authorization_id>/revoke": workspace(
         "sme", "sme_a", authorization_id="authorization_a"),
@@ -88,10 +90,15 @@ MATRIX = {
     "/bank/matches": workspace("bank"),
     "/bank/off-platform": workspace("bank"),
     "/bank/off-platform/upload": workspace("bank"),
+    "/bank/off-platform/<int:loan_id>/<action>": workspace("bank", "bank_x", action="confirm",
+                                                           loan_id="off_platform_x"),
     "/bank/messages": workspace("bank"),
     # 发改委管理后台
     "/commission/": staff(),
     "/commission/users": staff(),
+    "/commission/identity": staff(),
+    "/commission/identity/<int:check_id>/<any(approve, refuse):decision>": staff(check_id="identity_check_b",
+                                                                                   decision="approve"),
     "/commission/institutions/new": staff(),
     "/commission/api-keys": staff(),
     "/commission/api-keys/<int:key_id>/revoke": staff(key_id="key_x"),
@@ -114,6 +121,7 @@ MATRIX = {
     # No model is trained here: staff get 404 for an unknown version, everyone else never gets that far.
     "/commission/models/<version>": staff(HIDDEN, version="v-none"),
     "/commission/models/<version>/activate": staff(HIDDEN, version="v-none"),
+    "/commission/models/<version>/scorecard.csv": staff(HIDDEN, version="v-none"),
     # /api/v1
     "/api/v1/openapi.json": everyone(),
     "/api/v1/applications": api(),
@@ -122,7 +130,6 @@ MATRIX = {
     "/api/v1/applications/<int:application_id>/decision": api("bank_x", **APP),
     "/api/v1/applications/<int:application_id>/disbursement": api("bank_x", **APP),
     "/api/v1/applications/<int:application_id>/repayments": api("bank_x", **APP),
-    "/api/v1/applications/<int:application_id>/loan-status": api("bank_x", **APP),
 }
 
 
@@ -137,7 +144,7 @@ def _path(rule, world: dict) -> str:
     values = {name: world.get(value, value) for name, value in MATRIX[rule.rule].args.items()}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give a value for {missing} in MATRIX"
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    return re.sub(r"<(?:[^<>:]+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 @pytest.fixture

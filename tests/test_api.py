@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import ApiKey, Application, ApplicationEvent, Institution
+from marketplace.models import ApiKey, Application, ApplicationEvent, Institution, User
 from marketplace.services import api_keys, applications, workdays
 from marketplace.services.applications import Actor
 
@@ -24,7 +24,8 @@ def _setup(app):
         product = make_product(bank)
         sme = accounts.create_user(username="sme", password=PASSWORD, role="enterprise", enterprise_id=firm.id)
         a = applications.submit(Actor.of_user(sme), product_ids=[product.id], amount=800_000, term_months=12,
-                                authorize_until=workdays.today() + timedelta(days=30), commitment_accepted=True)[0]
+                                authorize_until=workdays.today() + timedelta(days=30), commitment_accepted=True,
+                                scopes=["profile", "score"])[0]
         _, key = api_keys.issue(bank.id, "核心系统")
         _, other_key = api_keys.issue(other.id, "他行系统")
         return a.id, key, other_key
@@ -81,20 +82,33 @@ def test_full_loan_cycle_over_the_api(client, app):
                           json={"amount": 1, "date": str(workdays.today())})
     assert illegal.status_code == 422 and "不能登记还款" in illegal.json["message"]
     today = str(workdays.today())
+    # 授信确认: no disbursement before the firm accepted the grant.
+    early = client.post(f"/api/v1/applications/{app_id}/disbursement", headers=h(key),
+                        json={"amount": 600_000, "date": today})
+    assert early.status_code == 422 and "不能放款" in early.json["message"]
+    with app.app_context():
+        sme = db.session.scalar(select(User).where(User.username == "sme"))
+        applications.confirm(app_id, Actor.of_user(sme))
     r = client.post(f"/api/v1/applications/{app_id}/disbursement", headers=h(key),
                     json={"amount": 600_000, "date": today})
     assert r.json["status"] == "disbursed" and r.json["balance"] == 600_000
+    schedule = r.json["schedule"]
+    assert len(schedule) == 12 and sum(x["principal"] for x in schedule) == 600_000
+    assert r.json["repayment_method"] == "equal_instalment" and r.json["days_past_due"] == 0
     r = client.post(f"/api/v1/applications/{app_id}/repayments", headers=h(key), json={"amount": 100_000, "date": today})
-    assert r.json["balance"] == 500_000 and r.json["status"] == "disbursed"
-    r = client.post(f"/api/v1/applications/{app_id}/loan-status", headers=h(key), json={"status": "overdue"})
-    assert r.json["status"] == "overdue"
-    r = client.post(f"/api/v1/applications/{app_id}/repayments", headers=h(key), json={"amount": 500_000, "date": today})
+    paid_interest = sum(x["interest_paid"] for x in r.json["schedule"])
+    assert r.json["balance"] == 500_000 + paid_interest and r.json["status"] == "disbursed"
+    # Overdue is never reported: it follows from the schedule.
+    assert client.post(f"/api/v1/applications/{app_id}/loan-status", headers=h(key),
+                       json={"status": "overdue"}).status_code == 404
+    owed = sum(x["principal"] + x["interest"] - x["principal_paid"] - x["interest_paid"] for x in r.json["schedule"])
+    r = client.post(f"/api/v1/applications/{app_id}/repayments", headers=h(key), json={"amount": owed, "date": today})
     assert r.json["status"] == "repaid" and r.json["balance"] == 0
     with app.app_context():
         events = db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == app_id)
                                     .order_by(ApplicationEvent.id)).all()
-        assert [e.action for e in events] == ["submit", "accept", "grant", "disburse", "repay", "overdue", "repay"]
-        assert all(e.actor_api_key_id for e in events[1:])
+        assert [e.action for e in events] == ["submit", "accept", "grant", "confirm", "disburse", "repay", "repay"]
+        assert all(e.actor_api_key_id for e in events[1:] if e.action != "confirm")
 
 
 def test_openapi_document(client):

@@ -15,12 +15,17 @@ from marketplace.models import (
     Notification,
     User,
 )
-from marketplace.services import RuleViolation, applications, workdays
+from marketplace.services import RuleViolation, applications, schedules, workdays
 from marketplace.services.applications import Actor, ConcurrentChange, NotPermitted
 
 from .conftest import PASSWORD, make_enterprise, make_institution, make_product
 
-ALL_ACTIONS = ("accept", "grant", "reject", "withdraw", "disburse", "repay", "overdue", "default")
+ALL_ACTIONS = ("accept", "grant", "reject", "withdraw", "confirm", "decline", "disburse", "repay", "overdue",
+               "default")
+SCOPES = ["profile", "score", "department", "records"]
+# Overdue and default are read from the schedule on a day: a loan disbursed today has its first monthly
+# instalment due in a month, so 60 days on it is past due, and 400 days on past the 90-day default rule.
+LATER, MUCH_LATER = timedelta(days=60), timedelta(days=400)
 
 
 @pytest.fixture
@@ -47,9 +52,9 @@ def submit(w, amount=1_000_000, term=12, fresh_product=True):
     """Apply (each time to a new product of the bank, so the one-open-application rule does not bite)."""
     product_id = make_product(db.session.get(Institution, w["bank"])).id if fresh_product else w["product"]
     apps = applications.submit(w["sme"], product_ids=[product_id], amount=amount, term_months=term,
-                               authorize_until=workdays.today() + timedelta(days=365), commitment_accepted=True)
+                               authorize_until=workdays.today() + timedelta(days=365), commitment_accepted=True,
+                               scopes=SCOPES)
     return apps[0].id
-
 
 
 def to_status(w, status):
@@ -66,11 +71,13 @@ def to_status(w, status):
                      lambda: applications.reject(app_id, o, reason="repayment_capacity", note="流水不足")],
         "withdrawn": [lambda: applications.withdraw(app_id, w["sme"])],
     }
-    grant_path = steps["granted"]
-    steps["disbursed"] = grant_path + [lambda: applications.disburse(app_id, o, amount=500_000, on=day)]
-    steps["overdue"] = steps["disbursed"] + [lambda: applications.mark_overdue(app_id, o)]
-    steps["repaid"] = steps["disbursed"] + [lambda: applications.repay(app_id, o, amount=500_000, on=day)]
-    steps["defaulted"] = steps["overdue"] + [lambda: applications.mark_defaulted(app_id, o, on=day)]
+    steps["confirmed"] = steps["granted"] + [lambda: applications.confirm(app_id, w["sme"])]
+    steps["declined"] = steps["granted"] + [lambda: applications.decline(app_id, w["sme"])]
+    steps["disbursed"] = steps["confirmed"] + [lambda: applications.disburse(app_id, o, amount=500_000, on=day)]
+    steps["overdue"] = steps["disbursed"] + [lambda: applications.mark_overdue(app_id, on=day + LATER)]
+    steps["repaid"] = steps["disbursed"] + [lambda: applications.repay(
+        app_id, o, amount=schedules.outstanding(db.session.get(Application, app_id)), on=day)]
+    steps["defaulted"] = steps["overdue"] + [lambda: applications.mark_defaulted(app_id, on=day + MUCH_LATER)]
     for step in steps[status]:
         step()
     return app_id
@@ -83,10 +90,12 @@ def do(w, action, app_id):
         "grant": lambda: applications.grant(app_id, o, amount=800_000, rate="4.35", term_months=12),
         "reject": lambda: applications.reject(app_id, o, reason="other", note="说明"),
         "withdraw": lambda: applications.withdraw(app_id, w["sme"]),
+        "confirm": lambda: applications.confirm(app_id, w["sme"]),
+        "decline": lambda: applications.decline(app_id, w["sme"]),
         "disburse": lambda: applications.disburse(app_id, o, amount=100_000, on=day),
         "repay": lambda: applications.repay(app_id, o, amount=1, on=day),
-        "overdue": lambda: applications.mark_overdue(app_id, o),
-        "default": lambda: applications.mark_defaulted(app_id, o, on=day),
+        "overdue": lambda: applications.mark_overdue(app_id, on=day + LATER),
+        "default": lambda: applications.mark_defaulted(app_id, on=day + MUCH_LATER),
     }
     return calls[action]()
 
@@ -94,14 +103,41 @@ def do(w, action, app_id):
 LEGAL = {
     "submitted": {"accept": "accepted", "withdraw": "withdrawn"},
     "accepted": {"grant": "granted", "reject": "rejected", "withdraw": "withdrawn"},
-    "granted": {"disburse": "disbursed"},
+    "granted": {"confirm": "confirmed", "decline": "declined"},
+    "confirmed": {"disburse": "disbursed"},
+    "declined": {},
     "rejected": {},
     "withdrawn": {},
     "disbursed": {"repay": "disbursed", "overdue": "overdue"},
-    "overdue": {"repay": "overdue", "default": "defaulted"},
+    # Overdue as of a day two months on; a payment recorded today finds nothing past due today: 逾期 ends.
+    "overdue": {"repay": "disbursed", "default": "defaulted"},
     "repaid": {},
     "defaulted": {},
 }
+
+
+def test_write_off_is_recorded_once_and_the_loan_leaves_the_balance_that_day(app, world, monkeypatch):
+    from datetime import UTC, datetime
+
+    from marketplace import clock
+    from marketplace.services import indicators
+
+    with app.app_context():
+        app_id = to_status(world, "defaulted")
+        closed = db.session.get(Application, app_id).closed_on  # the day the default rule was reached
+        later = closed + timedelta(days=30)
+        monkeypatch.setattr(clock, "_source", lambda: datetime(later.year, later.month, later.day, 4, tzinfo=UTC))
+        # 不良 but not written off: the 500,000 disbursed is still in the balance.
+        assert indicators.loan_balance(later) == 500_000
+        assert "write_off" in applications.allowed_actions(db.session.get(Application, app_id), "bank")
+        with pytest.raises(RuleViolation, match="不能早于"):
+            applications.write_off(app_id, world["officer"], on=closed - timedelta(days=1))
+        a = applications.write_off(app_id, world["officer"], on=later, note="董事会批准核销")
+        assert a.written_off_on == later and a.status == "defaulted"
+        assert indicators.loan_balance(later) == 0 and indicators.loan_balance(later - timedelta(days=1)) == 500_000
+        assert "write_off" not in applications.allowed_actions(a, "bank")
+        with pytest.raises(RuleViolation, match="已于"):
+            applications.write_off(app_id, world["officer"], on=later)
 
 
 @pytest.mark.parametrize("status", list(LEGAL))
@@ -136,7 +172,7 @@ def test_submit_signs_commitment_authorizes_and_notifies(app, world):
         assert commitment.kind == "proactive" and "承诺" in commitment.text and commitment.signed_at
         auth = db.session.scalar(select(DataAuthorization))
         assert (auth.enterprise_id, auth.institution_id) == (world["firm"], world["bank"])
-        assert auth.valid_until == workdays.today() + timedelta(days=365)
+        assert auth.valid_until == workdays.today() + timedelta(days=365) and auth.scopes == SCOPES
         notes = db.session.scalars(select(Notification)).all()
         assert {n.enterprise_id for n in notes if n.enterprise_id} == {world["firm"]}
         assert any(n.institution_id == world["bank"] and "新的融资申请" in n.title for n in notes)
@@ -165,7 +201,8 @@ def test_every_status_change_notifies_the_firm(app, world):
         app_id = to_status(world, "repaid")
         titles = [n.title for n in db.session.scalars(select(Notification).where(
             Notification.enterprise_id == world["firm"]).order_by(Notification.id))]
-        assert titles == ["申请已提交", "申请状态：已受理", "申请状态：已授信", "申请状态：已放款", "申请状态：已结清"]
+        assert titles == ["申请已提交", "申请状态：已受理", "申请状态：已授信（待企业确认）", "申请状态：企业已确认授信",
+                          "申请状态：已放款", "申请状态：已结清"]
         assert db.session.get(Application, app_id).balance == 0
 
 
@@ -179,23 +216,31 @@ def test_grant_reject_disburse_validation(app, world):
             applications.reject(app_id, o, reason="bogus", note="x")
         with pytest.raises(RuleViolation, match="年利率"):
             applications.grant(app_id, o, amount=100_000, rate="40", term_months=12)
-        with pytest.raises(RuleViolation, match="超过产品最高额度"):
+        with pytest.raises(RuleViolation, match="授信金额应在产品额度范围内"):
             applications.grant(app_id, o, amount=30_000_001, rate="4", term_months=12)
         db.session.expire_all()
         a = db.session.get(Application, app_id)
         assert a.status == "accepted" and a.granted_amount is None and a.reject_reason is None
         applications.grant(app_id, o, amount=800_000, rate="4.35", term_months=12)
+        with pytest.raises(RuleViolation, match="不能放款"):
+            applications.disburse(app_id, o, amount=600_000, on=workdays.today())  # not confirmed yet
+        applications.confirm(app_id, world["sme"])
         with pytest.raises(RuleViolation, match="不能超过授信金额"):
             applications.disburse(app_id, o, amount=800_001, on=workdays.today())
         with pytest.raises(RuleViolation, match="不能晚于今天"):
             applications.disburse(app_id, o, amount=1, on=workdays.today() + timedelta(days=1))
         a = applications.disburse(app_id, o, amount=600_000, on=workdays.today())
         assert (a.disbursed_amount, a.granted_amount, str(a.granted_rate)) == (600_000, 800_000, "4.350")
+        # The product's default method is 等额本息: 100,000 pays the first instalments' interest, then principal.
+        first = a.instalments[0]
         a = applications.repay(app_id, o, amount=100_000, on=workdays.today())
-        assert a.status == "disbursed" and a.balance == 500_000
-        with pytest.raises(RuleViolation, match="超过贷款余额"):
-            applications.repay(app_id, o, amount=500_001, on=workdays.today())
-        assert applications.repay(app_id, o, amount=500_000, on=workdays.today()).status == "repaid"
+        assert a.status == "disbursed" and a.balance == 600_000 - (100_000 - sum(
+            x.interest_paid for x in a.instalments)) and first.settled_on == workdays.today()
+        owed = schedules.outstanding(a)
+        with pytest.raises(RuleViolation, match="超过尚欠本息"):
+            applications.repay(app_id, o, amount=owed + 1, on=workdays.today())
+        a = applications.repay(app_id, o, amount=owed, on=workdays.today())
+        assert a.status == "repaid" and a.balance == 0
 
 
 def test_only_the_owners_may_act(app, world):
@@ -203,9 +248,9 @@ def test_only_the_owners_may_act(app, world):
         app_id = submit(world)
         with pytest.raises(NotPermitted):
             applications.accept(app_id, world["stranger"])
-        with pytest.raises(RuleViolation, match="只有金融机构"):
+        with pytest.raises(RuleViolation, match="只有金融机构可以受理"):
             applications.accept(app_id, world["sme"])
-        with pytest.raises(RuleViolation, match="只有申请企业"):
+        with pytest.raises(RuleViolation, match="只有申请企业可以撤回"):
             applications.withdraw(app_id, world["officer"])
         assert db.session.get(Application, app_id).status == "submitted"
 

@@ -1,9 +1,10 @@
 """Breakdowns, funnel, decisions and running totals on the hand-built city of test_indicators."""
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from marketplace.extensions import db
 from marketplace.models import Application, Enterprise, FinancingNeed, Institution
-from marketplace.services import breakdowns
+from marketplace.services import breakdowns, indicators
 from marketplace.services.indicators import Period
 
 from .test_indicators import C, city  # noqa: F401  (the shared hand-built city)
@@ -24,7 +25,18 @@ def test_by_size_counts_first_time_borrowers_and_weighted_rate(city):  # noqa: F
         assert (t["大型"]["amount"], t["大型"]["first_time_firms"]) == (5_000_000, 1)
         total = t["合计"]
         assert (total["loans"], total["amount"], total["firms"]) == (2, 6_000_000, 2)
-        assert total["avg_rate"] == round((4 * 1 + 5 * 5) / 6, 3)  # weighted by amount: 4.833
+        assert total["avg_rate"] == Decimal("4.833")  # weighted by amount: (4 × 1 + 5 × 5) ÷ 6 = 4.8333…
+
+
+def test_rounding_is_half_up_everywhere():
+    from marketplace.filters import half_up as shown
+    from marketplace.filters import pct
+
+    # 8.25 days: Python's round() gives 8.2 (half to even); the scheme's 四舍五入 gives 8.3.
+    assert indicators.half_up(8.25, 1) == Decimal("8.3") and shown(Decimal("8.25"), 1) == "8.3"
+    assert indicators.half_up(Decimal("0.125"), 2) == Decimal("0.13")
+    # A ratio of 4.1e-05 is not shown as 0.00 %: it gets the places it needs.
+    assert pct(Decimal("0.000041")) == "0.0041%" and pct(Decimal("0.5")) == "50.00%"
 
 
 def test_credit_versus_secured_and_ytd(city):  # noqa: F811
@@ -60,6 +72,24 @@ def test_decisions_funnel_and_late_per_institution(city):  # noqa: F811
         assert steps == {"发布融资需求": 2, "匹配到产品": 1, "提交申请": 3, "获得授信": 1, "完成放款": 2}
         # Granted on 20 Oct after a 16 Oct deadline; the accepted one is undecided past 22 Oct.
         assert breakdowns.late_decisions(OCT).rows == [{"institution": "测试银行", "late": 2}]
+
+
+def test_late_is_judged_as_the_period_end_saw_it(city):  # noqa: F811
+    with city.app_context():
+        firm_id = db.session.scalar(db.select(Application.enterprise_id).limit(1))
+        product_id = db.session.scalar(db.select(Application.product_id).limit(1))
+        inst = db.session.scalar(db.select(Institution))
+        # Accepted 12 Oct, due 26 Oct, still undecided on 31 Oct, granted on 3 Nov: late in October's report
+        # even though today it is granted. Decided on 3 Nov after its deadline: late in November too.
+        db.session.add(Application(enterprise_id=firm_id, product_id=product_id, institution_id=inst.id,
+                                   amount=100_000, term_months=6, status="granted",
+                                   submitted_at=datetime(2026, 10, 12, 2, tzinfo=UTC),
+                                   accepted_at=datetime(2026, 10, 12, 3, tzinfo=UTC),
+                                   decided_at=datetime(2026, 11, 3, 2, tzinfo=UTC), decision_due=date(2026, 10, 26)))
+        db.session.commit()
+        assert breakdowns.late_decisions(OCT).rows == [{"institution": "测试银行", "late": 1}]
+        assert breakdowns.late_decisions(Period(date(2026, 11, 1))).rows == [{"institution": "测试银行", "late": 1}]
+        assert breakdowns.late_decisions(Period(date(2026, 9, 1))).rows == []  # not yet submitted
 
 
 def test_running_totals_per_month_end(city):  # noqa: F811

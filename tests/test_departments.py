@@ -7,7 +7,7 @@ from seed import city, departments
 
 COLUMNS = {
     "registry": ["uscc", "name", "region_code", "industry", "size", "established_on", "registered_capital",
-                 "operating_status"],
+                 "operating_status", "legal_representative"],
     "tax_records": ["uscc", "period", "revenue", "vat_paid", "income_tax_paid", "arrears"],
     "tax_grades": ["uscc", "year", "grade"],
     "social_insurance_records": ["uscc", "period", "insured_headcount", "amount_due", "amount_paid",
@@ -17,6 +17,7 @@ COLUMNS = {
     "penalties": ["uscc", "decided_on", "authority", "category", "severity", "fine", "document_no",
                   "publication_end", "repaired_on"],
     "list_entries": ["uscc", "list_type", "start_on", "end_on", "document_no"],
+    "customs_certifications": ["uscc", "certified_on", "revoked_on", "certificate_no"],
     "outcomes": ["uscc", "defaulted_12m"],
     "truth": ["uscc", "true_pd"],
 }
@@ -35,6 +36,16 @@ def test_tables_have_the_contract_columns_and_sane_values():
     assert not t["tax_records"].duplicated(["uscc", "period"]).any()
     assert not t["utility_records"].duplicated(["uscc", "period", "kind"]).any()
     assert set(t["tax_grades"]["grade"]) <= set("ABMCD")
+
+
+def test_customs_certifications_are_rare_operating_non_micro_firms():
+    t = departments.generate(3000, months=2, seed=5)
+    aeo, registry = t["customs_certifications"], t["registry"].set_index("uscc")
+    # About 1 % of the operating non-micro firms (chosen by a hash of the code, so other tables are unchanged).
+    assert 0 < len(aeo) < 0.03 * (registry["size"] != "micro").sum()
+    assert registry.loc[aeo["uscc"], "operating_status"].eq("active").all()
+    assert registry.loc[aeo["uscc"], "size"].ne("micro").all()
+    assert (aeo["certified_on"] < pd.Timestamp("2026-10-31")).all() and aeo["revoked_on"].isna().all()
     le = t["list_entries"]
     assert (le["end_on"].isna() | (le["end_on"] >= le["start_on"])).all()
     assert (le["start_on"] <= pd.Timestamp(city.AS_OF)).all()

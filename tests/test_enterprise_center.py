@@ -60,7 +60,8 @@ def test_publish_need_recommend_and_apply_to_two_products(client, auth, users, a
 
     page = f"/enterprise/apply?need_id={need.id}&product_ids={ids[0]}&product_ids={ids[1]}"
     form = {"product_ids": [str(i) for i in ids], "need_id": str(need.id), "amount_wan": "100",
-            "term_months": "12", "authorize_until": str(workdays.today() + timedelta(days=180)), "authorize": "y"}
+            "term_months": "12", "authorize_until": str(workdays.today() + timedelta(days=180)), "authorize": "y",
+            "scopes": ["profile", "score"]}
     refused = client.submit(page, form, page=page)
     assert refused.status_code == 200 and "申请前须签署信用承诺" in refused.get_data(as_text=True)
     done = client.submit(page, {**form, "commitment": "y"}, page=page)
@@ -84,7 +85,8 @@ def test_withdraw_from_the_application_page(client, auth, users, app):
     auth.login(users["enterprise"])
     page = f"/enterprise/apply?product_ids={pid}"
     client.submit(page, {"product_ids": str(pid), "amount_wan": "50", "term_months": "6", "authorize": "y",
-                         "commitment": "y", "authorize_until": str(workdays.today() + timedelta(days=30))})
+                         "commitment": "y", "authorize_until": str(workdays.today() + timedelta(days=30)),
+                         "scopes": ["profile"]})
     with app.app_context():
         app_id = db.session.scalar(select(Application.id))
     detail = f"/enterprise/applications/{app_id}"

@@ -21,8 +21,8 @@ def seed_city(runner, n=FIRMS):
     assert result.exit_code == 0, result.output
 
 
-def train_and_score(runner):
-    result = runner.invoke(args=["train-model"])
+def train_and_score(runner, *extra):
+    result = runner.invoke(args=["train-model", *extra])
     assert result.exit_code == 0, result.output
     assert "AUC" in result.output and "oracle" in result.output
     result = runner.invoke(args=["score-all"])
@@ -36,7 +36,7 @@ def score_rows():
 
 def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese_reasons(app, runner):
     seed_city(runner)
-    output = train_and_score(runner)
+    output = train_and_score(runner, "--no-challenger")
     assert f"已评分 {FIRMS:,} 家企业" in output
     with app.app_context():
         model_dir = Path(app.config["MODEL_DIR"])
@@ -57,6 +57,12 @@ def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese
         assert officer and all(CHINESE.search(t) for t in officer)
         assert all(t.startswith("贵企业") or t.startswith("平台暂未获得") for t in plain)
         assert officer != plain
+        # what counts in the firm's favour is stored beside the reasons, with its direction
+        best = min(rows, key=lambda r: r.pd)
+        favourable = credit.favourable_factors(best)
+        assert favourable and all(CHINESE.search(t) for t in favourable)
+        assert not set(favourable) & set(credit.reason_texts(best, plain=True))
+        assert {f["effect"] for f in credit.factors(best)} <= {"risk", "favourable"}
         # A better grade means a lower PD: grades are cut on PD.
         by_grade = {}
         for r in rows:
@@ -67,7 +73,7 @@ def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese
 
 def test_import_rescores_only_the_firms_it_changed(app, runner):
     seed_city(runner)
-    train_and_score(runner)
+    train_and_score(runner, "--no-challenger")
     with app.app_context():
         before = score_rows()
         best = min(before, key=lambda r: r.pd)
@@ -99,7 +105,7 @@ def test_import_without_an_active_model_scores_nobody(app, runner):
 
 def test_upheld_objection_rescores_the_firm(app, runner):
     seed_city(runner)
-    train_and_score(runner)
+    train_and_score(runner, "--no-challenger")
     with app.app_context():
         firm_id = db.session.scalar(select(Enterprise.id).order_by(Enterprise.id))
         n = len(score_rows())
@@ -125,11 +131,11 @@ def test_train_model_from_outcome_files_and_from_a_synthetic_city(app, runner, t
     outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
     truth.to_csv(tmp_path / "truth.csv", index=False)
     result = runner.invoke(args=["train-model", "--outcomes", str(tmp_path / "outcomes.csv"),
-                                 "--truth", str(tmp_path / "truth.csv"), "--as-of", "2026-10-31"])
+                                 "--truth", str(tmp_path / "truth.csv"), "--as-of", "2026-10-31", "--no-challenger"])
     assert result.exit_code == 0, result.output
     assert "oracle）AUC 0." in result.output
     result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
-                                 "--seed", "11", "--no-activate"])
+                                 "--seed", "11", "--no-activate", "--no-challenger"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         versions = scoring.registry.versions(app.config["MODEL_DIR"])
@@ -155,7 +161,7 @@ def _staff_and_banker(app):
 
 def test_model_card_for_commission_staff_and_activating_another_version(app, runner, client, auth):
     seed_city(runner)
-    train_and_score(runner)
+    train_and_score(runner, "--no-challenger")
     result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
                                  "--seed", "11", "--no-activate"])
     assert result.exit_code == 0, result.output
@@ -176,17 +182,35 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     assert f"{card['metrics']['auc']:.3f}" in page and f"{card['baseline_auc']:.3f}" in page
     assert f"{card['oracle_auc']:.3f}" in page and "calibrationChart" in page and "chart.umd.min.js" in page
     assert 'id="psi-previous">—' not in page  # the second version has a previous one to compare with
-    assert "启用此版本" in page and "信用评分模型" in page
+    assert "签批启用" in page and "信用评分模型" in page
+    # champion / challenger side by side, the shadow scoring of the platform's firms, the validation pack
+    assert 'data-testid="side-by-side"' in page and 'data-testid="migration"' in page
+    assert 'data-testid="backtest"' in page and 'data-testid="bands"' in page and "模型文档" in page
+    with app.app_context():
+        shadow = scoring.model_card(second)["shadow"]
+    assert shadow["firms"] == FIRMS and sum(map(sum, shadow["migration"])) == FIRMS
     assert client.get("/commission/models/nope").status_code == 404
+    # the challenger scorecard's points per attribute download as CSV
+    csv = client.get(f"/commission/models/{second}/scorecard.csv")
+    assert csv.status_code == 200 and "points" in csv.get_data(as_text=True).splitlines()[0]
 
-    response = client.submit(f"/commission/models/{second}/activate", {}, page=f"/commission/models/{second}")
+    from marketplace.models import AuditLog
+    # activation is a sign-off: without a reason nothing changes
+    response = client.submit(f"/commission/models/{second}/activate", {"reason": "  "}, page=f"/commission/models/{second}")
+    assert response.status_code == 303
+    with app.app_context():
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
+    response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分与回测均通过，同意启用"},
+                             page=f"/commission/models/{second}")
     assert response.status_code == 302
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
         current = credit.current_scores()
         assert len(current) == FIRMS and {s.model_version for s in current.values()} == {second}
-        from marketplace.models import AuditLog
-        assert db.session.scalar(select(AuditLog.object_id).where(AuditLog.action == "model.activated")) == second
+        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activated"))
+        assert log.object_id == second and log.detail["reason"] == "影子评分与回测均通过，同意启用"
+        assert log.detail["previous"] == first
     assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
 
 

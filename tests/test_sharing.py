@@ -3,6 +3,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -49,19 +50,44 @@ def test_incremental_idempotent_and_updates(app):
         grant = next(r for r in lines(first) if r["record_type"] == "credit_grant")
         assert grant == {**grant, "op": "new", "amount": 600_000, "rate": "3.650", "uscc": "91370102MA3C4XKL85",
                          "institution": "测试银行", "date": "2026-10-20", "guarantee": "credit"}
-        again = sharing.produce(OCT, actor_id=None)
-        assert again.content == "" and sum(again.counts.values()) == 0, "nothing is sent twice"
+        with pytest.raises(sharing.NothingNew, match="没有新增或变更的记录"):  # no empty 0/0/0 batch
+            sharing.produce(OCT, actor_id=None)
+        assert db.session.scalar(select(func.count(ShareBatch.id))) == 1, "nothing is sent twice"
         # November: the loan is disbursed — the grant changed (status) and a disbursement appears.
         loan = db.session.get(Application, loan_id)
         loan.status, loan.disbursed_amount, loan.disbursed_on = "disbursed", 500_000, date(2026, 11, 2)
         db.session.commit()
-        assert sharing.produce(OCT, actor_id=None).content == "", "not before the month it happened"
+        with pytest.raises(sharing.NothingNew):  # not before the month it happened
+            sharing.produce(OCT, actor_id=None)
         nov = sharing.produce(NOV, actor_id=None)
         ops = {(r["record_type"], r["op"]) for r in lines(nov)}
         assert ops == {("credit_grant", "update"), ("disbursement", "new")}
         assert db.session.scalar(select(func.count(SharedRecord.id))) == 4
         assert db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "share_batch.produced")) == 4
+            AuditLog.action == "share_batch.produced")) == 2
+
+
+def test_an_earlier_month_after_a_later_one_never_sends_an_older_version(app):
+    loan_id = _setup(app)
+    with app.app_context():
+        loan = db.session.get(Application, loan_id)
+        loan.status, loan.disbursed_amount, loan.disbursed_on = "disbursed", 500_000, date(2026, 11, 2)
+        db.session.commit()
+        nov = sharing.produce(NOV, actor_id=None)  # need, grant (status disbursed), disbursement: all new
+        assert {(r["record_type"], r["op"], r["status"]) for r in lines(nov)} == {
+            ("financing_need", "new", "open"), ("credit_grant", "new", "disbursed"),
+            ("disbursement", "new", "disbursed")}
+        # October produced afterwards: as of 31 Oct the grant's status was "granted" — an older version of a
+        # record November already sent. It is not re-sent as an update; with nothing never-sent, no batch.
+        with pytest.raises(sharing.NothingNew):
+            sharing.produce(OCT, actor_id=None)
+        # A need published in October that was never sent does go out in a late October batch, as new.
+        firm_id = db.session.scalar(select(Enterprise.id))
+        db.session.add(FinancingNeed(enterprise_id=firm_id, amount=300_000, term_months=6, purpose="备货",
+                                     guarantee="credit", status="open", created_at=datetime(2026, 10, 9, tzinfo=UTC)))
+        db.session.commit()
+        late = sharing.produce(OCT, actor_id=None)
+        assert [(r["record_type"], r["op"]) for r in lines(late)] == [("financing_need", "new")]
 
 
 def test_batch_is_logged_and_resendable(client, auth, users, app):
@@ -94,3 +120,7 @@ def test_share_feed_command_writes_files(runner, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert len((tmp_path / "share-1.jsonl").read_text().splitlines()) == 2
     assert (tmp_path / "share-1.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "融资需求 1 条，授信 1 条，放款 0 条" in result.output
+    again = runner.invoke(args=["share-feed", "--month", "2026-10", "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0 and "没有新增或变更的记录" in again.output
+    assert not (tmp_path / "again").exists(), "no empty batch, no files"

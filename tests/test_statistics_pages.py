@@ -39,7 +39,9 @@ def test_drill_down_lists_records_and_exports_them(client, city):  # noqa: F811
     assert "甲" in html and "100" in html and "乙" not in html  # 乙 is a large firm
     xlsx = client.get("/commission/indicators/十三?month=2026-10&format=xlsx")
     ws = load_workbook(io.BytesIO(xlsx.data)).active
-    assert ws["A2"].value == "申请编号" and float(ws["H3"].value) == 100.0  # 1,000,000 yuan = 100 万元
+    assert ws["A2"].value.startswith("口径：")  # the reading implemented, above the header
+    assert ws["A3"].value == "申请编号" and float(ws["I4"].value) == 100.0  # 1,000,000 yuan = 100 万元
+    assert ws["I4"].number_format == "#,##0.00" and ws["E4"].value == "在营企业数据库"  # size from the registry
     csv = client.get("/commission/indicators/十三?month=2026-10&format=csv")
     assert csv.data.startswith(b"\xef\xbb\xbf") and "text/csv" in csv.headers["Content-Type"]
     assert client.get("/commission/indicators/九十九").status_code == 404
@@ -47,20 +49,42 @@ def test_drill_down_lists_records_and_exports_them(client, city):  # noqa: F811
 
 def test_report_pack_has_cover_summary_and_groups(client, city):  # noqa: F811
     with city.app_context():
-        denominators.set_figure(kind="gdp", period_kind="year", start=date(2026, 1, 1), value=10**12, source="",
-                                actor_id=None)
+        denominators.set_figure(kind="gdp", period_kind="year", start=date(2026, 1, 1), value=10**12,
+                                source="市统计局", actor_id=None)
     _login_staff(client, city)
     response = client.get("/commission/indicators/report.xlsx?month=2026-10")
     wb = load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames[:2] == ["封面", "指标汇总"]
-    assert {"平台与融-十三", "信用信息-二十四", "异议处理-三十六", "贷款余额与累计放款", "按区县", "融资对接漏斗"} <= set(wb.sheetnames)
-    cover = {r[0]: r[1] for r in wb["封面"].iter_rows(min_row=3, values_only=True)}
-    assert cover["统计期"] == "2026年10月" and "生成时间" in cover
-    assert any(k.startswith("数据来源 registry") for k in cover), "last import date of each source"
-    summary = {r[0]: r for r in wb["指标汇总"].iter_rows(min_row=4, values_only=True)}
-    row = summary["（十三）"]
-    assert float(row[4]) == 1_000_000 and float(row[6]) == 1e-6  # month numerator and ratio
-    assert summary["（十二）"][6] == "不可用"
+    assert wb.sheetnames[:3] == ["封面", "指标汇总", "分母录入记录"]
+    # One sheet of records per indicator and scope, named in Chinese (no cut "平台与融-十三").
+    for scope in ("当月", "年初至今", "累计"):
+        assert f"十三·{scope}·通过信易贷平台实现的信用融资规模占GDP比重"[:31] in wb.sheetnames
+        assert f"三十六·{scope}·异议平均处理时限" in wb.sheetnames
+    assert {"贷款余额与累计放款", "按区县", "融资对接漏斗"} <= set(wb.sheetnames)
+    assert not any("-" in name and name[:4] in ("平台与融", "信用信息", "异议处理") for name in wb.sheetnames)
+
+    cover = {r[0].value: r[1] for r in wb["封面"].iter_rows(min_row=3)}
+    assert cover["统计期"].value == "2026年10月" and "生成时间" in cover
+    # As of 31 Oct: 甲 乙 丙 (丁 registered on 1 Nov Shanghai time, so today's total of 4 is not the cover's).
+    firms = cover["入驻企业（家，截至2026-10-31）"]
+    assert firms.value == 3 and firms.number_format == "#,##0"
+    # Disbursed by 31 Oct: 1,000,000 + 5,000,000 + 300,000 + 700,000 (2025) = 7,000,000 yuan = 700 万元.
+    money = cover["累计融资（万元，截至2026-10-31）"]
+    assert float(money.value) == 700 and money.number_format == "#,##0.00"
+    assert "数据来源：在营企业数据库（最近一次导入）" in cover
+    assert not any("registry" in str(k) or "list_entries" in str(k) for k in cover)
+
+    # Summary: notes on rows 1–3, header on row 4. Columns: code, name, labels, then per scope num/den/value.
+    summary = {r[0].value: r for r in wb["指标汇总"].iter_rows(min_row=5)}
+    t13, t12, t36 = summary["（十三）"], summary["（十二）"], summary["（三十六）"]
+    assert t13[4].value == 1_000_000 and t13[4].number_format == "#,##0"  # yuan
+    assert float(t13[6].value) == 1e-6 and t13[6].number_format == "0.0000%"  # 0.0001 %, not 0.00 %
+    assert t12[4].value == 3 and t12[4].number_format == "#,##0"  # a count: no decimals
+    assert t12[6].value == "不可用"
+    assert float(t36[6].value) == 8 and t36[6].number_format == "0.00"  # days, not a percentage
+    assert summary["（二十四）"][6].number_format == "0.00%"
+
+    dens = list(wb["分母录入记录"].iter_rows(min_row=4, values_only=True))
+    assert dens == [("地区生产总值（GDP）", "年度", dens[0][2], 10**12, "市统计局", "命令行", dens[0][6], "是")]
 
 
 def test_statistics_page_and_export(client, city):  # noqa: F811

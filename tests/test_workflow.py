@@ -53,7 +53,10 @@ def test_keys_and_authorizations_leave_one_audit_row_per_change(app):
         api_keys.revoke(key.id)
         api_keys.revoke(key.id)  # revoking twice is harmless and not audited twice
         auth = authorizations.grant(firm.id, inst.id, scopes=["profile"], valid_until=today() + timedelta(days=30))
-        authorizations.grant(firm.id, inst.id, scopes=["score"], valid_until=today() + timedelta(days=60))
+        with pytest.raises(RuleViolation, match="须勾选确认"):  # never widened silently
+            authorizations.grant(firm.id, inst.id, scopes=["score"], valid_until=today() + timedelta(days=60))
+        authorizations.grant(firm.id, inst.id, scopes=["score"], valid_until=today() + timedelta(days=60),
+                             widen=True)
         authorizations.revoke(auth, firm.id)
         actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
         assert actions == ["api_keys.issue", "api_keys.revoke", "data_authorizations.grant",

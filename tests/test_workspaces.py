@@ -51,7 +51,7 @@ def test_enterprise_cannot_touch_another_firms_need(client, auth, users, app):
 
 PRODUCT = {"name": "新产品", "kind": "credit", "amount_min_wan": "10", "amount_max_wan": "300", "term_min": "3",
            "term_max": "12", "rate_min": "3.45", "rate_max": "5.5", "min_years": "1", "min_grade": "BBB",
-           "eligible_sizes": ["micro", "small"], "xinyidai": "y"}
+           "eligible_sizes": ["micro", "small"], "xinyidai": "y", "repayment_method": "interest_only"}
 
 
 def test_bank_creates_edits_and_pauses_a_product(client, auth, users, app):
@@ -61,6 +61,7 @@ def test_bank_creates_edits_and_pauses_a_product(client, auth, users, app):
         product = db.session.scalar(select(Product))
         assert (product.amount_min, product.amount_max, product.min_grade) == (100_000, 3_000_000, "BBB")
         assert product.eligible_sizes == ["micro", "small"] and product.status == "active"
+        assert product.repayment_method == "interest_only" and product.default_days_past_due is None
         product_id = product.id
     client.submit(f"/bank/products/{product_id}/edit", {**PRODUCT, "name": "改名产品"})
     client.submit(f"/bank/products/{product_id}/status", {"status": "paused"}, page="/bank/")

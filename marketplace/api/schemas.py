@@ -35,6 +35,7 @@ Day = Annotated[date, Field(strict=True, description="日期 YYYY-MM-DD")]
 Note = _text(Application.reject_note, "说明，将告知企业")
 Status = Literal[tuple(codes.APPLICATION_STATUSES)]
 RejectReason = Literal[tuple(codes.REJECT_REASONS)]
+RepaymentMethod = Literal[tuple(codes.REPAYMENT_METHODS)]
 
 
 class Body(BaseModel):
@@ -67,28 +68,11 @@ class DecisionBody(RootModel[Annotated[GrantBody | RejectBody, Field(discriminat
 
 
 class LoanEventBody(Body):
-    """放款 or 还款（本金）: amount and date."""
+    """放款 or 还款: amount (yuan) and date."""
 
     amount: Yuan
     date: Day
     version: Version | None = None
-
-
-class OverdueBody(Body):
-    status: Literal["overdue"]
-    note: Note = ""
-    version: Version | None = None
-
-
-class DefaultBody(Body):
-    status: Literal["defaulted"]
-    date: Day
-    note: Note = ""
-    version: Version | None = None
-
-
-class LoanStatusBody(RootModel[Annotated[OverdueBody | DefaultBody, Field(discriminator="status")]]):
-    """disbursed → overdue；overdue → defaulted（须 date）。"""
 
 
 class ListQuery(Body):
@@ -121,6 +105,18 @@ class Disbursement(BaseModel):
     date: date
 
 
+class Instalment(BaseModel):
+    """One period of the 还款计划 (services/schedules.py), in yuan."""
+
+    seq: int
+    due_on: date
+    principal: int
+    interest: int
+    principal_paid: int
+    interest_paid: int
+    settled_on: date | None
+
+
 class ApplicationOut(BaseModel):
     """融资申请 as the API shows it; amounts in yuan."""
 
@@ -143,9 +139,12 @@ class ApplicationOut(BaseModel):
     disbursement: Disbursement | None
     repaid_amount: int
     balance: int
+    repayment_method: RepaymentMethod | None
+    days_past_due: int
+    schedule: list[Instalment]
 
     @classmethod
-    def of(cls, a: Application, late: bool) -> "ApplicationOut":
+    def of(cls, a: Application, late: bool, days_past_due: int) -> "ApplicationOut":
         iso = lambda t: t.isoformat() if t else None  # noqa: E731
         return cls(
             id=a.id, status=a.status, status_label=codes.APPLICATION_STATUSES[a.status], version=a.version,
@@ -158,7 +157,12 @@ class ApplicationOut(BaseModel):
             rejection=Rejection(reason=a.reject_reason, note=a.reject_note or "") if a.reject_reason else None,
             disbursement=(Disbursement(amount=a.disbursed_amount, date=a.disbursed_on)
                           if a.disbursed_amount else None),
-            repaid_amount=a.repaid_amount or 0, balance=a.balance)
+            repaid_amount=a.repaid_amount or 0, balance=a.balance, repayment_method=a.repayment_method,
+            # 还款计划: overdue and default follow from it (services/schedules.py), never from a call.
+            days_past_due=days_past_due,
+            schedule=[Instalment(seq=x.seq, due_on=x.due_on, principal=x.principal, interest=x.interest,
+                                 principal_paid=x.principal_paid, interest_paid=x.interest_paid,
+                                 settled_on=x.settled_on) for x in a.instalments])
 
 
 class ApplicationPage(BaseModel):
@@ -209,6 +213,6 @@ def explain(error: ValidationError) -> tuple[str, str | None]:
             text = _EXPLAIN.get(e["type"], "取值无效").format(**ctx)
         except (KeyError, IndexError):
             text = "取值无效"
-    names = [str(x) for x in e["loc"] if isinstance(x, str) and x not in ("grant", "reject", "overdue", "defaulted")]
+    names = [str(x) for x in e["loc"] if isinstance(x, str) and x not in ("grant", "reject")]
     field = names[-1] if names else None
     return (f"{field}：{text}。" if field else f"请求体{text}。"), field

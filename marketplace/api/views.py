@@ -1,6 +1,6 @@
-"""Endpoints of /api/v1/: list and read applications, accept, decide, report disbursement, repayment and
-loan status. Amounts are integer yuan, rates decimal strings (annual %), dates ISO 8601. Every body and
-query string is validated by a pydantic model of api/schemas.py; `endpoint` registers each route with its
+"""Endpoints of /api/v1/: list and read applications, accept, decide, report disbursement and repayment
+(overdue and default follow from the repayment schedule). Amounts are integer yuan, rates decimal strings
+(annual %), dates ISO 8601. Every body and query string is validated by a pydantic model of api/schemas.py; `endpoint` registers each route with its
 models, from which openapi.py writes the document."""
 import functools
 from dataclasses import dataclass, field
@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Application
-from ..services import RuleViolation, api_keys, applications
+from ..services import RuleViolation, api_keys, applications, schedules
 from ..services.applications import Actor, ConcurrentChange, NotPermitted
 from . import bp
 from .schemas import (
@@ -22,8 +22,6 @@ from .schemas import (
     GrantBody,
     ListQuery,
     LoanEventBody,
-    LoanStatusBody,
-    OverdueBody,
     explain,
 )
 
@@ -73,12 +71,12 @@ def _parse(model: type[BaseModel], raw: bytes | dict):
 
 
 def endpoint(method: str, rule: str, summary: str, *, body=None, query=None, response=ApplicationOut,
-             errors=(401, 404, 409, 422)):
+             errors=(401, 404, 409, 422), description: str = ""):
     """Register a view under /api/v1 with the models of its body, query and answer. The view receives
     `body=` / `query=` already validated and returns a model instance."""
     def wrap(view):
         ENDPOINTS.append(Endpoint(method, rule, summary, body, query, response, errors,
-                                  (body.__doc__ if body and body.__doc__ else "") or ""))
+                                  description or (body.__doc__ if body and body.__doc__ else "") or ""))
 
         @functools.wraps(view)
         def inner(**kwargs):
@@ -125,7 +123,7 @@ def _violation(e: RuleViolation):
 
 
 def _out(a: Application) -> ApplicationOut:
-    return ApplicationOut.of(a, applications.is_late(a))
+    return ApplicationOut.of(a, applications.is_late(a), schedules.days_past_due(a))
 
 
 @bp.get("/openapi.json")
@@ -170,24 +168,16 @@ def decide(application_id: int, body: DecisionBody):
     return _out(a)
 
 
-@endpoint("POST", "/applications/<int:application_id>/disbursement", "登记放款（不超过授信金额）", body=LoanEventBody)
+@endpoint("POST", "/applications/<int:application_id>/disbursement", "登记放款", body=LoanEventBody,
+          description="confirmed（企业已确认授信）→ disbursed；金额不超过授信金额；生成还款计划。")
 def disburse(application_id: int, body: LoanEventBody):
     return _out(applications.disburse(application_id, g.actor, amount=body.amount, on=body.date,
                                       expected_version=body.version))
 
 
-@endpoint("POST", "/applications/<int:application_id>/repayments", "登记还款（本金）；还清余额时转为已结清",
-          body=LoanEventBody)
+@endpoint("POST", "/applications/<int:application_id>/repayments", "登记还款", body=LoanEventBody,
+          description="disbursed/overdue；按还款计划先息后本、从最早一期起冲抵；还清全部本息时转为 repaid（已结清）。"
+                      "逾期与不良由平台按还款计划自动认定，不能由接口报告。")
 def repay(application_id: int, body: LoanEventBody):
     return _out(applications.repay(application_id, g.actor, amount=body.amount, on=body.date,
                                    expected_version=body.version))
-
-
-@endpoint("POST", "/applications/<int:application_id>/loan-status", "报告逾期或不良", body=LoanStatusBody)
-def loan_status(application_id: int, body: LoanStatusBody):
-    s = body.root
-    if isinstance(s, OverdueBody):
-        a = applications.mark_overdue(application_id, g.actor, note=s.note, expected_version=s.version)
-    else:
-        a = applications.mark_defaulted(application_id, g.actor, on=s.date, note=s.note, expected_version=s.version)
-    return _out(a)

@@ -19,8 +19,6 @@ class RegisterEnterpriseForm(FlaskForm):
     name = StringField("企业名称", validators=[DataRequired("请填写企业名称。"), fits(Enterprise.name)])
     legal_representative = StringField("法定代表人", validators=[DataRequired("请填写法定代表人。"),
                                                                       fits(Enterprise.legal_representative)])
-    region_code = SelectField("所属区县", choices=select_choices(codes.REGIONS, "请选择区县"),
-                              validators=[DataRequired("请选择所属区县。")])
     industry = SelectField("行业门类（GB/T 4754-2017）",
                            choices=select_choices(codes.INDUSTRIES, "请选择行业", show_code=True),
                            validators=[DataRequired("请选择所属行业门类。")])

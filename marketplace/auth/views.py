@@ -28,8 +28,7 @@ def register():
         try:
             capital = form.registered_capital_wan.data
             user = accounts.register_enterprise(
-                uscc=form.uscc.data, name=form.name.data, region_code=form.region_code.data,
-                industry=form.industry.data, size=form.size.data,
+                uscc=form.uscc.data, name=form.name.data, industry=form.industry.data, size=form.size.data,
                 legal_representative=form.legal_representative.data,
                 registered_capital=wan_to_yuan(capital) if capital is not None else None,
                 established_on=form.established_on.data,
@@ -38,7 +37,10 @@ def register():
             getattr(form, e.field or "uscc").errors.append(e.message)
         else:
             login_user(user)
-            flash("注册成功，欢迎入驻信易贷平台。", "success")
+            if user.enterprise.is_verified:
+                flash("注册成功，已通过实名核验（与市场监管登记信息一致），欢迎入驻信易贷平台。", "success")
+            else:
+                flash("注册成功。您填写的信息未能与市场监管登记信息自动核对一致，账号待平台人工核验。", "warning")
             return redirect(workspace_url(user))
     return render_template("auth/register.html", form=form)
 

@@ -28,6 +28,10 @@ class ProductForm(FlaskForm):
     min_years = CountField("最低经营年限（年）", default=0, validators=[Optional()], bound=limits.YEARS)
     min_grade = SelectField("最低信用等级", choices=select_choices({g: g for g in codes.GRADES}, "不限"))
     dishonesty_rule = SelectField("严重失信主体", choices=select_choices(codes.DISHONESTY_RULES), default="block")
+    repayment_method = SelectField("还款方式", choices=select_choices(codes.REPAYMENT_METHODS, "请选择"),
+                                   validators=[DataRequired("请选择还款方式。")])
+    default_days_past_due = CountField("逾期多少天认定为不良（留空按平台规则）", validators=[Optional()],
+                                       bound=limits.DAYS_PAST_DUE)
     online_only = BooleanField("全流程线上办理")
     xinyidai = BooleanField("信易贷产品", default=True)
 
@@ -58,9 +62,19 @@ class LoanEventForm(VersionedForm):
     on = DayField("日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
-class DefaultForm(VersionedForm):
-    on = DayField("认定日期", default=today, validators=[InputRequired("请填写日期。")])
+class WriteOffForm(VersionedForm):
+    """核销 of a 不良 loan (the date it leaves the 贷款余额)."""
+
+    on = DayField("核销日期", default=today, validators=[InputRequired("请填写日期。")])
     note = TextAreaField("说明", validators=[Optional(), fits(Application.reject_note)])
+
+
+class RepayForm(VersionedForm):
+    """登记还款 in whole 元: instalments are computed to the yuan (services/schedules.py)."""
+
+    amount = CountField("还款金额（元，按还款计划先息后本冲抵）", validators=[InputRequired("请填写还款金额。")],
+                        bound=limits.YUAN)
+    on = DayField("还款日期", default=today, validators=[InputRequired("请填写日期。")])
 
 
 class OffPlatformForm(FlaskForm):
@@ -69,6 +83,14 @@ class OffPlatformForm(FlaskForm):
     enterprise_name = StringField("企业名称", validators=[Optional(), fits(OffPlatformLoan.enterprise_name)])
     amount_wan = WanField("放款金额（万元）", validators=[InputRequired("请填写放款金额。")])
     loan_count = CountField("笔数", default=1, validators=[InputRequired("请填写笔数。")], bound=limits.LOAN_COUNT)
+
+
+class OffPlatformCorrectForm(FlaskForm):
+    """Correct one report (the firm and month stay; withdraw and report again to change them)."""
+
+    enterprise_name = StringField("企业名称", validators=[Optional(), fits(OffPlatformLoan.enterprise_name)])
+    amount_wan = WanField("放款金额（万元）", validators=[InputRequired("请填写放款金额。")])
+    loan_count = CountField("笔数", validators=[InputRequired("请填写笔数。")], bound=limits.LOAN_COUNT)
 
 
 class OffPlatformUploadForm(FlaskForm):

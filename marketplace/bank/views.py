@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from .. import codes, limits
 from ..extensions import db
 from ..inputs import arg
-from ..models import Application, Enterprise, Product
+from ..models import Application, Enterprise, OffPlatformLoan, Product
 from ..services import (
     RuleViolation,
     applications,
@@ -18,19 +18,22 @@ from ..services import (
     notifications,
     off_platform,
     products,
+    schedules,
 )
 from ..services.applications import Actor
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
-    DefaultForm,
     GrantForm,
     LoanEventForm,
+    OffPlatformCorrectForm,
     OffPlatformForm,
     OffPlatformUploadForm,
     ProductForm,
     RejectForm,
+    RepayForm,
     VersionedForm,
+    WriteOffForm,
 )
 
 
@@ -43,12 +46,14 @@ def _terms(form: ProductForm) -> products.ProductTerms:
         eligible_regions=form.eligible_regions.data or [], eligible_industries=form.eligible_industries.data or [],
         eligible_sizes=form.eligible_sizes.data or [], min_years=form.min_years.data or 0,
         min_grade=form.min_grade.data or None, online_only=form.online_only.data, xinyidai=form.xinyidai.data,
-        dishonesty_rule=form.dishonesty_rule.data or "block")
+        dishonesty_rule=form.dishonesty_rule.data or "block", repayment_method=form.repayment_method.data,
+        default_days_past_due=form.default_days_past_due.data)
 
 
 @bp.route("/")
 def home():
     institution = current_user.institution
+    schedules.refresh(institution_id=institution.id)
     counts = dict(db.session.execute(select(Application.status, func.count(Application.id)).where(
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
@@ -97,6 +102,7 @@ def product_status(product_id: int):
 def application_queue():
     """The queue of applications to the institution's products, with filters and decision deadlines."""
     inst = current_user.institution_id
+    schedules.refresh(institution_id=inst)
     stmt = select(Application).where(Application.institution_id == inst)
     status = request.args.get("status") or ""
     if status in codes.APPLICATION_STATUSES:
@@ -115,20 +121,24 @@ def application_queue():
 @bp.route("/applications/<int:application_id>")
 def application_detail(application_id: int):
     a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    schedules.refresh(application_ids=[a.id])
     version = {"version": a.version}
     forms = {"accept": VersionedForm(data=version), "grant": GrantForm(data={**version, "term_months": a.term_months}),
              "reject": RejectForm(data=version), "disburse": LoanEventForm(data=version),
-             "repay": LoanEventForm(data=version), "overdue": VersionedForm(data=version),
-             "default": DefaultForm(data=version)}
+             "repay": RepayForm(data=version), "write_off": WriteOffForm(data=version)}
     if a.granted_amount:
         forms["disburse"].amount_wan.data = yuan_to_wan(a.granted_amount)
+    loan = schedules.summary(a) if a.instalments else None
+    if loan and loan["next"]:
+        forms["repay"].amount.data = loan["next"].outstanding
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
-                           actions=applications.allowed_actions(a, "bank"), authorized=authorized)
+                           actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
+                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS)
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,
-                "repay": LoanEventForm, "overdue": VersionedForm, "default": DefaultForm}
+                "repay": RepayForm, "write_off": WriteOffForm}
 
 
 @bp.route("/applications/<int:application_id>/<action>", methods=["POST"])
@@ -152,11 +162,10 @@ def application_action(application_id: int, action: str):
                                               expected_version=expected),
         "disburse": lambda: applications.disburse(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
                                                   expected_version=expected),
-        "repay": lambda: applications.repay(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), on=form.on.data,
+        "repay": lambda: applications.repay(a.id, actor, amount=form.amount.data, on=form.on.data,
                                             expected_version=expected),
-        "overdue": lambda: applications.mark_overdue(a.id, actor, expected_version=expected),
-        "default": lambda: applications.mark_defaulted(a.id, actor, on=form.on.data, note=form.note.data or "",
-                                                       expected_version=expected),
+        "write_off": lambda: applications.write_off(a.id, actor, on=form.on.data, note=form.note.data or "",
+                                                    expected_version=expected),
     }
     try:
         result = calls[action]()
@@ -191,25 +200,59 @@ def firm(enterprise_id: int):
 
 @bp.route("/matches")
 def matches():
-    """需求撮合: open needs that fit each product; firms stay anonymous unless they authorized us."""
+    """需求撮合: open needs that fit each product; a firm that has not authorized us shows only its need."""
     by_product = matching.needs_for_institution(current_user.institution_id, per_product=20)
-    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"]}
-    authorized = authorizations.authorized_enterprise_ids(current_user.institution_id, firm_ids)
+    firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"].dropna()}
     names = dict(db.session.execute(select(Enterprise.id, Enterprise.name).where(
-        Enterprise.id.in_(authorized))).all()) if authorized else {}
+        Enterprise.id.in_(firm_ids))).all()) if firm_ids else {}
     return render_template("bank/matches.html", by_product=by_product, names=names)
 
 
 # ------------------------------------------------------------------------------ off-platform loans
 
 def _off_platform_page(form, upload):
-    from ..models import OffPlatformLoan
-
     inst = current_user.institution_id
-    recent = db.session.scalars(select(OffPlatformLoan).where(OffPlatformLoan.institution_id == inst)
-                                .order_by(OffPlatformLoan.month.desc(), OffPlatformLoan.id.desc()).limit(100)).all()
-    return render_template("bank/off_platform.html", form=form, upload=upload, recent=recent,
-                           totals=off_platform.monthly_totals(inst))
+    totals = off_platform.monthly_totals(inst)
+    try:
+        month = off_platform.parse_month(request.args.get("month")) if request.args.get("month") else \
+            (totals[0][0] if totals else None)
+    except RuleViolation:
+        month = totals[0][0] if totals else None
+    entries = off_platform.reports(inst, month) if month else []
+    corrections = {e.id: OffPlatformCorrectForm(prefix=f"c{e.id}", formdata=None, data={
+        "enterprise_name": e.enterprise_name, "amount_wan": yuan_to_wan(e.amount), "loan_count": e.loan_count})
+        for e in entries}
+    return render_template("bank/off_platform.html", form=form, upload=upload, totals=totals, month=month,
+                           entries=entries, corrections=corrections, action_form=FlaskForm())
+
+
+@bp.route("/off-platform/<int:loan_id>/<action>", methods=["POST"])
+def off_platform_entry(loan_id: int, action: str):
+    """Correct, withdraw, or confirm-as-distinct one report — each audited by services/off_platform."""
+    if action not in ("correct", "remove", "confirm"):
+        abort(404)
+    inst, uid = current_user.institution_id, current_user.id
+    get_owned_or_404(OffPlatformLoan, loan_id, institution_id=inst)  # another bank's report: 404, not a hint
+    form = OffPlatformCorrectForm(prefix=f"c{loan_id}") if action == "correct" else FlaskForm()
+    month_arg = request.args.get("month")
+    if not form.validate_on_submit():
+        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
+        return redirect(url_for(".off_platform_loans", month=month_arg))
+    try:
+        if action == "correct":
+            off_platform.correct(loan_id, inst, amount=wan_to_yuan(form.amount_wan.data),
+                                 loan_count=form.loan_count.data, enterprise_name=form.enterprise_name.data or "",
+                                 user_id=uid)
+        elif action == "remove":
+            off_platform.remove(loan_id, inst, uid)
+        else:
+            off_platform.confirm_distinct(loan_id, inst, uid)
+    except RuleViolation as e:
+        flash(e.message, "danger")
+    else:
+        flash({"correct": "已更正，修改记录已写入审计日志。", "remove": "已撤销该条填报。",
+               "confirm": "已确认为平台外另一笔贷款，计入指标（十四）。"}[action], "success")
+    return redirect(url_for(".off_platform_loans", month=month_arg))
 
 
 @bp.route("/off-platform", methods=["GET", "POST"])

@@ -1,11 +1,9 @@
 """评分模型 (model card): the credit-risk model's quality figures and versions, and switching the active one."""
 import time
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import AuditLog
 from ..services import scoring
 from . import bp
 
@@ -30,16 +28,24 @@ def model_card(version: str):
 
 @bp.route("/models/<version>/activate", methods=["POST"])
 def activate_model(version: str):
-    """Make another version the active model and re-score every platform firm with it at once, so the
-    grades banks and firms see always come from the active model."""
+    """A staff sign-off: the reason is required; the scoring service activates, re-scores and audits."""
     if version not in {v["version"] for v in scoring.registry.versions(scoring.model_dir())}:
         abort(404)
-    scoring.activate(version)
     started = time.perf_counter()
-    result = scoring.score_firms()
-    db.session.add(AuditLog(actor_id=current_user.id, action="model.activated", object_type="model_version",
-                            object_id=version[:64], detail={"scored": result["scored"], "as_of": str(result["as_of"])}))
-    db.session.commit()
+    try:
+        result = scoring.activate_model(version, actor_id=current_user.id, reason=request.form.get("reason", ""))
+    except scoring.ScoringError as e:
+        flash(str(e), "danger")
+        return redirect(url_for(".model_card", version=version) + "#signoff"), 303
     flash(f"已启用模型 {version}，并已重新评分 {result['scored']:,} 家平台企业（用时 {time.perf_counter() - started:.1f} 秒）。",
           "success")
     return redirect(url_for(".model_card", version=version))
+
+
+@bp.route("/models/<version>/scorecard.csv")
+def model_scorecard(version: str):
+    """The WOE scorecard challenger's points per attribute, as trained beside this version."""
+    path = scoring.scorecard_file(version)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"scorecard_{version}.csv")

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Optional
 from .. import limits
 from ..clock import add_months, months_back
 from ..extensions import db
-from ..inputs import BoundedDecimalField, CountField, fits, month_arg
+from ..inputs import BoundedDecimalField, CountField, arg, fits, month_arg
 from ..models import AuditLog, CityFigure, ShareBatch
 from ..services import (
     RuleViolation,
@@ -26,7 +26,8 @@ from ..services import (
 from ..web import select_choices, show_violation
 from . import bp
 
-SHARE_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
+SHARE_LABELS = sharing.RECORD_LABELS
+RECORDS_PER_PAGE = 500
 PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "registered_enterprises:month": "在册企业数 · 月度"}
 
 
@@ -79,7 +80,7 @@ def indicators_page():
     return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
                            figures=indicators.compute(month, scope), balances=balances,
                            share_batch=sharing.last_batch_for(month), flows=reports.monthly_flows(month).rows,
-                           convention=denominators.MONTHLY_CONVENTION)
+                           convention=denominators.MONTHLY_CONVENTION, definitions=indicators.DEFINITIONS)
 
 
 @bp.route("/indicators/<code>")
@@ -92,10 +93,15 @@ def indicator_records(code: str):
     if fmt in ("xlsx", "csv"):
         data = exports.to_xlsx([table]) if fmt == "xlsx" else exports.to_csv(table)
         return _download(data, f"indicator-{code}-{period.month:%Y-%m}-{period.scope}.{fmt}")
-    figure = indicators.INDICATORS[code](period)
+    figure = indicators.figure(code, period)
     rows = list(table.records())
-    return render_template("commission/indicator_records.html", figure=figure, table=table, rows=rows[:500],
-                           total=len(rows), period=period, code=code)
+    pages = max(1, -(-len(rows) // RECORDS_PER_PAGE))
+    page = min(arg("page", limits.PAGE, "页码", 1), pages)
+    shown = rows[(page - 1) * RECORDS_PER_PAGE: page * RECORDS_PER_PAGE]
+    return render_template("commission/indicator_records.html", figure=figure, table=table, rows=shown,
+                           total=len(rows), period=period, code=code, page=page, pages=pages,
+                           first=(page - 1) * RECORDS_PER_PAGE + 1,
+                           definition=indicators.DEFINITIONS[code])
 
 
 @bp.route("/indicators/report.xlsx")
@@ -112,26 +118,29 @@ def _download(data: bytes, filename: str) -> Response:
 
 
 def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
-    """Every table of the analysis page, keyed for its export link; one applications query feeds them."""
-    df = breakdowns.applications_frame()
-    tables = {dim: breakdowns.by_dimension(period, dim, df) for dim in breakdowns.DIMENSIONS}
-    tables["funnel"] = breakdowns.funnel(period, df)
-    tables["late"] = breakdowns.late_decisions(period, df)
+    """Every table of the analysis page, keyed for its export link: SQL aggregates per period."""
+    loans = breakdowns.disbursed_frame(period)  # one query feeds every dimension
+    tables = {dim: breakdowns.by_dimension(period, dim, loans) for dim in breakdowns.DIMENSIONS}
+    tables["funnel"] = breakdowns.funnel(period)
+    tables["late"] = breakdowns.late_decisions(period)
     tables["totals"] = breakdowns.running_totals(months_back(period.month, 24))
+    tables["decisions"] = breakdowns.decisions(period)
     return tables
 
 
 @bp.route("/statistics")
 def statistics_page():
     period = indicators.Period(_month_arg(), _scope_arg())
+    tables = analysis_tables(period)
     return render_template("commission/statistics.html", period=period, scopes=indicators.SCOPES,
-                           tables=analysis_tables(period), decisions=breakdowns.decisions(period))
+                           tables=tables, decisions=tables.pop("decisions"))
 
 
 @bp.route("/statistics/<key>.<fmt>")
 def statistics_export(key: str, fmt: str):
     period = indicators.Period(_month_arg(), _scope_arg())
     tables = analysis_tables(period)
+    tables.pop("decisions")
     if key not in tables or fmt not in ("xlsx", "csv"):
         abort(404)
     table = tables[key]
@@ -146,6 +155,8 @@ def sharing_page():
     if form.validate_on_submit():
         try:
             batch = sharing.produce(month, current_user.id)
+        except sharing.NothingNew as e:
+            flash(e.message, "info")
         except RuleViolation as e:
             flash(e.message, "danger")
         else:

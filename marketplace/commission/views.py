@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
-from ..services import RuleViolation, accounts, api_keys, applications, catalogue, ingest
+from ..services import RuleViolation, accounts, api_keys, applications, catalogue, identity, ingest
 from ..web import show_violation
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
@@ -24,7 +24,7 @@ def home():
         .outerjoin(product_counts, product_counts.c.institution_id == Institution.id)
         .order_by(Institution.joined_at.desc(), Institution.id.desc())).all()
     return render_template("commission/home.html", totals=catalogue.platform_totals(), institutions=institutions,
-                           late=applications.late_applications())
+                           late=applications.late_applications(), identity_queue=len(identity.queue()))
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])

@@ -1,13 +1,10 @@
 """Forms of the enterprise workspace."""
-from datetime import timedelta
-
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from .. import codes
 from ..inputs import CountField, DayField, OnceForm, WanField, fits
 from ..models import FinancingNeed, Objection
-from ..services.workdays import today
 from ..web import select_choices
 
 
@@ -24,27 +21,27 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def _in_a_year():
-    return today() + timedelta(days=365)
-
-
 class AuthorizationForm(OnceForm):
+    """数据授权: nothing is pre-chosen — no institution, no scope, no end date (the firm picks each)."""
+
     institution_id = SelectField("授权机构", coerce=int, validators=[InputRequired("请选择金融机构。")])
-    scopes = CheckboxesField("授权范围", choices=select_choices(codes.AUTHORIZATION_SCOPES),
-                             default=list(codes.AUTHORIZATION_SCOPES))
-    valid_until = DayField("授权截止日期", default=_in_a_year, validators=[InputRequired("请填写授权截止日期。")])
+    scopes = CheckboxesField("授权范围", choices=select_choices(codes.AUTHORIZATION_SCOPES))
+    valid_until = DayField("授权截止日期（最长三年）", validators=[InputRequired("请填写授权截止日期。")])
+    widen = BooleanField("如已授权该机构：同意把现有授权扩大到所选范围、延长到所选日期")
 
 
 class ApplyForm(OnceForm):
-    """一键申请 to one or several products, with the credit commitment and the data authorization."""
+    """一键申请 to one or several products, with the credit commitment and the data authorization. Nothing is
+    pre-ticked: the scopes, the end date and each widening of an existing authorization are the firm's acts."""
 
     product_ids = SelectMultipleField("申请产品", coerce=int, validators=[DataRequired("请至少选择一个产品。")])
     need_id = HiddenField()
     amount_wan = WanField("申请金额（万元）", validators=[InputRequired("请填写申请金额。")])
     term_months = CountField("申请期限（月）", validators=[InputRequired("请填写申请期限。")])
-    authorize_until = DayField("授权所选机构查看本企业数据至", default=_in_a_year,
-                                validators=[InputRequired("请填写授权截止日期。")])
-    authorize = BooleanField("我同意授权所选金融机构在上述期限内查看本企业的信用评分及数据",
+    scopes = CheckboxesField("授予尚未获授权机构的范围", choices=select_choices(codes.AUTHORIZATION_SCOPES))
+    authorize_until = DayField("授权截止日期（最长三年）", validators=[Optional()])
+    widen_institution_ids = CheckboxesField("扩大现有授权", coerce=int, choices=[])
+    authorize = BooleanField("我同意按上表授权所列金融机构查看本企业数据",
                              validators=[DataRequired("申请须同时授权所选机构查看本企业数据。")])
     commitment = BooleanField("我已阅读并签署上述信用承诺（主动承诺型）",
                               validators=[DataRequired("申请前须签署信用承诺。")])

@@ -15,10 +15,12 @@ from ..services import (
     applications,
     authorizations,
     credit,
+    identity,
     matching,
     needs,
     notifications,
     objections,
+    schedules,
     submissions,
 )
 from ..services.applications import Actor
@@ -39,6 +41,24 @@ def _unread():
     return {}
 
 
+# What an account whose firm is not verified (实名核验) may open besides its status page: its messages.
+OPEN_TO_UNVERIFIED = {"enterprise.messages"}
+
+
+@bp.before_request
+def _verified_firms_only():
+    """A pending or refused account sees none of the firm's data and cannot act in its name: every page but
+    the messages shows why and what happens next (home: 200, anything else: 403)."""
+    if not current_user.is_authenticated or current_user.role != "enterprise":
+        return None  # the role gate answers
+    firm = current_user.enterprise
+    if firm.is_verified or request.endpoint in OPEN_TO_UNVERIFIED:
+        return None
+    page = render_template("enterprise/unverified.html", firm=firm, check=identity.latest_check(firm.id),
+                           mismatches=identity.MISMATCHES)
+    return page, 200 if request.endpoint == "enterprise.home" else 403
+
+
 @bp.route("/")
 def home():
     firm = current_user.enterprise
@@ -57,6 +77,7 @@ def credit_profile():
     firm = current_user.enterprise
     score = credit.current_scores([firm.id]).get(firm.id)
     return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
+                           favourable=credit.favourable_factors(score),
                            tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
                            list_entries=credit.list_entries_of(firm.uscc, today()))
 
@@ -117,19 +138,26 @@ def recommendations(need_id: int):
     return render_template("enterprise/recommendations.html", need=need, recs=recs, form=FlaskForm())
 
 
-def _apply_form(product_ids: list[int]) -> ApplyForm:
+def _apply_form(product_ids: list[int]) -> tuple[ApplyForm, list[dict]]:
+    """The form and, per institution of the chosen products, its current authorization (shown beside the
+    scopes it would receive, with an unticked 扩大 box when it already has one)."""
     form = ApplyForm()
-    rows = db.session.execute(select(Product.id, Product.name, Institution.name).join(Institution)
+    rows = db.session.execute(select(Product.id, Product.name, Institution.id, Institution.name).join(Institution)
                               .where(Product.id.in_(product_ids), Product.status == "active")).all()
-    form.product_ids.choices = [(pid, f"{name}（{inst}）") for pid, name, inst in rows]
-    return form
+    form.product_ids.choices = [(pid, f"{name}（{inst}）") for pid, name, _, inst in rows]
+    institutions = []
+    for inst_id, inst_name in sorted({(i, n) for _, _, i, n in rows}):
+        current = authorizations.valid_authorization(current_user.enterprise_id, inst_id)
+        institutions.append({"id": inst_id, "name": inst_name, "current": current})
+    form.widen_institution_ids.choices = [(x["id"], x["name"]) for x in institutions if x["current"]]
+    return form, institutions
 
 
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
     """一键申请: confirm amount and term, sign the commitment and authorize the institutions, submit."""
     ids = id_list("product_ids") or id_list("product")
-    form = _apply_form(ids)
+    form, institutions = _apply_form(ids)
     need = None
     need_id = arg("need_id", limits.ID, "融资需求", values=request.values)
     if need_id:
@@ -149,7 +177,8 @@ def apply():
             created = applications.submit(
                 Actor.of_user(current_user), product_ids=form.product_ids.data, amount=wan_to_yuan(form.amount_wan.data),
                 term_months=form.term_months.data, need_id=need.id if need else None,
-                authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data)
+                authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data,
+                scopes=form.scopes.data or [], widen_institution_ids=form.widen_institution_ids.data or [])
         except submissions.DuplicateSubmission as e:
             flash(e.message, "info")
             return redirect(url_for(".application_list"))
@@ -157,14 +186,15 @@ def apply():
             db.session.rollback()
             show_violation(form, e, "product_ids")
         else:
-            flash(f"已提交 {len(created)} 笔申请，并已签署信用承诺、授权相关机构查看本企业数据。", "success")
+            flash(f"已提交 {len(created)} 笔申请，并已签署信用承诺；各机构的授权范围见“数据授权”。", "success")
             return redirect(url_for(".application_list"))
-    return render_template("enterprise/apply.html", form=form, need=need,
+    return render_template("enterprise/apply.html", form=form, need=need, institutions=institutions,
                            commitment_text=applications.COMMITMENT_TEXT)
 
 
 @bp.route("/applications")
 def application_list():
+    schedules.refresh(enterprise_id=current_user.enterprise_id)
     rows = db.session.scalars(select(Application).where(Application.enterprise_id == current_user.enterprise_id)
                               .order_by(Application.id.desc())).all()
     return render_template("enterprise/applications.html", applications=rows)
@@ -173,9 +203,28 @@ def application_list():
 @bp.route("/applications/<int:application_id>")
 def application_detail(application_id: int):
     a = get_owned_or_404(Application, application_id, enterprise_id=current_user.enterprise_id)
-    return render_template("enterprise/application.html", a=a, form=FlaskForm(),
-                           can_withdraw="withdraw" in applications.allowed_actions(a, "enterprise"),
-                           late=applications.is_late(a))
+    schedules.refresh(application_ids=[a.id])
+    allowed = applications.allowed_actions(a, "enterprise")
+    return render_template("enterprise/application.html", a=a, form=FlaskForm(), allowed=allowed,
+                           action_labels=applications.ACTION_LABELS,
+                           can_withdraw="withdraw" in allowed, late=applications.is_late(a),
+                           loan=schedules.summary(a) if a.instalments else None)
+
+
+@bp.route("/applications/<int:application_id>/<any(confirm, decline):action>", methods=["POST"])
+def respond_to_grant(application_id: int, action: str):
+    """授信确认: the firm accepts the grant (the bank may then disburse) or declines it (the application closes)."""
+    a = get_owned_or_404(Application, application_id, enterprise_id=current_user.enterprise_id)
+    if FlaskForm().validate_on_submit():
+        step = applications.confirm if action == "confirm" else applications.decline
+        try:
+            step(a.id, Actor.of_user(current_user),
+                 expected_version=arg("version", limits.VERSION, "版本", values=request.form))
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash("已确认接受授信，等待银行放款。" if action == "confirm" else "已谢绝授信，该申请已关闭。", "info")
+    return redirect(url_for(".application_detail", application_id=application_id))
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
@@ -196,13 +245,14 @@ def withdraw(application_id: int):
 def authorization_list():
     """数据授权: who may see the firm's data, for what, until when; grant and revoke."""
     form = AuthorizationForm()
-    form.institution_id.choices = [(i.id, i.name) for i in db.session.scalars(
+    form.institution_id.choices = [(0, "请选择金融机构")] + [(i.id, i.name) for i in db.session.scalars(
         select(Institution).order_by(Institution.name))]
     if form.validate_on_submit():
         try:
             submissions.claim(form.submission.data, current_user.id)
             authorizations.grant(current_user.enterprise_id, form.institution_id.data, scopes=form.scopes.data,
-                                 valid_until=form.valid_until.data, user_id=current_user.id)
+                                 valid_until=form.valid_until.data, user_id=current_user.id,
+                                 widen=form.widen.data)
         except submissions.DuplicateSubmission as e:
             flash(e.message, "info")
             return redirect(url_for(".authorization_list"))

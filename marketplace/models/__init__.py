@@ -1,22 +1,25 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
 from .accounts import FormSubmission, User
 from .credit_data import (
+    CustomsCertification,
     ImportBatch,
     ListEntry,
     Penalty,
     ProvidentFundRecord,
+    RegistryCodeFinding,
     RegistryEnterprise,
     SocialInsuranceRecord,
     TaxGrade,
     TaxRecord,
     UtilityRecord,
 )
-from .enterprises import Enterprise
+from .enterprises import Enterprise, IdentityCheck
 from .financing import (
     Application,
     ApplicationEvent,
     CreditCommitment,
     FinancingNeed,
+    LoanInstalment,
     LoanRepayment,
     OffPlatformLoan,
 )
@@ -36,12 +39,13 @@ from .scores import EnterpriseScore
 
 __all__ = [
     # accounts, enterprises, institutions
-    "User", "FormSubmission", "Enterprise", "Institution", "Product",
+    "User", "FormSubmission", "Enterprise", "IdentityCheck", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
-    "UtilityRecord", "Penalty", "ListEntry",
+    "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification",
     # financing
-    "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "OffPlatformLoan",
+    "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "LoanInstalment",
+    "OffPlatformLoan",
     # governance
     "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
     "SharedRecord",

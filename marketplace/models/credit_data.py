@@ -44,12 +44,28 @@ class ImportBatch(db.Model):
     codes_total: Mapped[int | None]
     codes_invalid: Mapped[int | None]
     codes_duplicate: Mapped[int | None]
+    # 数据截止日期 of a registry file: the day its contents describe (indicator 九 and 十七 use the latest
+    # registry whose as-of date is in or before the period, whenever it was imported).
+    as_of: Mapped[date | None] = mapped_column(Date)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
 
 
 def _batch_fk() -> Mapped[int]:
     return mapped_column(ForeignKey("import_batches.id"))
+
+
+class RegistryCodeFinding(db.Model):
+    """One bad code of a registry file (indicator 九's records): invalid, or a repeat of an earlier row."""
+
+    __tablename__ = "registry_code_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    line: Mapped[int]  # 行号 in the file (header = line 1)
+    code: Mapped[str] = mapped_column(String(64))  # the code as written (cut to 64 characters)
+    problem: Mapped[str] = mapped_column(String(16))  # invalid | duplicate
+    detail: Mapped[str] = mapped_column(String(64))  # the Chinese reason shown in the report
 
 
 class RegistryEnterprise(db.Model):
@@ -66,6 +82,7 @@ class RegistryEnterprise(db.Model):
     established_on: Mapped[date | None] = mapped_column(Date)
     registered_capital: Mapped[int | None] = mapped_column(Yuan)
     operating_status: Mapped[str] = mapped_column(String(16))
+    legal_representative: Mapped[str | None] = mapped_column(String(64))  # 法定代表人 (older files lack it)
     batch_id: Mapped[int] = _batch_fk()
 
 
@@ -185,6 +202,28 @@ class Penalty(db.Model):
     publication_end: Mapped[date] = mapped_column(Date)
     repaired_on: Mapped[date | None] = mapped_column(Date)
     batch_id: Mapped[int] = _batch_fk()
+
+
+class CustomsCertification(db.Model):
+    """海关高级认证企业 (AEO advanced certification, from customs): certified from certified_on until revoked_on
+    (exclusive; null = still certified). Indicator (十七) counts it beside A-grade taxpayers."""
+
+    __tablename__ = "customs_certifications"
+    __table_args__ = (
+        CheckConstraint("revoked_on IS NULL OR revoked_on >= certified_on", name="dates_ordered"),
+        UniqueConstraint("uscc", "certified_on", name="uq_customs_certifications_uscc_certified_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18))  # indexed by the unique key, which starts with it
+    certified_on: Mapped[date] = mapped_column(Date)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[int] = _batch_fk()
+
+    @classmethod
+    def in_force_on(cls, day: date):
+        return and_(cls.certified_on <= day, or_(cls.revoked_on.is_(None), cls.revoked_on > day))
 
 
 class ListEntry(db.Model):

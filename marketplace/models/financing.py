@@ -89,12 +89,14 @@ class Application(db.Model):
     granted_amount: Mapped[int | None] = mapped_column(Yuan)
     granted_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))  # annual %
     granted_term: Mapped[int | None]  # months
+    repayment_method: Mapped[str | None] = mapped_column(String(16))  # the product's, fixed at the grant
     reject_reason: Mapped[str | None] = mapped_column(String(32))  # codes.REJECT_REASONS
     reject_note: Mapped[str | None] = mapped_column(String(TEXT["note"]))
     disbursed_amount: Mapped[int | None] = mapped_column(Yuan)
     disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
     repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far
     closed_on: Mapped[date | None] = mapped_column(Date)  # 结清 or 不良 date
+    written_off_on: Mapped[date | None] = mapped_column(Date)  # 核销: a 不良 loan leaves the balance that day
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(default=1, nullable=False)
 
@@ -107,6 +109,7 @@ class Application(db.Model):
     commitment = relationship("CreditCommitment")
     events = relationship("ApplicationEvent", order_by="ApplicationEvent.id", back_populates="application")
     repayments = relationship("LoanRepayment", order_by="LoanRepayment.id", back_populates="application")
+    instalments = relationship("LoanInstalment", order_by="LoanInstalment.seq", back_populates="application")
 
     @property
     def balance(self) -> int:
@@ -133,15 +136,50 @@ class ApplicationEvent(db.Model):
     actor = relationship("User")
 
 
-class LoanRepayment(db.Model):
-    """A principal repayment on a disbursed platform loan (for 贷款余额)."""
+class LoanInstalment(db.Model):
+    """One line of a loan's 还款计划, drawn at disbursement (services/schedules.py): what is due on a day and
+    how much of it has been paid. Principal lines sum to the disbursed amount to the yuan."""
 
-    __tablename__ = "loan_repayments"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __tablename__ = "loan_instalments"
+    __table_args__ = (
+        UniqueConstraint("application_id", "seq", name="uq_loan_instalments_application_seq"),
+        CheckConstraint("principal >= 0 AND interest >= 0 AND principal_paid >= 0 AND interest_paid >= 0 "
+                        "AND principal_paid <= principal AND interest_paid <= interest", name="amounts"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    amount: Mapped[int] = mapped_column(Yuan)
+    seq: Mapped[int]  # 期数, from 1
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    principal: Mapped[int] = mapped_column(Yuan)
+    interest: Mapped[int] = mapped_column(Yuan)
+    principal_paid: Mapped[int] = mapped_column(Yuan, default=0)
+    interest_paid: Mapped[int] = mapped_column(Yuan, default=0)
+    settled_on: Mapped[date | None] = mapped_column(Date)  # the day it was paid in full
+
+    application = relationship("Application", back_populates="instalments")
+
+    @property
+    def due(self) -> int:
+        return self.principal + self.interest
+
+    @property
+    def outstanding(self) -> int:
+        return self.principal + self.interest - self.principal_paid - self.interest_paid
+
+
+class LoanRepayment(db.Model):
+    """A repayment on a disbursed platform loan, as applied to its schedule: `amount` is the principal it
+    repaid (what 贷款余额 falls by), `interest` the interest it paid."""
+
+    __tablename__ = "loan_repayments"
+    __table_args__ = (CheckConstraint("amount >= 0 AND interest >= 0 AND amount + interest > 0",
+                                      name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    amount: Mapped[int] = mapped_column(Yuan)  # principal
+    interest: Mapped[int] = mapped_column(Yuan, default=0, server_default="0")
     paid_on: Mapped[date] = mapped_column(Date, index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
@@ -168,5 +206,10 @@ class OffPlatformLoan(db.Model):
     loan_count: Mapped[int] = mapped_column(default=1)
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # A platform loan of the same bank, firm, month and amount: the report may be that loan counted twice,
+    # so it stays out of (十四) until the bank confirms it is a different loan (confirmed_at).
+    platform_application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    confirmed_at = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     institution = relationship("Institution")

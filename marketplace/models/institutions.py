@@ -4,9 +4,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import codes
 from ..extensions import db
 from ..limits import TEXT
-from .base import UTCDateTime, Yuan, utcnow
+from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
 class Institution(db.Model):
@@ -32,6 +33,7 @@ class Product(db.Model):
         CheckConstraint("amount_min > 0 AND amount_min <= amount_max", name="amount_range"),
         CheckConstraint("term_min > 0 AND term_min <= term_max", name="term_range"),
         CheckConstraint("rate_min > 0 AND rate_min <= rate_max", name="rate_range"),
+        one_of("repayment_method", codes.REPAYMENT_METHODS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +57,11 @@ class Product(db.Model):
     dishonesty_rule: Mapped[str] = mapped_column(String(8), default="block", server_default="block")
     online_only: Mapped[bool] = mapped_column(default=False)  # 线上申请、线上放款
     xinyidai: Mapped[bool] = mapped_column(default=True)  # counted as a 信易贷 product
+    # 还款方式 (codes.REPAYMENT_METHODS) of every loan under the product: the schedule is drawn from it.
+    repayment_method: Mapped[str] = mapped_column(String(16), default="equal_instalment",
+                                                  server_default="equal_instalment")
+    # Days past due after which a loan is 不良; None = the commission's rule (DEFAULT_DAYS_PAST_DUE).
+    default_days_past_due: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)  # matching's cache key

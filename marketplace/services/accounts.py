@@ -41,28 +41,48 @@ def _check_password(password: str) -> None:
         raise RuleViolation(f"密码至少{MIN_PASSWORD_LENGTH}位。", "password")
 
 
-def register_enterprise(*, uscc: str, name: str, region_code: str, industry: str, size: str,
-                        legal_representative: str, username: str, password: str,
-                        registered_capital: int | None = None, established_on: date | None = None) -> User:
-    """Register a firm (入驻) and its first user in one transaction; returns the user."""
+def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal_representative: str,
+                        username: str, password: str, registered_capital: int | None = None,
+                        established_on: date | None = None) -> User:
+    """Register a firm (入驻) and its first user in one transaction; returns the user.
+
+    The account is checked at once (services/identity.py): verified when the registry confirms the typed name
+    and legal representative, pending for staff otherwise. What the registry holds — district, industry,
+    size, capital, founding date, status — is taken from it, never from the form; the form's industry and
+    size only stand in for a firm the registry does not know yet.
+    """
+    from . import identity
+
     code = normalise_uscc(uscc)
     if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == code)):
         raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc")
-    if region_code not in codes.REGIONS:
-        raise RuleViolation("请选择所属区县。", "region_code")
+    name, legal_representative = (name or "").strip(), (legal_representative or "").strip()
+    if not name:
+        raise RuleViolation("请填写企业名称。", "name")
+    if not legal_representative:
+        raise RuleViolation("请填写法定代表人。", "legal_representative")
     if industry not in codes.INDUSTRIES:
         raise RuleViolation("请选择所属行业门类。", "industry")
     if size not in codes.SIZES:
         raise RuleViolation("请选择企业规模。", "size")
     username = _check_new_username(username)
     _check_password(password)
-    enterprise = Enterprise(uscc=code, name=name.strip(), region_code=region_code, industry=industry,
-                            size=size, legal_representative=legal_representative.strip(),
-                            registered_capital=registered_capital, established_on=established_on)
-    user = User(username=username, display_name=name.strip(), role="enterprise", enterprise=enterprise)
+    enterprise = Enterprise(uscc=code, name=name, region_code=codes.CITY_CODE, industry=industry, size=size,
+                            legal_representative=legal_representative, registered_capital=registered_capital,
+                            established_on=established_on)
+    registry = identity.registry_record(code)
+    if registry is not None:
+        enterprise.region_code, enterprise.industry, enterprise.size = (registry.region_code, registry.industry,
+                                                                        registry.size)
+        enterprise.registered_capital = registry.registered_capital
+        enterprise.established_on = registry.established_on
+        enterprise.operating_status = registry.operating_status
+    user = User(username=username, display_name=name, role="enterprise", enterprise=enterprise)
     user.set_password(password)
     db.session.add_all([enterprise, user])
-    _commit_new(username, uscc=code)
+    # 实名核验 needs the ids; a racing registration of the same login or firm is refused at the flush.
+    _commit_new(username, uscc=code,
+                then=lambda: identity.check(enterprise, identity.Claim(code, name, legal_representative), user.id))
     return user
 
 
@@ -108,10 +128,14 @@ def create_user(*, username: str, password: str, role: str, display_name: str = 
     return user
 
 
-def _commit_new(username: str, *, uscc: str | None = None, institution: str | None = None) -> None:
-    """Commit a new account; when a concurrent request took the login name (or registered the firm or
-    institution) between our check and our commit, the unique index refuses it: say which, not 500."""
+def _commit_new(username: str, *, uscc: str | None = None, institution: str | None = None, then=None) -> None:
+    """Commit a new account (after `then()`, run once the rows have ids); when a concurrent request took the
+    login name (or registered the firm or institution) between our check and our commit, the unique index
+    refuses it: say which, not 500."""
     try:
+        if then is not None:
+            db.session.flush()
+            then()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -1,8 +1,23 @@
 """融资申请 and its state machine — the ONE place an application's status changes.
 
-    submitted 已提交 → accepted 已受理 → granted 已授信 → disbursed 已放款 → repaid 已结清
-                                    ↘ rejected 已拒绝              ↘ overdue 逾期 → repaid / defaulted 不良
-    submitted / accepted → withdrawn 已撤回 (by the firm, before a decision)
+    submitted 已提交 ─accept→ accepted 已受理 ─grant→ granted 已授信 ─confirm→ confirmed 已确认 ─disburse→ disbursed
+        │                       └─reject→ rejected 已拒绝    └─decline→ declined 已谢绝 (closed)
+        └─withdraw (also from accepted)→ withdrawn 已撤回
+    disbursed 已放款 ─overdue (system)→ overdue 逾期 ─default (system)→ defaulted 不良
+        ├─repay (the last instalment)→ repaid 已结清        overdue ─repay→ disbursed (caught up) / repaid
+
+Who acts: the bank accepts, grants (inside the product's amount, rate and term ranges), rejects with a
+reason, disburses (only after the firm confirmed — 授信确认) and records repayments; the firm withdraws
+before a decision and confirms or declines a grant; the system (role 'system') moves a loan to overdue
+and default from its repayment schedule, never on a click: `schedules.refresh` finds an instalment past
+due and unpaid (overdue) and the days past due reaching the product's or the commission's rule
+(defaulted). Disbursement draws the 还款计划 (services/schedules.py) and repayments are applied to it.
+
+Status groups other services read (indicators, breakdowns, sharing) are defined here, once:
+DISBURSED_STATUSES (a loan was made), GRANTED_STATUSES (a grant in force: offered, confirmed or drawn —
+a declined grant is not one), DECIDED_STATUSES (the bank decided: granted, rejected, or granted and then
+declined by the firm) and BANK_GRANTED_STATUSES (the bank said yes, whatever the firm did next).
+    defaulted 不良 ─write_off (bank)→ defaulted, written_off_on set: the loan leaves the 贷款余额 that day (核销)
 
 Every transition goes through services/workflow.transition: it checks who may make it and from which
 status, writes an ApplicationEvent (the audit row), queues the 站内消息, and commits once. A concurrent
@@ -10,7 +25,7 @@ change by someone else is caught by the optimistic lock (Application.version) an
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -24,15 +39,17 @@ from ..models import (
     Application,
     ApplicationEvent,
     CreditCommitment,
-    Enterprise,
     FinancingNeed,
-    LoanRepayment,
     Product,
 )
-from . import RuleViolation, authorizations, notifications, ownership, workflow
+from . import RuleViolation, authorizations, identity, notifications, ownership, schedules, workflow
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
+DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")
+GRANTED_STATUSES = ("granted", "confirmed") + DISBURSED_STATUSES
+BANK_GRANTED_STATUSES = GRANTED_STATUSES + ("declined",)
+DECIDED_STATUSES = BANK_GRANTED_STATUSES + ("rejected",)
 
 COMMITMENT_TEXT = (
     "本企业郑重承诺：所提交的融资申请信息及授权平台归集的数据真实、准确、完整；"
@@ -45,7 +62,7 @@ COMMITMENT_TEXT = (
 class Actor:
     """Who acts: a logged-in user (web) or an institution's API key (api)."""
 
-    role: str  # 'enterprise' | 'bank' | 'commission' | 'system'
+    role: str  # 'enterprise' | 'bank' | 'commission' | 'system' (schedule-driven steps)
     user_id: int | None = None
     enterprise_id: int | None = None
     institution_id: int | None = None
@@ -59,6 +76,9 @@ class Actor:
     @classmethod
     def of_api_key(cls, key) -> "Actor":
         return cls(role="bank", institution_id=key.institution_id, api_key_id=key.id)
+
+
+SYSTEM = Actor(role="system")
 
 
 class NotPermitted(ownership.NotOwned):
@@ -77,17 +97,21 @@ TRANSITIONS = {
     "grant": (("accepted",), "bank", "授信"),
     "reject": (("accepted",), "bank", "拒绝"),
     "withdraw": (("submitted", "accepted"), "enterprise", "撤回"),
-    "disburse": (("granted",), "bank", "放款"),
+    "confirm": (("granted",), "enterprise", "确认授信"),
+    "decline": (("granted",), "enterprise", "谢绝授信"),
+    "disburse": (("confirmed",), "bank", "放款"),
     "repay": (("disbursed", "overdue"), "bank", "登记还款"),
-    "overdue": (("disbursed",), "bank", "标记逾期"),
-    "default": (("overdue",), "bank", "认定不良"),
+    "overdue": (("disbursed",), "system", "转入逾期"),
+    "default": (("overdue",), "system", "认定不良"),
+    "write_off": (("defaulted",), "bank", "核销"),
 }
 ACTION_LABELS = {"submit": "提交申请", **{k: v[2] for k, v in TRANSITIONS.items()}}
 
 
 def allowed_actions(app: Application, role: str) -> list[str]:
     """Actions this role may take on the application now (for showing only the buttons that work)."""
-    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms]
+    return [a for a, (froms, who, _) in TRANSITIONS.items() if who == role and app.status in froms
+            and not (a == "write_off" and app.written_off_on is not None)]
 
 
 # Test seam: called after the application is loaded and checked, before anything is changed.
@@ -122,19 +146,31 @@ def _notify(app: Application, action: str, to_status: str, detail: dict) -> None
     texts = {
         "accept": f"您申请的“{product}”已被受理，银行将在 {app.decision_due} 前作出决定。",
         "grant": f"“{product}”已授信：{_wan(app.granted_amount)} 万元，年利率 {app.granted_rate}%，"
-                 f"期限 {app.granted_term} 个月。",
+                 f"期限 {app.granted_term} 个月，{codes.REPAYMENT_METHODS.get(app.repayment_method, '')}。"
+                 "请在申请详情中确认接受或谢绝，确认后银行方可放款。",
+        "confirm": f"您已确认接受“{product}”的授信，等待银行放款。",
+        "decline": f"您已谢绝“{product}”的授信，该申请已关闭。",
         "reject": f"“{product}”未获批准：{codes.REJECT_REASONS.get(app.reject_reason, '')}。{app.reject_note or ''}",
         "withdraw": f"您已撤回对“{product}”的申请。",
-        "disburse": f"“{product}”已放款 {_wan(app.disbursed_amount)} 万元（{app.disbursed_on}）。",
-        "repay": f"“{product}”登记还款 {_wan(detail.get('amount'))} 万元，贷款余额 {_wan(app.balance)} 万元。",
-        "overdue": f"“{product}”贷款已逾期，请尽快联系银行还款。",
-        "default": f"“{product}”贷款已被认定为不良。",
+        "disburse": f"“{product}”已放款 {_wan(app.disbursed_amount)} 万元（{app.disbursed_on}），"
+                    "还款计划已生成，可在申请详情中查看。",
+        "repay": f"“{product}”登记还款 {_wan(detail.get('paid'))} 万元（其中本金 {_wan(detail.get('amount'))} 万元），"
+                 f"贷款余额 {_wan(app.balance)} 万元。",
+        "overdue": f"“{product}”第 {detail.get('seq')} 期（应还日 {detail.get('due_on')}）未按期足额还款，"
+                   f"已逾期 {detail.get('days_past_due')} 天，请尽快联系银行还款。",
+        "default": f"“{product}”贷款逾期已达 {detail.get('days_past_due')} 天，按规则认定为不良。",
     }
+    if action not in texts:  # 核销 is the bank's own bookkeeping: the firm still owes the loan
+        return
     title = f"申请状态：{STATUS[to_status]}" if action != "repay" or to_status == "repaid" else "还款已登记"
     notifications.to_enterprise(app.enterprise_id, title, texts[action], app.id)
     if action == "withdraw":
         notifications.to_institution(app.institution_id, "企业撤回申请",
                                      f"{app.enterprise.name} 撤回了对“{product}”的申请。", app.id)
+    if action in ("confirm", "decline"):
+        notifications.to_institution(app.institution_id, "企业已确认授信" if action == "confirm" else "企业谢绝授信",
+                                     f"{app.enterprise.name} {'确认接受' if action == 'confirm' else '谢绝了'}"
+                                     f"“{product}”的授信。", app.id)
 
 
 def _wan(yuan) -> str:
@@ -146,14 +182,17 @@ def _wan(yuan) -> str:
 # ---------------------------------------------------------------------------------------------- submit
 
 def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: int, need_id: int | None = None,
-           authorize_until: date, commitment_accepted: bool, scopes: list | None = None) -> list[Application]:
+           authorize_until: date | None, commitment_accepted: bool, scopes: list | None = None,
+           widen_institution_ids=()) -> list[Application]:
     """一键申请: apply to one or several products at once. In the same transaction the firm signs its
-    主动承诺型 credit commitment and authorizes each product's institution to see its data."""
+    主动承诺型 credit commitment and authorizes each product's institution to see its data: an institution
+    without an authorization gets exactly `scopes` until `authorize_until`; one with a valid authorization
+    keeps it as it is, unless its id is in `widen_institution_ids` (the firm ticked 扩大 on the page)."""
     from . import matching
 
     if actor.role != "enterprise" or not actor.enterprise_id:
         raise RuleViolation("只有企业用户可以申请。")
-    firm = db.session.get(Enterprise, actor.enterprise_id)
+    firm = identity.require_verified(actor.enterprise_id)
     product_ids = list(dict.fromkeys(int(p) for p in product_ids or []))
     if not product_ids:
         raise RuleViolation("请至少选择一个产品。", "product_ids")
@@ -185,9 +224,12 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
         commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text=COMMITMENT_TEXT,
                                       signed_by=actor.user_id)
         db.session.add(commitment)
-        for inst_id in {p.institution_id for p in products}:
-            authorizations.grant(firm.id, inst_id, scopes=scopes or authorizations.ALL_SCOPES,
-                                 valid_until=authorize_until, user_id=actor.user_id, commit=False)
+        widen = {int(i) for i in widen_institution_ids or ()}
+        for inst_id in sorted({p.institution_id for p in products}):
+            current = authorizations.valid_authorization(firm.id, inst_id)
+            if current is None or inst_id in widen:
+                authorizations.grant(firm.id, inst_id, scopes=list(scopes or []), valid_until=authorize_until,
+                                     user_id=actor.user_id, commit=False, widen=inst_id in widen)
         created = []
         for p in products:
             app = Application(enterprise_id=firm.id, product_id=p.id, institution_id=p.institution_id,
@@ -250,20 +292,34 @@ def _rate(value) -> Decimal:
     return rate
 
 
+def check_terms(product: Product, *, amount: int, rate, term_months: int) -> Decimal:
+    """The product's published ranges bind a grant: amount, annual rate and term each inside them.
+    Returns the rate as a Decimal; a term outside raises RuleViolation naming the range."""
+    r = _rate(rate)
+    if not isinstance(amount, int) or amount <= 0:
+        raise RuleViolation("授信金额应大于0。", "amount")
+    if not product.amount_min <= amount <= product.amount_max:
+        raise RuleViolation(f"授信金额应在产品额度范围内（{_wan(product.amount_min)}–{_wan(product.amount_max)} 万元）。",
+                            "amount")
+    if not Decimal(product.rate_min) <= r <= Decimal(product.rate_max):
+        raise RuleViolation(f"年利率应在产品利率范围内（{Decimal(product.rate_min):.2f}%–{Decimal(product.rate_max):.2f}%）。",
+                            "rate")
+    if not isinstance(term_months, int) or not product.term_min <= term_months <= product.term_max:
+        raise RuleViolation(f"授信期限应在产品期限范围内（{product.term_min}–{product.term_max} 个月）。", "term_months")
+    return r
+
+
 def grant(application_id: int, actor: Actor, *, amount: int, rate, term_months: int,
           expected_version: int | None = None) -> Application:
-    """授信: amount (yuan), annual rate (%) and term (months)."""
+    """授信: amount (yuan), annual rate (%) and term (months), each within the product's ranges; the firm is
+    then asked to confirm (授信确认) before the bank may disburse."""
     def change(app):
-        r = _rate(rate)
-        if not isinstance(amount, int) or amount <= 0:
-            raise RuleViolation("授信金额应大于0。", "amount")
-        if amount > app.product.amount_max:
-            raise RuleViolation("授信金额超过产品最高额度。", "amount")
-        if not isinstance(term_months, int) or not 0 < term_months <= 360:
-            raise RuleViolation("授信期限应为1–360个月。", "term_months")
+        r = check_terms(app.product, amount=amount, rate=rate, term_months=term_months)
         app.granted_amount, app.granted_rate, app.granted_term = amount, r, term_months
+        app.repayment_method = app.product.repayment_method
         app.decided_at = now()
-        return "granted", {"amount": amount, "rate": str(r), "term_months": term_months, "late": is_late(app)}
+        return "granted", {"amount": amount, "rate": str(r), "term_months": term_months,
+                           "repayment_method": app.repayment_method, "late": is_late(app)}
 
     return _transition(application_id, "grant", actor, expected_version, change)
 
@@ -293,9 +349,23 @@ def _day(value, field: str, *, not_before: date | None, label: str) -> date:
     return value
 
 
+def confirm(application_id: int, actor: Actor, *, expected_version: int | None = None) -> Application:
+    """授信确认: the firm accepts the granted amount, rate, term and repayment method."""
+    return _transition(application_id, "confirm", actor, expected_version, lambda app: ("confirmed", {}))
+
+
+def decline(application_id: int, actor: Actor, *, expected_version: int | None = None) -> Application:
+    """The firm declines the grant: the application closes (a declined grant is not a grant that counts)."""
+    def change(app):
+        app.closed_on = today()
+        return "declined", {}
+
+    return _transition(application_id, "decline", actor, expected_version, change)
+
+
 def disburse(application_id: int, actor: Actor, *, amount: int, on: date,
              expected_version: int | None = None) -> Application:
-    """放款: the amount actually lent (at most the grant) and the date."""
+    """放款: the amount actually lent (at most the grant) and the date; draws the 还款计划."""
     def change(app):
         if not isinstance(amount, int) or amount <= 0:
             raise RuleViolation("放款金额应大于0。", "amount")
@@ -303,44 +373,76 @@ def disburse(application_id: int, actor: Actor, *, amount: int, on: date,
             raise RuleViolation("放款金额不能超过授信金额。", "amount")
         day = _day(on, "on", not_before=local_date(app.decided_at), label="放款日期")
         app.disbursed_amount, app.disbursed_on = amount, day
-        return "disbursed", {"amount": amount, "on": day.isoformat()}
+        lines = schedules.draw(amount, app.granted_rate, app.granted_term, app.repayment_method, day)
+        schedules.attach(app, lines)
+        return "disbursed", {"amount": amount, "on": day.isoformat(), "instalments": len(lines),
+                             "repayment_method": app.repayment_method}
 
     return _transition(application_id, "disburse", actor, expected_version, change)
 
 
 def repay(application_id: int, actor: Actor, *, amount: int, on: date,
           expected_version: int | None = None) -> Application:
-    """登记还款 (principal). Repaying the whole balance settles the loan (已结清)."""
+    """登记还款: the amount paid (yuan) is applied to the schedule, oldest instalment first, interest before
+    principal. Paying the last instalment settles the loan (已结清); catching up ends 逾期."""
     def change(app):
         if not isinstance(amount, int) or amount <= 0:
             raise RuleViolation("还款金额应大于0。", "amount")
-        if amount > app.balance:
-            raise RuleViolation(f"还款金额超过贷款余额（{_wan(app.balance)} 万元）。", "amount")
+        owed = schedules.outstanding(app)
+        if amount > owed:
+            raise RuleViolation(f"还款金额超过尚欠本息（{_wan(owed)} 万元）。", "amount")
         day = _day(on, "on", not_before=app.disbursed_on, label="还款日期")
-        db.session.add(LoanRepayment(application_id=app.id, amount=amount, paid_on=day))
-        app.repaid_amount = (app.repaid_amount or 0) + amount
-        if app.balance == 0:
+        principal, interest = schedules.apply_payment(app, amount, day)
+        app.repaid_amount = (app.repaid_amount or 0) + principal
+        detail = {"paid": amount, "amount": principal, "interest": interest, "on": day.isoformat(),
+                  "balance": app.balance}
+        if schedules.outstanding(app) == 0:
             app.closed_on = day
-            return "repaid", {"amount": amount, "on": day.isoformat()}
-        return app.status, {"amount": amount, "on": day.isoformat(), "balance": app.balance}
+            return "repaid", detail
+        if app.status == "overdue" and schedules.days_past_due(app, today()) == 0:
+            return "disbursed", detail
+        return app.status, detail
 
     return _transition(application_id, "repay", actor, expected_version, change)
 
 
-def mark_overdue(application_id: int, actor: Actor, *, note: str = "",
-                 expected_version: int | None = None) -> Application:
-    return _transition(application_id, "overdue", actor, expected_version,
-                       lambda app: ("overdue", {"note": (note or "").strip()}))
-
-
-def mark_defaulted(application_id: int, actor: Actor, *, on: date, note: str = "",
-                   expected_version: int | None = None) -> Application:
+def mark_overdue(application_id: int, *, on: date) -> Application:
+    """转入逾期 — by the system only, when an instalment is past due and unpaid on `on`."""
     def change(app):
-        day = _day(on, "on", not_before=app.disbursed_on, label="认定日期")
-        app.closed_on = day
+        first = schedules.first_unpaid_past_due(app, on)
+        if first is None:
+            raise RuleViolation("还款计划中没有逾期未还的期次，不能转入逾期。")
+        return "overdue", {"seq": first.seq, "due_on": first.due_on.isoformat(),
+                           "days_past_due": (on - first.due_on).days, "on": on.isoformat()}
+
+    return _transition(application_id, "overdue", SYSTEM, None, change)
+
+
+def mark_defaulted(application_id: int, *, on: date) -> Application:
+    """认定不良 — by the system only, when the days past due reach the product's or the commission's rule;
+    the loan is closed on the day the rule was reached."""
+    def change(app):
+        dpd, limit = schedules.days_past_due(app, on), schedules.default_after(app)
+        if dpd < limit:
+            raise RuleViolation(f"逾期 {dpd} 天，未达到认定不良的 {limit} 天。")
+        app.closed_on = on - timedelta(days=dpd - limit)
+        return "defaulted", {"days_past_due": dpd, "rule_days": limit, "on": app.closed_on.isoformat(),
+                             "balance": app.balance}
+
+    return _transition(application_id, "default", SYSTEM, None, change)
+
+
+def write_off(application_id: int, actor: Actor, *, on: date, note: str = "",
+              expected_version: int | None = None) -> Application:
+    """核销 of a 不良 loan: until then it stays in the 贷款余额; from `on` it leaves it. Once only."""
+    def change(app):
+        if app.written_off_on is not None:
+            raise RuleViolation(f"该笔贷款已于 {app.written_off_on:%Y-%m-%d} 核销。")
+        day = _day(on, "on", not_before=app.closed_on, label="核销日期")
+        app.written_off_on = day
         return "defaulted", {"on": day.isoformat(), "note": (note or "").strip(), "balance": app.balance}
 
-    return _transition(application_id, "default", actor, expected_version, change)
+    return _transition(application_id, "write_off", actor, expected_version, change)
 
 
 def withdraw(application_id: int, actor: Actor, *, expected_version: int | None = None) -> Application:

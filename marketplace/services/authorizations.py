@@ -6,7 +6,7 @@ from sqlalchemy import select
 from .. import codes
 from ..clock import now
 from ..extensions import db
-from ..models import AccessLog, DataAuthorization, Institution
+from ..models import AccessLog, DataAuthorization, Enterprise, Institution
 from . import RuleViolation, workflow
 from .workdays import today
 
@@ -26,8 +26,10 @@ def _validate(institution_id: int, scopes: list, valid_until: date) -> list:
         raise RuleViolation("请选择金融机构。", "institution_id")
     scopes = [s for s in dict.fromkeys(scopes or []) if s]
     if not scopes or any(s not in codes.AUTHORIZATION_SCOPES for s in scopes):
-        raise RuleViolation("请选择授权范围。", "scopes")
-    if valid_until is None or valid_until < today():
+        raise RuleViolation("请选择授权范围（至少一项）。", "scopes")
+    if valid_until is None:
+        raise RuleViolation("请填写授权截止日期。", "valid_until")
+    if valid_until < today():
         raise RuleViolation("授权截止日期不能早于今天。", "valid_until")
     if (valid_until - today()).days > MAX_VALIDITY_DAYS:
         raise RuleViolation("授权期限最长三年。", "valid_until")
@@ -35,15 +37,25 @@ def _validate(institution_id: int, scopes: list, valid_until: date) -> list:
 
 
 def grant(enterprise_id: int, institution_id: int, *, scopes: list, valid_until: date,
-          user_id: int | None = None, commit: bool = True) -> DataAuthorization:
-    """Authorize an institution; an existing valid authorization is widened and extended instead."""
+          user_id: int | None = None, commit: bool = True, widen: bool = False) -> DataAuthorization:
+    """Authorize an institution with exactly the scopes the firm chose. An existing valid authorization
+    gains scopes or a later end date only when the firm said so (`widen`, a tick on the page it acted on);
+    otherwise a wider request is refused, never applied silently."""
+    from .identity import require_verified
+
+    require_verified(enterprise_id)
     scopes = _validate(institution_id, scopes, valid_until)
     current = valid_authorization(enterprise_id, institution_id)
     if current is not None:
+        wider = sorted(set(current.scopes) | set(scopes), key=ALL_SCOPES.index)
+        later = max(current.valid_until, valid_until)
+        if (wider != current.scopes or later != current.valid_until) and not widen:
+            raise RuleViolation(f"本企业对{current.institution.name}已有授权（{scope_labels(current.scopes)}，"
+                                f"至{current.valid_until}）；扩大范围或延长期限须勾选确认。", "widen")
+
         def apply(auth):
-            auth.scopes = sorted(set(auth.scopes) | set(scopes), key=ALL_SCOPES.index)
-            auth.valid_until = max(auth.valid_until, valid_until)
-            return "valid", {"scopes": auth.scopes, "valid_until": auth.valid_until}
+            auth.scopes, auth.valid_until = wider, later
+            return "valid", {"scopes": auth.scopes, "valid_until": auth.valid_until, "widened": True}
         auth = current
     else:
         auth = DataAuthorization(enterprise_id=enterprise_id, institution_id=institution_id, scopes=scopes,
@@ -53,6 +65,10 @@ def grant(enterprise_id: int, institution_id: int, *, scopes: list, valid_until:
             return "valid", {"scopes": scopes, "valid_until": valid_until}
     return workflow.transition(auth, "grant", subject="授权", label="授权", state=authorization_state, apply=apply,
                                actor_id=user_id, commit=commit)
+
+
+def scope_labels(scopes) -> str:
+    return "、".join(codes.AUTHORIZATION_SCOPES[s] for s in scopes if s in codes.AUTHORIZATION_SCOPES)
 
 
 def authorization_state(auth: DataAuthorization) -> str:
@@ -72,12 +88,19 @@ def revoke(authorization: DataAuthorization, enterprise_id: int, user_id: int | 
     return authorization
 
 
+def _verified_firms():
+    """Only an authorization given by a verified firm (实名核验) counts: one from an account that has not
+    proved it is the firm — or was refused — opens nothing."""
+    return select(Enterprise.id).where(Enterprise.identity_status == "verified")
+
+
 def valid_authorization(enterprise_id: int, institution_id: int, scope: str | None = None,
                         on: date | None = None) -> DataAuthorization | None:
     on = on or today()
     rows = db.session.scalars(select(DataAuthorization).where(
         DataAuthorization.enterprise_id == enterprise_id, DataAuthorization.institution_id == institution_id,
-        DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= on)
+        DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= on,
+        DataAuthorization.enterprise_id.in_(_verified_firms()))
         .order_by(DataAuthorization.id.desc())).all()
     for auth in rows:
         if scope is None or scope in auth.scopes:
@@ -92,7 +115,8 @@ def authorized_enterprise_ids(institution_id: int, enterprise_ids) -> set[int]:
         return set()
     return set(db.session.scalars(select(DataAuthorization.enterprise_id).where(
         DataAuthorization.institution_id == institution_id, DataAuthorization.enterprise_id.in_(ids),
-        DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= today())))
+        DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= today(),
+        DataAuthorization.enterprise_id.in_(_verified_firms()))))
 
 
 def open_firm_data(institution_id: int, enterprise_id: int, *, what: str, user_id: int | None = None,
@@ -116,6 +140,7 @@ def revealed(auth: DataAuthorization, firm) -> dict:
 
     score = credit.current_scores([firm.id]).get(firm.id) if "score" in auth.scopes else None
     return {"score": score, "reasons": credit.reason_texts(score),
+            "favourable": credit.favourable_factors(score, plain=False),
             "trends": credit.department_trends(firm.uscc) if "department" in auth.scopes else None,
             "list_entries": credit.list_entries_of(firm.uscc, today()) if "records" in auth.scopes else []}
 

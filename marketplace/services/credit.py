@@ -115,17 +115,36 @@ def department_trends(uscc: str, months: int = 24) -> list[dict]:
     return series
 
 
-def reason_texts(score: EnterpriseScore | None, plain: bool = False) -> list[str]:
-    """The score's reasons as Chinese sentences: the bank officer's wording, or with plain=True the firm's own
-    plain words (the risk engine writes {"text": officer, "plain": firm} dicts; older rows plain strings)."""
+def factors(score: EnterpriseScore | None) -> list[dict]:
+    """The score's factors with their direction, the marketplace's one reading of what the risk engine
+    wrote: [{"effect": "risk" | "favourable", "text": officer's words, "plain": the firm's own words,
+    "label", "percentile"}], risk reasons first. Older rows (plain strings, or dicts without an effect)
+    read as risk reasons."""
     if score is None:
         return []
     out = []
     for r in score.reasons or []:
-        text = ((r.get("plain") if plain else None) or r.get("text")) if isinstance(r, dict) else r
-        if text:
-            out.append(str(text))
+        if isinstance(r, dict):
+            text = r.get("text")
+            if not text:
+                continue
+            out.append({"effect": r.get("effect") or "risk", "text": str(text), "plain": str(r.get("plain") or text),
+                        "label": r.get("label"), "percentile": r.get("percentile")})
+        elif r:
+            out.append({"effect": "risk", "text": str(r), "plain": str(r), "label": None, "percentile": None})
     return out
+
+
+def reason_texts(score: EnterpriseScore | None, plain: bool = False) -> list[str]:
+    """The reasons that pull the score down, as Chinese sentences: the bank officer's wording, or with
+    plain=True the firm's own plain words."""
+    return [f["plain"] if plain else f["text"] for f in factors(score) if f["effect"] == "risk"]
+
+
+def favourable_factors(score: EnterpriseScore | None, plain: bool = True) -> list[str]:
+    """What counts in the firm's favour (the engine's largest favourable contributions, each on the good
+    side of the population's median), as Chinese sentences."""
+    return [f["plain"] if plain else f["text"] for f in factors(score) if f["effect"] == "favourable"]
 
 
 # Keyword in a reason → what the firm can do about it.

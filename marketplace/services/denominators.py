@@ -10,8 +10,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import now
 from ..extensions import db
-from ..models import CityFigure
+from ..models import CityFigure, User
 from . import RuleViolation, audit
 
 KINDS = {"gdp": "地区生产总值（GDP）", "registered_enterprises": "本地登记注册企业数"}
@@ -49,6 +50,7 @@ def set_figure(*, kind: str, period_kind: str, start: date, value: int, source: 
         figure = CityFigure(kind=kind, period_kind=period_kind, period_start=start)
         db.session.add(figure)
     figure.value, figure.source, figure.entered_by = value, (source or "").strip(), actor_id
+    figure.entered_at = now()
     try:
         db.session.flush()
         audit.record(actor_id, "city_figure.set", figure, kind=kind, period_kind=period_kind, period_start=start,
@@ -80,3 +82,13 @@ def registered_enterprises(month: date) -> int | None:
     return db.session.scalar(select(CityFigure.value).where(
         CityFigure.kind == "registered_enterprises", CityFigure.period_kind == "month",
         CityFigure.period_start == month.replace(day=1)))
+
+
+def entered() -> list[dict]:
+    """Every denominator entered: kind, period, value, source, who entered it and when (one query)."""
+    rows = db.session.execute(
+        select(CityFigure.kind, CityFigure.period_kind, CityFigure.period_start, CityFigure.value, CityFigure.source,
+               User.display_name.label("entered_by"), CityFigure.entered_at)
+        .outerjoin(User, User.id == CityFigure.entered_by)
+        .order_by(CityFigure.kind, CityFigure.period_start.desc(), CityFigure.period_kind)).all()
+    return [{**r._mapping, "entered_by": r.entered_by or "命令行"} for r in rows]

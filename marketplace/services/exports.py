@@ -21,6 +21,9 @@ FORMATS = {
     "int": "#,##0",
     "wan": "#,##0.00",  # integer yuan shown in 万元
     "ratio": "0.00%",
+    "small_ratio": "0.0000%",  # ratios to GDP (4.1e-05 reads 0.0041 %, not 0.00 %)
+    "yuan": "#,##0",  # integer yuan shown as yuan (GDP and the loans set against it)
+    "days": "0.00",  # an average in days
     "percent": "0.00",  # already in %, e.g. an annual rate of 3.45
     "decimal": "#,##0.00",
     "date": "yyyy-mm-dd",
@@ -34,22 +37,23 @@ class Column:
     header: str  # Chinese header, with the unit: "放款金额（万元）"
     kind: str = "text"
 
-    def convert(self, value):
+    def convert(self, value, kind: str | None = None):
+        kind = kind or self.kind
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
             return None
         if isinstance(value, str):  # a marker such as 不可用 in a numeric column stays text
             return value
-        if self.kind == "wan":
+        if kind == "wan":
             return Decimal(int(value)) / Decimal(10000)
-        if self.kind in ("ratio", "decimal", "percent"):
+        if kind in ("ratio", "small_ratio", "decimal", "percent", "days"):
             return Decimal(str(value)) if not isinstance(value, Decimal) else value
-        if self.kind == "int":
+        if kind in ("int", "yuan"):
             return int(value)
-        if self.kind == "datetime" and isinstance(value, datetime) and value.tzinfo is not None:
+        if kind == "datetime" and isinstance(value, datetime) and value.tzinfo is not None:
             from .workdays import SHANGHAI
 
             return value.astimezone(SHANGHAI).replace(tzinfo=None)  # Excel has no time zones: local time
-        if self.kind == "date" and isinstance(value, datetime):
+        if kind == "date" and isinstance(value, datetime):
             return value.date()
         return value
 
@@ -60,6 +64,8 @@ class Table:
     columns: Sequence[Column]
     rows: Iterable  # dicts, or a DataFrame
     notes: list[str] = field(default_factory=list)  # lines written above the header (period, source …)
+    # A row may carry "_kinds": {column key: kind} where one column mixes units (the summary's numerators are
+    # yuan for 十三 and counts for 十二); the cell gets that kind's number format.
 
     def records(self) -> Iterable[dict]:
         if isinstance(self.rows, pd.DataFrame):
@@ -94,18 +100,21 @@ def _write_workbook(path: str, tables: Sequence[Table]) -> None:
         ws.freeze_panes(r + 1, 0)
         r += 1
         for record in table.records():
+            kinds = record.get("_kinds") or {}
             for i, column in enumerate(table.columns):
-                value = column.convert(record.get(column.key))
+                kind = kinds.get(column.key)
+                value = column.convert(record.get(column.key), kind)
+                fmt = formats[kind] if kind else cell_formats[i]
                 if value is None:
-                    ws.write_blank(r, i, None, cell_formats[i])
+                    ws.write_blank(r, i, None, fmt)
                 elif isinstance(value, str):
-                    ws.write_string(r, i, value, cell_formats[i])
+                    ws.write_string(r, i, value, fmt)
                 elif isinstance(value, datetime | date):
-                    ws.write_datetime(r, i, value, cell_formats[i])
+                    ws.write_datetime(r, i, value, fmt)
                 elif isinstance(value, bool):
-                    ws.write_boolean(r, i, value, cell_formats[i])
+                    ws.write_boolean(r, i, value, fmt)
                 else:
-                    ws.write_number(r, i, value, cell_formats[i])
+                    ws.write_number(r, i, value, fmt)
             r += 1
     wb.close()
 
@@ -116,7 +125,8 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([c.header for c in table.columns])
     for record in table.records():
-        writer.writerow([_csv_value(c.convert(record.get(c.key))) for c in table.columns])
+        kinds = record.get("_kinds") or {}
+        writer.writerow([_csv_value(c.convert(record.get(c.key), kinds.get(c.key))) for c in table.columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

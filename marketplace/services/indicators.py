@@ -1,18 +1,22 @@
 """The monthly 信易贷 indicators of the city credit-monitoring scheme, each traceable to its records.
 
-Every figure is a SQL aggregate over the platform's own tables for a period ending with a month:
+Each indicator is one definition: a select of the records behind its numerator, and the numerator is an
+aggregate over that very select, so the figure and its drill-down can never disagree. Periods end with a month:
   scope 'month'      — that calendar month (Asia/Shanghai days);
   scope 'ytd'        — 1 January of that year to the month's end;
   scope 'cumulative' — everything up to the month's end.
 Stock figures (registered enterprises, lists, balances) are taken at the period's end whatever the scope.
 A figure whose data is missing is *not available* (不可用) with the reason, never zero.
+The wording each one follows is the city monitoring scheme's (2020 edition); `Definition.scheme` quotes it
+and `Definition.convention` says how it is read here (shown on the page and in the report pack).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy.sql import Select
 
 from .. import codes
 from ..clock import month_end
@@ -20,6 +24,7 @@ from ..extensions import db
 from ..models import (
     Application,
     CreditCommitment,
+    CustomsCertification,
     Enterprise,
     ImportBatch,
     Institution,
@@ -29,15 +34,16 @@ from ..models import (
     OffPlatformLoan,
     Penalty,
     Product,
+    RegistryCodeFinding,
     RegistryEnterprise,
     TaxGrade,
 )
 from . import denominators
+from .applications import DISBURSED_STATUSES
 from .exports import Column, Table
 from .workdays import SHANGHAI, local_date, working_days_between
 
 SCOPES = {"month": "当月", "ytd": "年初至今", "cumulative": "累计"}
-DISBURSED_STATUSES = ("disbursed", "repaid", "overdue", "defaulted")
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,13 @@ class Period:
         return f"{self.month:%Y年%m月}（{SCOPES[self.scope]}）"
 
 
+def half_up(value, places: int = 2) -> Decimal | None:
+    """四舍五入: 8.25 → 8.3 at one place (Python's round() would give 8.2, half to even)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 @dataclass
 class Figure:
     """One indicator for one period: numerator ÷ denominator, or not available with the reason."""
@@ -97,9 +110,10 @@ class Figure:
     denominator_label: str
     numerator: int | Decimal | None
     denominator: int | Decimal | None
-    unit: str = "ratio"  # 'ratio' (shown as %), or 'days' for an average
+    unit: str = "ratio"  # 'ratio' (shown as %), or 'days' for an average in calendar days
     note: str = ""
     missing: list[str] = field(default_factory=list)
+    secondary: str = ""  # a second reading shown beside the figure (三十六 in working days)
 
     @property
     def available(self) -> bool:
@@ -112,208 +126,399 @@ class Figure:
         return Decimal(self.numerator) / Decimal(self.denominator)
 
 
+@dataclass(frozen=True)
+class Definition:
+    """An indicator: the scheme's words, the reading implemented, the select of its records, and the numerator
+    and denominator, each computed from that select (so figure and records come from one query)."""
+
+    code: str
+    name: str
+    scheme: str  # the monitoring scheme's own words
+    convention: str  # how the platform reads them (on the page and in the pack)
+    numerator_label: str
+    denominator_label: str
+    rows: Callable[["Period"], Select]
+    columns: tuple[Column, ...]
+    numerator: Callable[[Select, "Period"], int | None]
+    denominator: Callable[[Select, "Period"], tuple[int | None, list[str], str]]  # value, missing, note
+    unit: str = "ratio"
+    labels: dict = field(default_factory=dict)  # column → code labels
+    secondary: Callable[[Select, "Period"], str] | None = None
+
+
 def _scalar(stmt) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-def _sme_disbursed(period: Period):
-    """Platform loans disbursed in the period to small, medium and micro firms (indicator 十三's records)."""
-    return (select(Application).join(Enterprise, Enterprise.id == Application.enterprise_id)
-            .where(Application.status.in_(DISBURSED_STATUSES), period.dates(Application.disbursed_on),
-                   Enterprise.size.in_(codes.SME_SIZES)))
+def _count(stmt: Select, _p=None) -> int:
+    return _scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
 
 
-def _registry_count() -> tuple[int, list[str]]:
-    n = _scalar(select(func.count(RegistryEnterprise.id)).where(RegistryEnterprise.operating_status == "active"))
-    return n, ([] if n else ["在营企业数据库尚未导入"])
+def _sum(column: str):
+    def total(stmt: Select, _p=None) -> int:
+        sq = stmt.order_by(None).subquery()
+        return _scalar(select(func.coalesce(func.sum(sq.c[column]), 0)))
+    return total
 
 
-# ---- the indicators -------------------------------------------------------------------------------------
+# ---- populations shared by several indicators ---------------------------------------------------------
 
-def indicator_12(p: Period) -> Figure:
-    """(十二) enterprises registered on the platform ÷ enterprises registered in the city (stock at period end)."""
-    n = _scalar(select(func.count(distinct(Enterprise.uscc))).where(Enterprise.registered_at < p.end_instant))
-    d = denominators.registered_enterprises(p.month)
-    return Figure("十二", "信易贷平台注册企业占比", "平台注册企业数（户，期末）", "本地登记注册企业数（户）", n, d,
-                  missing=[] if d else [f"{p.month:%Y年%m月}本地登记注册企业数未录入"])
+def registry_population(p: Period):
+    """SQL condition on RegistryEnterprise: an operating (存续) enterprise established by the period's end —
+    the denominator population of (十七) (二十) (二十四), and the numerator is restricted to it as well."""
+    return and_(RegistryEnterprise.operating_status == "active",
+                or_(RegistryEnterprise.established_on.is_(None), RegistryEnterprise.established_on <= p.last_day))
 
 
-def _gdp_figure(code: str, name: str, label: str, amount: int, p: Period) -> Figure:
+def _registry_denominator(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+    n = _scalar(select(func.count(RegistryEnterprise.id)).where(registry_population(p)))
+    return (n or None), ([] if n else ["在营企业数据库尚未导入"]), ""
+
+
+def _firm_size():
+    """The registry's size classification, the size the firm declared where the registry has none."""
+    return func.coalesce(RegistryEnterprise.size, Enterprise.size)
+
+
+def _size_basis():
+    return case((RegistryEnterprise.size.is_not(None), "在营企业数据库"), else_="企业自报")
+
+
+def _gdp(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
     gdp, note = denominators.annual_gdp(p.month.year)
-    return Figure(code, name, label, "地区生产总值（元）", amount, gdp, note=note if gdp else "",
-                  missing=[] if gdp else ["GDP 未录入"])
+    return gdp, ([] if gdp else ["GDP 未录入"]), (note if gdp else "")
 
 
-def indicator_13(p: Period) -> Figure:
-    """(十三) SME loans disbursed through the platform ÷ city GDP."""
-    stmt = _sme_disbursed(p).with_only_columns(func.coalesce(func.sum(Application.disbursed_amount), 0))
-    return _gdp_figure("十三", "通过信易贷平台实现的信用融资规模占GDP比重", "平台中小微企业放款额（元）", _scalar(stmt), p)
+# ---- (十二) ------------------------------------------------------------------------------------------------
+
+def _rows_12(p: Period) -> Select:
+    return (select(Enterprise.uscc, Enterprise.name, Enterprise.region_code, Enterprise.size,
+                   Enterprise.registered_at).where(Enterprise.registered_at < p.end_instant)
+            .order_by(Enterprise.registered_at, Enterprise.id))
 
 
-def indicator_14(p: Period) -> Figure:
-    """(十四) 信易贷 loans banks made outside any platform ÷ city GDP — from banks' reports only."""
-    amount = _scalar(select(func.coalesce(func.sum(OffPlatformLoan.amount), 0)).where(p.dates(OffPlatformLoan.month)))
-    return _gdp_figure("十四", "平台外信易贷融资规模占GDP比重", "金融机构报送的平台外信易贷放款额（元）", amount, p)
+def _registered(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+    d = denominators.registered_enterprises(p.month)
+    return d, ([] if d else [f"{p.month:%Y年%m月}本地登记注册企业数未录入"]), ""
 
 
-def indicator_17(p: Period) -> Figure:
-    """(十七) A-grade taxpayers ÷ legal-person enterprises, on the latest grade year known at period end."""
-    year = db.session.scalar(select(func.max(TaxGrade.year)).where(TaxGrade.year <= p.month.year))
-    d, missing = _registry_count()
-    n = _scalar(select(func.count(distinct(TaxGrade.uscc))).where(TaxGrade.year == year, TaxGrade.grade == "A")) \
-        if year else None
+# ---- (十三) (十四) -----------------------------------------------------------------------------------------
+
+def _rows_13(p: Period) -> Select:
+    size = _firm_size()
+    return (select(Application.id, Enterprise.uscc, Enterprise.name, size.label("size"),
+                   _size_basis().label("size_basis"), Institution.name.label("institution"),
+                   Product.name.label("product"), Application.disbursed_on, Application.disbursed_amount)
+            .join(Enterprise, Enterprise.id == Application.enterprise_id)
+            .join(Product, Product.id == Application.product_id)
+            .join(Institution, Institution.id == Application.institution_id)
+            .outerjoin(RegistryEnterprise, RegistryEnterprise.uscc == Enterprise.uscc)
+            .where(Application.status.in_(DISBURSED_STATUSES), p.dates(Application.disbursed_on),
+                   Product.xinyidai.is_(True), size.in_(codes.SME_SIZES))
+            .order_by(Application.disbursed_on, Application.id))
+
+
+def off_platform_counted():
+    """SQL condition on OffPlatformLoan: counted in (十四) — not a large firm (registry size, else the platform's
+    declared size; a firm known to neither counts as reported), and not matching a platform loan unless the
+    bank confirmed it is a different loan."""
+    size = _firm_size()
+    return and_(or_(size.is_(None), size != "large"),
+                or_(OffPlatformLoan.platform_application_id.is_(None), OffPlatformLoan.confirmed_at.is_not(None)))
+
+
+def _rows_14(p: Period) -> Select:
+    return (select(OffPlatformLoan.id, Institution.name.label("institution"), OffPlatformLoan.month,
+                   OffPlatformLoan.uscc, OffPlatformLoan.enterprise_name, _firm_size().label("size"),
+                   OffPlatformLoan.loan_count, OffPlatformLoan.amount)
+            .join(Institution, Institution.id == OffPlatformLoan.institution_id)
+            .outerjoin(Enterprise, Enterprise.uscc == OffPlatformLoan.uscc)
+            .outerjoin(RegistryEnterprise, RegistryEnterprise.uscc == OffPlatformLoan.uscc)
+            .where(p.dates(OffPlatformLoan.month), off_platform_counted())
+            .order_by(OffPlatformLoan.month, Institution.name, OffPlatformLoan.uscc))
+
+
+# ---- (十七) ------------------------------------------------------------------------------------------------
+
+def grade_year_in_force(day: date) -> int | None:
+    """The 纳税信用等级 evaluation year in force on `day`: year Y's grades are published in April of Y+1, so
+    until then Y−1's stand; the latest imported year up to that one."""
+    year = day.year - 1 if day.month >= 4 else day.year - 2
+    return db.session.scalar(select(func.max(TaxGrade.year)).where(TaxGrade.year <= year))
+
+
+def _rows_17(p: Period) -> Select:
+    year = grade_year_in_force(p.last_day)
+    a_grade = exists().where(TaxGrade.uscc == RegistryEnterprise.uscc, TaxGrade.year == year, TaxGrade.grade == "A") \
+        if year else literal(False)
+    aeo = exists().where(CustomsCertification.uscc == RegistryEnterprise.uscc,
+                         CustomsCertification.in_force_on(p.last_day))
+    return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
+                   case((a_grade, f"A（{year}年度）"), else_=None).label("tax_grade"),
+                   case((aeo, "海关高级认证企业"), else_=None).label("customs"))
+            .where(registry_population(p), or_(a_grade, aeo)).order_by(RegistryEnterprise.uscc))
+
+
+def _denominator_17(stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+    d, missing, _ = _registry_denominator(stmt, p)
+    year = grade_year_in_force(p.last_day)
     if year is None:
         missing = missing + ["纳税信用等级尚未导入"]
-    return Figure("十七", "A级纳税人占比", f"A级纳税人数（{year or '—'}年度评价）", "在营企业数（户）", n, d,
-                  missing=missing)
+    has_aeo = db.session.scalar(select(CustomsCertification.id).limit(1)) is not None
+    notes = [f"纳税信用等级：{year}年度评价（{p.last_day:%Y-%m-%d}有效）"] if year else []
+    notes += [] if has_aeo else ["海关高级认证企业数据尚未导入，仅含A级纳税人"]
+    note = "；".join(notes)
+    return d, missing, note
 
 
-def indicator_20(p: Period) -> Figure:
-    """(二十) credit commitments signed in the period ÷ enterprises."""
-    n = _scalar(select(func.count(CreditCommitment.id)).where(p.instants(CreditCommitment.signed_at)))
-    d, missing = _registry_count()
-    return Figure("二十", "信用承诺占比", "信用承诺数（份）", "在营企业数（户）", n, d, missing=missing)
+# ---- (二十) (二十四) ---------------------------------------------------------------------------------------
+
+def _rows_20(p: Period) -> Select:
+    return (select(CreditCommitment.id, Enterprise.uscc, Enterprise.name, CreditCommitment.kind,
+                   CreditCommitment.signed_at)
+            .join(Enterprise, Enterprise.id == CreditCommitment.enterprise_id)
+            .where(p.instants(CreditCommitment.signed_at)).order_by(CreditCommitment.signed_at, CreditCommitment.id))
 
 
-def indicator_24(p: Period) -> Figure:
-    """(二十四) enterprises on a serious-dishonesty list at period end ÷ enterprises."""
-    n = _scalar(select(func.count(distinct(ListEntry.uscc))).where(
-        ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), ListEntry.active_on(p.last_day)))
-    d, missing = _registry_count()
-    return Figure("二十四", "严重失信主体占比", "列入严重失信主体名单的企业数（户，期末）", "在营企业数（户）", n, d,
-                  missing=missing)
+def _rows_24(p: Period) -> Select:
+    """One row per firm (not per list entry): the firms of the registry population on a serious list on the
+    period's last day."""
+    return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
+                   func.count(ListEntry.id).label("entries"), func.min(ListEntry.start_on).label("since"),
+                   func.aggregate_strings(ListEntry.list_type, ",").label("list_types"))
+            .join(ListEntry, ListEntry.uscc == RegistryEnterprise.uscc)
+            .where(registry_population(p), ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES),
+                   ListEntry.active_on(p.last_day))
+            .group_by(RegistryEnterprise.uscc, RegistryEnterprise.name).order_by(RegistryEnterprise.uscc))
 
 
-def _valid_objections(p: Period):
-    return select(Objection).where(Objection.status == "upheld", p.instants(Objection.resolved_at))
+# ---- (三十五) (三十六) -------------------------------------------------------------------------------------
+
+# Objections on these sources concern credit information publicly shown (公示) and sourced from the city's
+# credit-information sharing platform; tax, social-insurance or utility records are not publicly shown.
+PUBLIC_RECORD_SOURCES = {"penalties": "行政处罚", "list_entries": "名单"}
 
 
-def indicator_35(p: Period) -> Figure:
-    """(三十五) valid objections resolved in the period ÷ public credit records held at period end."""
-    n = _scalar(_valid_objections(p).with_only_columns(func.count(Objection.id)))
-    records = _scalar(select(func.count(Penalty.id)).where(Penalty.decided_on <= p.last_day)) + \
-        _scalar(select(func.count(ListEntry.id)).where(ListEntry.start_on <= p.last_day))
-    return Figure("三十五", "异议率", "有效异议数（件）", "公共信用记录数（条，期末）", n, records,
-                  missing=[] if records else ["尚无公共信用记录"])
+def publicly_shown(day: date) -> tuple:
+    """SQL conditions (penalties, list entries) for records publicly shown on `day`: a penalty from its decision
+    to its publication end unless repaired; a list entry while the firm is on the list."""
+    penalty = and_(Penalty.decided_on <= day, Penalty.publication_end >= day,
+                   or_(Penalty.repaired_on.is_(None), Penalty.repaired_on > day))
+    return penalty, ListEntry.active_on(day)
 
 
-def indicator_36(p: Period) -> Figure:
-    """(三十六) Σ handling working days ÷ number of valid objections resolved in the period."""
-    rows = db.session.execute(_valid_objections(p).with_only_columns(Objection.submitted_at,
-                                                                    Objection.resolved_at)).all()
-    total = sum(working_days_between(local_date(r.submitted_at), local_date(r.resolved_at)) for r in rows)
-    return Figure("三十六", "异议平均处理时限", "处理用时合计（工作日）", "有效异议数（件）", total, len(rows),
-                  unit="days", missing=[] if rows else ["本期无已办结的有效异议"])
+def _rows_objections(p: Period) -> Select:
+    return (select(Objection.id, Enterprise.uscc, Enterprise.name, Objection.record_source, Objection.kind,
+                   Objection.submitted_at, Objection.resolved_at)
+            .join(Enterprise, Enterprise.id == Objection.enterprise_id)
+            .where(Objection.status == "upheld", p.instants(Objection.resolved_at),
+                   Objection.record_source.in_(PUBLIC_RECORD_SOURCES))
+            .order_by(Objection.resolved_at, Objection.id))
 
 
-def indicator_9(p: Period) -> Figure:
-    """(九) duplicate or invalid USCCs ÷ all codes, in the latest registry import up to the period end."""
-    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.source == "registry",
-                                                         ImportBatch.created_at < p.end_instant)
-                              .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(1))
+def _public_records(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+    penalty, listed = publicly_shown(p.last_day)
+    n = _scalar(select(func.count(Penalty.id)).where(penalty)) + _scalar(select(func.count(ListEntry.id)).where(listed))
+    return (n or None), ([] if n else ["期末无公示中的公共信用记录"]), ""
+
+
+def handling_days(row) -> tuple[int, int]:
+    """(calendar days, working days) from filing to resolution, by Shanghai date; resolved on the filing day
+    counts 0 days."""
+    start, end = local_date(row["submitted_at"]), local_date(row["resolved_at"])
+    return (end - start).days, working_days_between(start, end)
+
+
+def _objection_rows(stmt: Select) -> list[dict]:
+    return [dict(r._mapping) for r in db.session.execute(stmt)]
+
+
+def _days_total(stmt: Select, _p) -> int:
+    return sum(handling_days(r)[0] for r in _objection_rows(stmt))
+
+
+def _objections_count(stmt: Select, _p) -> tuple[int | None, list[str], str]:
+    n = _count(stmt)
+    return (n or None), ([] if n else ["本期无已办结的有效异议"]), ""
+
+
+def _working_days_reading(stmt: Select, _p) -> str:
+    rows = _objection_rows(stmt)
+    if not rows:
+        return ""
+    total = sum(handling_days(r)[1] for r in rows)
+    return f"按工作日计：合计 {total} 个工作日，平均 {half_up(Decimal(total) / len(rows))} 个工作日"
+
+
+# ---- (九) --------------------------------------------------------------------------------------------------
+
+def registry_batch_for(p: Period) -> ImportBatch | None:
+    """The latest registry file whose as-of date (数据截止日期; the import day when the file gave none) is in
+    or before the period's last day — whenever it was imported."""
+    batches = db.session.scalars(select(ImportBatch).where(ImportBatch.source == "registry",
+                                                           ImportBatch.codes_total.is_not(None))).all()
+    dated = [(b.as_of or local_date(b.created_at), b.id, b) for b in batches]
+    dated = [d for d in dated if d[0] <= p.last_day]
+    return max(dated, key=lambda d: (d[0], d[1]))[2] if dated else None
+
+
+def _rows_9(p: Period) -> Select:
+    batch = registry_batch_for(p)
+    return (select(RegistryCodeFinding.batch_id, RegistryCodeFinding.line, RegistryCodeFinding.code,
+                   RegistryCodeFinding.problem, RegistryCodeFinding.detail)
+            .where(RegistryCodeFinding.batch_id == (batch.id if batch else None))
+            .order_by(RegistryCodeFinding.line))
+
+
+def _codes_total(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+    batch = registry_batch_for(p)
     if batch is None or not batch.codes_total:
-        return Figure("九", "统一社会信用代码重错码率", "重码及错码数", "代码总数", None, None,
-                      missing=["本期末前未导入在营企业数据库"])
-    return Figure("九", "统一社会信用代码重错码率", "重码及错码数", "代码总数",
-                  (batch.codes_invalid or 0) + (batch.codes_duplicate or 0), batch.codes_total,
-                  note=f"在营企业数据库第{batch.id}批（{batch.file_name}）")
+        return None, ["本期末前无数据截止日期在期内的在营企业数据库"], ""
+    as_of = batch.as_of or local_date(batch.created_at)
+    return batch.codes_total, [], f"在营企业数据库第{batch.id}批（{batch.file_name}，数据截止{as_of:%Y-%m-%d}）"
 
 
-INDICATORS: dict[str, Callable[[Period], Figure]] = {
-    "十二": indicator_12, "十三": indicator_13, "十四": indicator_14, "十七": indicator_17, "二十": indicator_20,
-    "二十四": indicator_24, "三十五": indicator_35, "三十六": indicator_36, "九": indicator_9,
-}
+# ---- the definitions ---------------------------------------------------------------------------------------
+
+C = Column
+_OBJECTION_COLUMNS = (C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
+                      C("record_source", "异议信息类别"), C("kind", "异议类型"),
+                      C("submitted_at", "提交时间", "datetime"), C("resolved_at", "办结时间", "datetime"),
+                      C("calendar_days", "处理用时（天）", "int"), C("working_days", "处理用时（工作日）", "int"))
+_OBJECTION_LABELS = {"record_source": PUBLIC_RECORD_SOURCES, "kind": codes.OBJECTION_KINDS}
+
+DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
+    Definition(
+        "十二", "信易贷平台注册企业占比",
+        "在全国信易贷平台和本地信易贷平台注册的企业占当地注册企业的比例",
+        "分子：期末前在本平台注册的企业（按统一社会信用代码去重）；分母：发改委录入的当月本地登记注册企业数",
+        "平台注册企业数（户，期末）", "本地登记注册企业数（户）", _rows_12,
+        (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("region_code", "区划代码"), C("size", "规模"),
+         C("registered_at", "入驻时间", "datetime")),
+        lambda stmt, p: _scalar(select(func.count(distinct(stmt.order_by(None).subquery().c.uscc)))),
+        _registered, labels={"size": codes.SIZES, "region_code": codes.REGIONS}),
+    Definition(
+        "十三", "通过信易贷平台实现的信用融资规模占GDP比重",
+        "通过全国信易贷平台或本地信易贷平台实现的信易贷规模——发放中小微企业贷款总额占城市GDP的比例",
+        "分子：期内经本平台放款、产品标注为信易贷产品、借款企业为中型/小型/微型的贷款金额；企业规模以在营企业数据库的"
+        "划型为准，库中没有的用企业注册时自报的规模（明细注明依据）；分母：年度GDP（见GDP口径）",
+        "平台中小微企业信易贷放款额（元）", "地区生产总值（元）", _rows_13,
+        (C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
+         C("size_basis", "规模依据"), C("institution", "金融机构"), C("product", "产品"),
+         C("disbursed_on", "放款日期", "date"), C("disbursed_amount", "放款金额（万元）", "wan")),
+        _sum("disbursed_amount"), _gdp, labels={"size": codes.SIZES}),
+    Definition(
+        "十四", "平台外信易贷融资规模占GDP比重",
+        "未通过信易贷平台实现的信易贷规模占城市GDP的比例",
+        "分子：金融机构报送的期内平台外信易贷放款额，只含中型/小型/微型企业（大型企业的报送被拒收）；与本平台同一机构、"
+        "同一企业、同月同额的放款相符的报送待机构确认为另一笔贷款后才计入，避免重复统计；从不与（十三）相加",
+        "金融机构报送的平台外信易贷放款额（元）", "地区生产总值（元）", _rows_14,
+        (C("institution", "报送机构"), C("month", "月份", "date"), C("uscc", "统一社会信用代码"),
+         C("enterprise_name", "企业名称"), C("size", "规模"), C("loan_count", "笔数", "int"),
+         C("amount", "放款金额（万元）", "wan")),
+        _sum("amount"), _gdp, labels={"size": codes.SIZES}),
+    Definition(
+        "十七", "A级纳税人和海关高级认证企业占比",
+        "A级纳税人和海关高级认证企业占法人企业比例",
+        "分子：在营企业数据库中期末存续的企业里，期末有效的纳税信用等级为A级（某年度等级于次年4月发布后生效）或期末"
+        "持有海关高级认证的企业（去重）；分母：同一口径的存续企业数（成立日期不晚于期末）",
+        "A级纳税人和海关高级认证企业数（户）", "存续法人企业数（户）", _rows_17,
+        (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("tax_grade", "纳税信用等级"),
+         C("customs", "海关认证")),
+        _count, _denominator_17),
+    Definition(
+        "二十", "信用承诺占比",
+        "信用承诺信息上报数量占城市企业总量的比例（审批替代型、主动承诺型、信用修复型等）",
+        "分子：期内在本平台签署的信用承诺份数；分母：在营企业数据库中期末存续的企业数",
+        "信用承诺数（份）", "存续企业数（户）", _rows_20,
+        (C("id", "承诺编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
+         C("signed_at", "签署时间", "datetime")),
+        _count, _registry_denominator, labels={"kind": codes.COMMITMENT_TYPES}),
+    Definition(
+        "二十四", "严重失信主体占比",
+        "严重失信名单主体数量占城市法人企业总数的比例",
+        "分子：期末存续企业中，期末在严重失信名单上的企业数（按企业去重，一家企业多条名单只计一次；移出当日起不再计入）；"
+        "分母：同一口径的存续企业数",
+        "严重失信主体数（户，期末）", "存续企业数（户）", _rows_24,
+        (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("list_types", "所在名单"),
+         C("entries", "名单条数", "int"), C("since", "最早列入日期", "date")),
+        _count, _registry_denominator),
+    Definition(
+        "三十五", "异议率",
+        "有效异议信息数量占信用中国网站公开信息总量的比例——有效异议指针对公示信息（错误、遗漏、重复公示、不应公示、"
+        "超期公示）、经核实、且信息来源于本市的异议",
+        "分子：期内办结且异议成立、针对本市公示信用信息（行政处罚、名单）的异议；对纳税、社保、水电气等不公示数据的异议"
+        "不计入；分母：期末仍在公示期内的行政处罚（未修复）与在列名单条数",
+        "有效异议数（件）", "期末公示中的公共信用记录（条）", _rows_objections,
+        _OBJECTION_COLUMNS, _count, _public_records, labels=_OBJECTION_LABELS),
+    Definition(
+        "三十六", "异议平均处理时限",
+        "平均时间 = 有效异议协同处理时间总和（单位：天）÷ 有效异议数量",
+        "按自然日计：办结日期减提交日期（北京时间，当日办结计0天），工作日数并列显示；"
+        "“1个工作日”是来源部门核实时限，不是本指标的单位",
+        "有效异议处理时间总和（天）", "有效异议数（件）", _rows_objections,
+        _OBJECTION_COLUMNS, _days_total, _objections_count, unit="days", labels=_OBJECTION_LABELS,
+        secondary=_working_days_reading),
+    Definition(
+        "九", "城市重错码数量占全市代码总量比率",
+        "城市重错码数量占全市代码总量比率",
+        "取数据截止日期在期末之前（含）的最新一份在营企业数据库：错码（校验不通过）与重码（同一代码再次出现）条数 ÷ "
+        "文件中的代码总数；每个重错码连同行号保存，可追溯",
+        "重码及错码数", "代码总数", _rows_9,
+        (C("batch_id", "批次", "int"), C("line", "行号", "int"), C("code", "代码"), C("problem", "问题类型"),
+         C("detail", "问题")),
+        _count, _codes_total, labels={"problem": {"invalid": "错码", "duplicate": "重码"}}),
+)}
+del C
+
+
+def figure(code: str, p: Period) -> Figure:
+    """One indicator for one period, computed from the select of its records."""
+    d = DEFINITIONS[code]
+    stmt = d.rows(p)
+    den, missing, note = d.denominator(stmt, p)
+    num = d.numerator(stmt, p)
+    return Figure(code, d.name, d.numerator_label, d.denominator_label, num, den, unit=d.unit, note=note,
+                  missing=missing, secondary=d.secondary(stmt, p) if d.secondary else "")
+
+
+def records(code: str, p: Period) -> Table:
+    """The rows that make up an indicator's numerator, as an exportable table (Chinese headers, labels)."""
+    d = DEFINITIONS[code]
+    rows = [dict(r._mapping) for r in db.session.execute(d.rows(p))]
+    for row in rows:
+        for key, labels in d.labels.items():
+            if row.get(key) is not None:
+                row[key] = labels.get(row[key], row[key])
+        if code in ("三十五", "三十六"):
+            row["calendar_days"], row["working_days"] = handling_days(row)
+        if code == "二十四":
+            row["list_types"] = "、".join(sorted(codes.LIST_TYPES.get(t, t) for t in set(row["list_types"].split(","))))
+    return Table(title=f"（{code}）{d.name}", columns=d.columns, rows=rows,
+                 notes=[f"统计期：{p.label}", f"口径：{d.convention}"])
+
+
+INDICATORS: dict[str, Callable[[Period], Figure]] = {code: (lambda p, c=code: figure(c, p)) for code in DEFINITIONS}
 
 
 def compute(month: date, scope: str = "month") -> list[Figure]:
     period = Period(month, scope)
-    return [fn(period) for fn in INDICATORS.values()]
+    return [figure(code, period) for code in DEFINITIONS]
 
 
 # ---- stock: outstanding balance ---------------------------------------------------------------------------
 
-def loan_balance(day: date) -> int:
-    """贷款余额 of platform loans at the end of `day`: principal disbursed by then, less principal repaid by
-    then, less loans written off (不良, closed) by then."""
-    written_off = select(Application.id).where(Application.status == "defaulted", Application.closed_on <= day)
-    disbursed = _scalar(select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
-        Application.disbursed_on <= day, Application.id.not_in(written_off)))
-    repaid = _scalar(select(func.coalesce(func.sum(LoanRepayment.amount), 0)).where(
-        LoanRepayment.paid_on <= day, LoanRepayment.application_id.not_in(written_off)))
+def balance_at(day: date):
+    """SQL scalar: 贷款余额 of platform loans at the end of `day` — principal disbursed by then, less principal
+    repaid by then, of loans not written off (核销) by then. A 不良 loan stays in the balance until written off."""
+    written_off = select(Application.id).where(Application.written_off_on <= day)
+    disbursed = select(func.coalesce(func.sum(Application.disbursed_amount), 0)).where(
+        Application.disbursed_on <= day, Application.id.not_in(written_off)).scalar_subquery()
+    repaid = select(func.coalesce(func.sum(LoanRepayment.amount), 0)).where(
+        LoanRepayment.paid_on <= day, LoanRepayment.application_id.not_in(written_off)).scalar_subquery()
     return disbursed - repaid
 
 
-# ---- the records behind each numerator -------------------------------------------------------------------
-
-def records(code: str, p: Period) -> Table:
-    """The rows that make up an indicator's numerator, as an exportable table (Chinese headers)."""
-    C = Column
-    if code == "十二":
-        stmt = (select(Enterprise.uscc, Enterprise.name, Enterprise.region_code, Enterprise.size,
-                       Enterprise.registered_at).where(Enterprise.registered_at < p.end_instant)
-                .order_by(Enterprise.registered_at))
-        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("region_code", "区划代码"),
-                C("size", "规模"), C("registered_at", "入驻时间", "datetime")]
-    elif code == "十三":
-        stmt = (_sme_disbursed(p).with_only_columns(
-            Application.id, Enterprise.uscc, Enterprise.name, Enterprise.size, Institution.name.label("institution"),
-            Product.name.label("product"), Application.disbursed_on, Application.disbursed_amount)
-            .join(Institution, Institution.id == Application.institution_id)
-            .join(Product, Product.id == Application.product_id).order_by(Application.disbursed_on, Application.id))
-        cols = [C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
-                C("institution", "金融机构"), C("product", "产品"), C("disbursed_on", "放款日期", "date"),
-                C("disbursed_amount", "放款金额（万元）", "wan")]
-    elif code == "十四":
-        stmt = (select(Institution.name.label("institution"), OffPlatformLoan.month, OffPlatformLoan.uscc,
-                       OffPlatformLoan.enterprise_name, OffPlatformLoan.loan_count, OffPlatformLoan.amount)
-                .join(Institution, Institution.id == OffPlatformLoan.institution_id)
-                .where(p.dates(OffPlatformLoan.month)).order_by(OffPlatformLoan.month, Institution.name))
-        cols = [C("institution", "报送机构"), C("month", "月份", "date"), C("uscc", "统一社会信用代码"),
-                C("enterprise_name", "企业名称"), C("loan_count", "笔数", "int"), C("amount", "放款金额（万元）", "wan")]
-    elif code == "十七":
-        year = db.session.scalar(select(func.max(TaxGrade.year)).where(TaxGrade.year <= p.month.year))
-        stmt = (select(TaxGrade.uscc, TaxGrade.year, TaxGrade.grade)
-                .where(TaxGrade.year == year, TaxGrade.grade == "A").order_by(TaxGrade.uscc))
-        cols = [C("uscc", "统一社会信用代码"), C("year", "评价年度", "int"), C("grade", "纳税信用等级")]
-    elif code == "二十":
-        stmt = (select(Enterprise.uscc, Enterprise.name, CreditCommitment.kind, CreditCommitment.signed_at)
-                .join(Enterprise, Enterprise.id == CreditCommitment.enterprise_id)
-                .where(p.instants(CreditCommitment.signed_at)).order_by(CreditCommitment.signed_at))
-        cols = [C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
-                C("signed_at", "签署时间", "datetime")]
-    elif code == "二十四":
-        stmt = (select(ListEntry.uscc, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
-                       ListEntry.document_no)
-                .where(ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES), ListEntry.active_on(p.last_day))
-                .order_by(ListEntry.uscc))
-        cols = [C("uscc", "统一社会信用代码"), C("list_type", "名单类型"), C("start_on", "列入日期", "date"),
-                C("end_on", "移出日期", "date"), C("document_no", "依据文号")]
-    elif code in ("三十五", "三十六"):
-        stmt = (_valid_objections(p).with_only_columns(
-            Objection.id, Enterprise.uscc, Enterprise.name, Objection.record_source, Objection.kind,
-            Objection.submitted_at, Objection.resolved_at)
-            .join(Enterprise, Enterprise.id == Objection.enterprise_id).order_by(Objection.resolved_at))
-        cols = [C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
-                C("record_source", "数据来源"), C("kind", "异议类型"), C("submitted_at", "提交时间", "datetime"),
-                C("resolved_at", "办结时间", "datetime"), C("working_days", "处理用时（工作日）", "int")]
-    elif code == "九":
-        stmt = (select(ImportBatch.id, ImportBatch.file_name, ImportBatch.sha256, ImportBatch.created_at,
-                       ImportBatch.codes_total, ImportBatch.codes_invalid, ImportBatch.codes_duplicate)
-                .where(ImportBatch.source == "registry", ImportBatch.created_at < p.end_instant)
-                .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(1))
-        cols = [C("id", "批次", "int"), C("file_name", "文件名"), C("sha256", "SHA-256"),
-                C("created_at", "导入时间", "datetime"), C("codes_total", "代码总数", "int"),
-                C("codes_invalid", "错码数", "int"), C("codes_duplicate", "重码数", "int")]
-    else:
-        raise KeyError(code)
-    labels = {"size": codes.SIZES, "list_type": codes.LIST_TYPES,
-              "kind": codes.COMMITMENT_TYPES if code == "二十" else codes.OBJECTION_KINDS}
-    rows = [dict(r._mapping) for r in db.session.execute(stmt)]
-    for row in rows:
-        for key in labels.keys() & row.keys():
-            row[key] = labels[key].get(row[key], row[key])
-        if code in ("三十五", "三十六"):
-            row["working_days"] = working_days_between(local_date(row["submitted_at"]),
-                                                       local_date(row["resolved_at"]))
-    name = INDICATORS[code](p).name
-    return Table(title=f"（{code}）{name}"[:31], columns=cols, rows=rows, notes=[f"统计期：{p.label}"])
+def loan_balance(day: date) -> int:
+    """贷款余额 at the end of `day` (see balance_at)."""
+    return _scalar(select(balance_at(day)))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from .. import codes
 from ..extensions import db
 from ..models import Enterprise, FinancingNeed, Institution, Product
-from . import credit
+from . import authorizations, credit
 from .workdays import today
 
 UNGRADED = 99  # grade rank of a firm without a score (未评级)
@@ -143,10 +143,13 @@ def _need_rows_stmt():
             .where(FinancingNeed.status == "open"))
 
 
-def load_needs(need_ids=None, on: date | None = None) -> pd.DataFrame:
-    """Open needs with their firms in one query, plus current grades and list status."""
+def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFrame:
+    """Open needs with their firms in one query, plus current grades and list status; `where` narrows the needs
+    by an SQL condition (no id list that grows with the data)."""
     on = on or today()
     stmt = _need_rows_stmt().order_by(FinancingNeed.id)
+    if where is not None:
+        stmt = stmt.where(where)
     if need_ids is not None:
         stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
     rows = db.session.execute(stmt).all()
@@ -364,25 +367,53 @@ def match_all(top_k: int = 5, on: date | None = None, products: pd.DataFrame | N
     return pd.concat(parts, ignore_index=True)
 
 
+MATCH_COLUMNS = ["need_id", "enterprise_id", "authorized", "amount", "term_months", "guarantee", "urgency", "purpose",
+                 "created_at", "region_code", "industry", "size", "grade", "score", "approval", "flagged"]
+FIRM_COLUMNS = ["region_code", "industry", "size", "grade", "score", "approval", "flagged"]
+
+
 def needs_for_institution(institution_id: int, per_product: int = 20, on: date | None = None) -> dict:
-    """需求撮合 for a bank: {product_id: (product row, DataFrame of fitting needs, best first)}.
-    The frames carry no firm name or code: callers reveal identity only under a valid authorization."""
+    """需求撮合 for a bank: {product_id: (product row, DataFrame of fitting needs)}.
+
+    What the bank may see is decided by the firm's authorization (services/authorizations): needs of firms
+    that authorized this institution are matched on every rule and ranked by score, with their grade and
+    attributes; needs of the others are matched on what the firm published in the need alone (amount and
+    term inside the product's ranges), newest first, and carry nothing else — no grade, score, list flag,
+    district, industry or size, so not even eligibility rules on them leak into the list."""
     p = load_products(institution_id=institution_id)
     out = {}
     if p.empty:
         return out
     n = load_needs(on=on)
     if n.empty:
-        return {int(r.product_id): (r, n.iloc[0:0]) for r in p.itertuples()}
+        return {int(r.product_id): (r, pd.DataFrame(columns=MATCH_COLUMNS)) for r in p.itertuples()}
+    authorized = authorizations.authorized_enterprise_ids(institution_id, set(n["enterprise_id"].tolist()))
+    is_auth = n["enterprise_id"].isin(authorized).to_numpy()
+    published = dict(db.session.execute(select(FinancingNeed.id, FinancingNeed).where(
+        FinancingNeed.id.in_([int(i) for i in n["need_id"]]))).all())
     ok, flagged = eligible(n, p)
+    rules = rule_grid(n, p)
+    terms_ok = rules["amount"] & rules["term"]
     s = scores(n, p, flagged)
     for j, prod in enumerate(p.itertuples()):
-        idx = np.flatnonzero(ok[:, j])
-        idx = idx[np.argsort(-s["total"][idx, j], kind="stable")][:per_product]
-        fit = n.iloc[idx][["need_id", "enterprise_id", "amount", "term_months", "region_code", "industry", "size",
-                           "grade"]].copy()
-        fit["score"] = s["total"][idx, j]
-        fit["approval"] = s["approval"][idx, j]
-        fit["flagged"] = flagged[idx, j]
-        out[int(prod.product_id)] = (prod, fit)
+        auth_idx = np.flatnonzero(ok[:, j] & is_auth)
+        auth_idx = auth_idx[np.argsort(-s["total"][auth_idx, j], kind="stable")]
+        anon_idx = np.flatnonzero(terms_ok[:, j] & ~is_auth)
+        anon_idx = anon_idx[np.argsort(-n["need_id"].to_numpy()[anon_idx], kind="stable")]
+        rows = []
+        for idx, shown in ((auth_idx, True), (anon_idx, False)):
+            for i in idx:
+                need = published[int(n["need_id"].iat[i])]
+                row = {"need_id": need.id, "authorized": shown,
+                       "enterprise_id": int(n["enterprise_id"].iat[i]) if shown else None,
+                       "amount": need.amount, "term_months": need.term_months, "guarantee": need.guarantee,
+                       "urgency": need.urgency, "purpose": need.purpose, "created_at": need.created_at}
+                if shown:
+                    row.update(region_code=n["region_code"].iat[i], industry=n["industry"].iat[i],
+                               size=n["size"].iat[i], grade=n["grade"].iat[i], score=float(s["total"][i, j]),
+                               approval=float(s["approval"][i, j]), flagged=bool(flagged[i, j]))
+                else:
+                    row.update({c: None for c in FIRM_COLUMNS})
+                rows.append(row)
+        out[int(prod.product_id)] = (prod, pd.DataFrame(rows[:per_product], columns=MATCH_COLUMNS))
     return out

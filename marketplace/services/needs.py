@@ -22,6 +22,9 @@ def _validate(amount: int, term_months: int, purpose: str, guarantee: str, urgen
 
 def publish_need(enterprise_id: int, *, amount: int, term_months: int, purpose: str,
                  guarantee: str = "credit", urgency: str = "normal") -> FinancingNeed:
+    from .identity import require_verified
+
+    require_verified(enterprise_id)
     _validate(amount, term_months, purpose, guarantee, urgency)
     need = FinancingNeed(enterprise_id=enterprise_id, amount=amount, term_months=term_months,
                          purpose=purpose.strip(), guarantee=guarantee, urgency=urgency, status="open")

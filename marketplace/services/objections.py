@@ -14,6 +14,9 @@ TRANSITIONS = {
 
 def raise_objection(enterprise_id: int, *, record_source: str, record_id: int | None, kind: str,
                     description: str, actor_id: int | None, submitted_at=None) -> Objection:
+    from .identity import require_verified
+
+    require_verified(enterprise_id)
     if record_source not in codes.OBJECTION_SOURCES:
         raise RuleViolation("请选择有异议的数据来源。", "record_source")
     if kind not in codes.OBJECTION_KINDS:

@@ -29,6 +29,8 @@ class ProductTerms:
     online_only: bool = False
     xinyidai: bool = True
     dishonesty_rule: str = "block"
+    repayment_method: str = "equal_instalment"  # codes.REPAYMENT_METHODS: each loan's 还款计划 follows it
+    default_days_past_due: int | None = None  # 不良 after this many days past due; None = the commission's rule
 
 
 def validate_terms(t: ProductTerms) -> None:
@@ -46,6 +48,10 @@ def validate_terms(t: ProductTerms) -> None:
         raise RuleViolation("经营年限要求不能为负。", "min_years")
     if t.min_grade and t.min_grade not in codes.GRADES:
         raise RuleViolation("最低信用等级无效。", "min_grade")
+    if t.repayment_method not in codes.REPAYMENT_METHODS:
+        raise RuleViolation("请选择还款方式。", "repayment_method")
+    if t.default_days_past_due is not None and not 1 <= t.default_days_past_due <= 365:
+        raise RuleViolation("认定不良的逾期天数应为1–365天（留空按平台规则）。", "default_days_past_due")
     if t.dishonesty_rule not in codes.DISHONESTY_RULES:
         raise RuleViolation("请选择对严重失信主体的处理方式。", "dishonesty_rule")
     for value, allowed, name in ((t.eligible_regions, codes.REGIONS, "eligible_regions"),

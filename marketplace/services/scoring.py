@@ -8,20 +8,24 @@ per row.
 """
 import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Date, func, select
 
-from risk import explain, features, metrics, registry
+from risk import features, metrics, registry, validation
 from risk import model as risk_model
+from risk.grades import GRADES
 
 from ..clock import now
 from ..extensions import db
 from ..models import (
+    AuditLog,
     Enterprise,
     EnterpriseScore,
+    RegistryEnterprise,
     TaxRecord,
 )
 from . import bulk, ingest
@@ -63,8 +67,73 @@ def active_model() -> risk_model.RiskModel | None:
 
 
 def activate(version: str) -> None:
-    """Make `version` the active model (the model card's button); the caller re-scores the firms."""
+    """Make `version` the active model (no re-scoring, no audit: see activate_model for staff)."""
     registry.set_active(model_dir(), version)
+
+
+REASON_MAX = 500  # the sign-off reason: one limit for the form and the audit detail
+
+
+def activate_model(version: str, *, actor_id: int, reason: str) -> dict:
+    """A staff sign-off: make `version` the active model, re-score every platform firm with it, and write
+    the audit record (who, why, which version replaced which). The reason is required."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ScoringError("启用模型须填写签批理由（至少4个字）。")
+    if len(reason) > REASON_MAX:
+        raise ScoringError(f"签批理由不能超过 {REASON_MAX} 个字。")
+    if version not in {v["version"] for v in registry.versions(model_dir())}:
+        raise ScoringError(f"没有模型版本 {version}。")
+    try:
+        previous = registry.active_version(model_dir())
+    except registry.ModelNotFound:
+        previous = None
+    registry.set_active(model_dir(), version)
+    result = score_firms()
+    db.session.add(AuditLog(actor_id=actor_id, action="model.activated", object_type="model_version",
+                            object_id=version[:64],
+                            detail={"reason": reason, "previous": previous, "scored": result["scored"],
+                                    "as_of": str(result["as_of"])}))
+    db.session.commit()
+    return {**result, "previous": previous}
+
+
+def scorecard_file(version: str) -> Path | None:
+    """The challenger's points-per-attribute CSV of a saved version, or None."""
+    if version not in {v["version"] for v in registry.versions(model_dir())}:
+        return None
+    path = Path(model_dir()) / version / SCORECARD_FILE
+    return path if path.exists() else None
+
+
+SHADOW_FILE = "shadow.json"
+
+
+def shadow(version: str) -> dict | None:
+    """Score the platform's firms with `version` in shadow (nothing written to enterprise_scores) beside the
+    active model, and keep the comparison in the version's directory: firms, PSI of the scores, the grade
+    migration matrix (champion grade → challenger grade) and the mean PDs. None without an active model."""
+    import json
+
+    champion = active_model()
+    if champion is None or champion.card.get("version") == version:
+        return None
+    challenger_model = registry.load(Path(model_dir()) / version)
+    as_of = data_as_of()
+    firms = platform_firms()
+    if firms.empty:
+        return None
+    X = features.build(department_tables(as_of, platform_only=True), as_of)
+    a, b = champion.score(X, reasons=False), challenger_model.score(X, reasons=False)
+    grades = list(GRADES)
+    mig = pd.crosstab(pd.Categorical(a["grade"], grades), pd.Categorical(b["grade"], grades), dropna=False)
+    out = {"champion": champion.card.get("version"), "challenger": version, "as_of": as_of.isoformat(),
+           "firms": int(len(X)), "psi": round(metrics.psi(a["score"], b["score"]), 4),
+           "mean_pd_champion": round(float(a["pd"].mean()), 4), "mean_pd_challenger": round(float(b["pd"].mean()), 4),
+           "same_grade": round(float((a["grade"] == b["grade"]).mean()), 4),
+           "grades": grades, "migration": mig.to_numpy().astype(int).tolist()}
+    (Path(model_dir()) / version / SHADOW_FILE).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+    return out
 
 
 # ---- reading the department tables ------------------------------------------------------------------
@@ -79,9 +148,11 @@ def data_as_of() -> date:
     return (pd.Timestamp(latest) + pd.offsets.MonthEnd(0)).date()
 
 
-def department_tables(as_of: date, usccs=None, platform_only: bool = False) -> dict[str, pd.DataFrame]:
+def department_tables(as_of: date, usccs=None, platform_only: bool = False,
+                      uscc_range: tuple[str, str] | None = None) -> dict[str, pd.DataFrame]:
     """The risk engine's input tables, one query each; monthly tables only for the months before as_of that
-    the features read. usccs: only these firms; platform_only: only firms registered on the platform."""
+    the features read. usccs: only these firms; platform_only: only firms registered on the platform;
+    uscc_range (lo, hi): only the firms whose USCC lies in it, both ends included (a chunk of the city)."""
     first = (pd.Timestamp(as_of) - pd.DateOffset(months=features.WINDOW + 1)).date()
     codes = sorted(set(usccs)) if usccs is not None else None
     frames = {}
@@ -96,6 +167,8 @@ def department_tables(as_of: date, usccs=None, platform_only: bool = False) -> d
                 stmt = stmt.where(t.c.uscc.in_(codes))
             elif codes is not None or platform_only:
                 stmt = stmt.where(t.c.uscc.in_(select(Enterprise.uscc)))
+            if uscc_range is not None:
+                stmt = stmt.where(t.c.uscc >= uscc_range[0], t.c.uscc <= uscc_range[1])
             dates = [c.name for c in cols if isinstance(c.type, Date)]
             frames[name] = pd.read_sql(stmt, conn, parse_dates=dates)
     return frames
@@ -111,20 +184,121 @@ def platform_firms(usccs=None) -> pd.DataFrame:
     return df
 
 
+# ---- the training set -------------------------------------------------------------------------------
+
+FEATURE_CHUNK = 50_000  # firms whose tables are read and turned into features at a time (bounded memory)
+TRAIN_SAMPLE = 200_000  # at most this many firms train a model: every bad firm, and goods drawn at random
+
+
+class TrainingSetUsage(ScoringError):
+    """The options of a training run do not go together (the CLI shows it as a usage error)."""
+
+
+def features_in_chunks(as_of: date, chunk: int = FEATURE_CHUNK, progress=None) -> pd.DataFrame:
+    """Feature rows of every registry firm, built FEATURE_CHUNK firms at a time: each chunk reads only its
+    own firms' records (a range of USCCs), so memory follows the chunk, not the city."""
+    codes = sorted(db.session.scalars(select(RegistryEnterprise.uscc).distinct()).all())
+    parts = []
+    for start in range(0, len(codes), chunk):
+        lo, hi = codes[start], codes[min(start + chunk, len(codes)) - 1]
+        parts.append(features.build(department_tables(as_of, uscc_range=(lo, hi)), as_of))
+        if progress:
+            progress(min(chunk, len(codes) - start))
+    return pd.concat(parts) if parts else features.build(department_tables(as_of), as_of)
+
+
+def training_sample(X: pd.DataFrame, y: pd.Series, limit: int = TRAIN_SAMPLE, seed: int = 2026):
+    """(X, y, note): all rows when there are at most `limit`; else a random sample of `limit` firms
+    stratified on the outcome (the bad rate, and so the calibrated PDs, stay those of the city), so the
+    training matrix stays bounded; the note goes on the model card."""
+    if len(X) <= limit:
+        return X, y, None
+    from sklearn.model_selection import train_test_split
+
+    rows, _ = train_test_split(np.arange(len(X)), train_size=limit, stratify=y.to_numpy(), random_state=seed)
+    rows = np.sort(rows)
+    note = f"训练样本：按违约与否分层随机抽取 {limit:,} 家（全部 {len(X):,} 家），违约率与全体一致"
+    return X.iloc[rows], y.iloc[rows], note
+
+
+def training_firm_count(enterprises_from: str = "db", enterprises: int | None = None) -> int:
+    """How many firms `training_set` will build features for (the progress bar's length)."""
+    from seed import load
+
+    if enterprises_from == "synthetic":
+        return enterprises or (load.synthetic_spec(db.engine) or {}).get("enterprises", 2000)
+    return db.session.scalar(select(func.count(func.distinct(RegistryEnterprise.uscc)))) or 0
+
+
+def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
+                 outcomes: pd.DataFrame | None = None, truth: pd.DataFrame | None = None,
+                 outcomes_name: str | None = None, truth_name: str | None = None, progress=None):
+    """The training rows, outcomes (uscc, defaulted_12m), truth (uscc, true_pd or None), as-of date and
+    source description for `train`.
+
+    enterprises_from="synthetic": a city generated in memory (its own outcomes); "db": the department
+    tables in the database, features built chunk by chunk, with the outcomes given (a CSV the CLI read) or
+    regenerated from the seed recorded when the database was seeded.
+    """
+    from seed import city, departments, load
+
+    spec = load.synthetic_spec(db.engine)
+    if enterprises_from == "synthetic":
+        if outcomes is not None or truth is not None:
+            raise TrainingSetUsage("--outcomes / --truth 只用于 --enterprises-from db：合成城市自带结局。")
+        n = enterprises or (spec or {}).get("enterprises", 2000)
+        seed_value = seed_value if seed_value is not None else (spec or {}).get("seed", 2026)
+        months = months or (spec or {}).get("months", 24)
+        city_as_of = (spec or {}).get("as_of", city.AS_OF)
+        as_of = as_of or city_as_of
+        # Chunk by chunk: only one chunk's department records are in memory at a time.
+        parts, outs, truths = [], [], []
+        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=city_as_of):
+            parts.append(features.build(chunk, as_of))
+            outs.append(chunk["outcomes"])
+            truths.append(chunk["truth"])
+            if progress:
+                progress(len(chunk["registry"]))
+        source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
+                  "outcomes": f"合成城市 seed={seed_value}（内存生成）"}
+        return (pd.concat(parts), pd.concat(outs, ignore_index=True), pd.concat(truths, ignore_index=True), as_of,
+                source)
+    if spec is None and outcomes is None:
+        raise ScoringError("数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
+                           "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")
+    as_of = as_of or (spec["as_of"] if spec else data_as_of())
+    X = features_in_chunks(as_of, progress=progress)
+    if X.empty:
+        raise ScoringError(f"{as_of} 之前没有任何企业的部门数据：请先 flask seed 或 flask import-data。")
+    if outcomes is not None:
+        source = {"enterprises_from": "db", "outcomes": outcomes_name, "truth": truth_name}
+    else:
+        outcomes, truth = departments.outcomes(spec["enterprises"], months=spec["months"], seed=spec["seed"],
+                                               as_of=spec["as_of"])
+        source = {"enterprises_from": "db", "seed": spec["seed"],
+                  "outcomes": f"按入库时记录的 seed={spec['seed']} 重建合成城市结局"}
+    return X, outcomes, truth, as_of, source
+
+
 # ---- training ---------------------------------------------------------------------------------------
 
 def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = None, *, as_of: date,
-          source: dict, activate: bool = True) -> dict:
-    """Train on feature rows X (index uscc) and outcomes (uscc, defaulted_12m); save as a new version.
+          source: dict, activate: bool = True, challenger: bool = True) -> dict:
+    """Train on feature rows X (index uscc) and outcomes (uscc, defaulted_12m); save as a new version with
+    its validation pack (grade back-test, score bands, CSI), documentation and — unless challenger=False —
+    the WOE scorecard challenger measured on the same rows (its points per attribute saved beside it).
 
     truth (uscc, true_pd), when known (the synthetic city), gives the oracle AUC on the same test firms.
+    A version trained without activating it is scored in shadow against the active model (see `shadow`).
     Returns the figures the CLI prints: version, firms, bads, auc, ks, gini, brier, baseline and oracle AUC.
     """
     y = outcomes.drop_duplicates("uscc").set_index("uscc")["defaulted_12m"].reindex(X.index)
     keep = y.notna().to_numpy()
     if not keep.any():
         raise ScoringError("结局数据中没有一家企业与部门数据中的企业对应（按统一社会信用代码）。")
+    excluded = int((~keep).sum())
     X, y = X[keep], y[keep].astype(int)
+    X, y, sample_note = training_sample(X, y)
     started = time.perf_counter()
     try:
         m = risk_model.train(X, y)
@@ -139,11 +313,50 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
     m.card["oracle_auc"] = oracle
     m.card["training"] = {"as_of": as_of.isoformat(), "firms": int(len(X)), "bads": int(y.sum()),
                           "seconds": round(time.perf_counter() - started, 1), **source}
+    m.card["validation"] = validation.pack(m, X, y)
+    card_sc = None
+    if challenger:
+        m.card["challenger"], card_sc = validation.challenger(X, y, m)
+    m.card["documentation"] = documentation(m, as_of, source, excluded, sample_note)
     path = registry.save(m, model_dir(), activate=activate)
+    if card_sc is not None:
+        card_sc.points_table().to_csv(path / SCORECARD_FILE, index=False, encoding="utf-8-sig")
+    if not activate and active_model() is not None:
+        shadow(path.name)
     return {"version": path.name, "firms": int(len(X)), "bads": int(y.sum()), **m.card["metrics"],
-            "baseline_auc": m.card.get("baseline_auc"), "oracle_auc": oracle, "active": activate}
+            "baseline_auc": m.card.get("baseline_auc"), "oracle_auc": oracle, "active": activate,
+            "challenger_auc": (m.card.get("challenger") or {}).get("auc")}
 
 
+SCORECARD_FILE = "scorecard_points.csv"  # the challenger's points per attribute, beside the model
+
+
+def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str | None) -> dict:
+    """The model card's documentation: sample, performance window, exclusions, features with IV, limits."""
+    ev = m.card["evaluation"]
+    iv = {r["feature"]: r["iv"] for r in (m.card.get("challenger") or {}).get("iv", [])}
+    from_loans = source.get("enterprises_from") == "loans"
+    limits = [
+        "结局为特征日之后12个月内是否违约；模型只看到特征日之前的部门数据（时点正确）。",
+        "合成城市的结局由已知的数据生成过程产生，AUC 与 oracle AUC 的差距衡量特征还能提取多少信息。"
+        if source.get("enterprises_from") in ("synthetic", "db") and source.get("seed") is not None else
+        "结局来自外部文件，其定义须与“12个月内违约”一致。",
+        "所在区县不作为特征：企业无法改变，且在数据中没有独立的风险效应。",
+    ]
+    if from_loans:
+        limits.append("只有获得放款的企业才有还款结局（尚未做拒绝推断）：模型对被拒企业的风险可能低估。")
+    else:
+        limits.append("若改用平台贷款结局训练：只有获得放款的企业才有结局（尚无拒绝推断），须在此说明。")
+    return {
+        "sample": f"特征日 {as_of.isoformat()} 在册、有结局的企业 {m.card['sizes']['rows']:,} 家"
+                  f"（违约 {m.card['sizes']['bads']:,} 家）" + (f"；{sample_note}" if sample_note else ""),
+        "performance_window": f"{as_of.isoformat()} 起 12 个月",
+        "exclusions": f"无结局的企业 {excluded:,} 家；特征日之后成立的企业不在样本中",
+        "evaluation": ("5 折交叉验证（样本外合并）" if ev["method"] == "cv" else
+                       f"留出 {int(ev.get('test_size', 0.2) * 100)}% 测试集") + "；最终模型用全部训练样本重新拟合",
+        "features": [{"name": f["name"], "label": f["label"], "iv": iv.get(f["name"])} for f in m.card["features"]],
+        "limitations": limits,
+    }
 # ---- scoring ----------------------------------------------------------------------------------------
 
 def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: date | None = None,
@@ -169,7 +382,7 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     conn = db.session.connection()
     for start in range(0, len(X), CHUNK):
         part = X.iloc[start:start + CHUNK]
-        s = m.score(part, also_plain=True)
+        s = m.score(part, factors=True)
         rows = pd.DataFrame({
             "enterprise_id": ids.reindex(s["uscc"]).to_numpy(), "model_version": version, "as_of": as_of,
             "pd": s["pd"].to_numpy(), "score": np.rint(s["score"].to_numpy()).astype(int),
@@ -186,11 +399,10 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
 
 
 def _reasons(s: pd.DataFrame) -> list[list[dict]]:
-    """Each firm's reasons as [{"text": officer's words, "plain": the firm's own words}, …], largest first."""
-    officer = s[[f"reason_{k + 1}" for k in range(explain.TOP)]].to_numpy()
-    plain = s[[f"plain_{k + 1}" for k in range(explain.TOP)]].to_numpy()
-    return [[{"text": o, "plain": p} for o, p in zip(orow, prow, strict=True) if o]
-            for orow, prow in zip(officer, plain, strict=True)]
+    """Each firm's factors as stored in enterprise_scores.reasons: risk reasons first (largest first), then
+    favourable factors — {"text": officer's words, "plain": the firm's own words, "effect": "risk" |
+    "favourable", "feature", "label", "contribution", "percentile"} (see RiskModel.factor_dicts)."""
+    return [list(f) for f in s["factors"]]
 
 
 def rescore(usccs) -> int:
@@ -244,10 +456,17 @@ def model_card(version: str) -> dict:
         previous_auc = next(v["auc"] for v in listed if v["version"] == previous)
     now = current_scores_of(version)
     labels = {f["name"]: f["label"] for f in card.get("features", [])}
+    shadow_file = root / version / SHADOW_FILE
+    shadow_cmp = json.loads(shadow_file.read_text(encoding="utf-8")) if shadow_file.exists() else None
+    champion = next((v for v in listed if v["active"]), None)
+    champion_card = registry.load(root / champion["version"]).card if champion and champion["version"] != version \
+        else None
     return {
         "version": version, "card": card, "versions": listed[::-1], "previous": previous,
         "previous_auc": previous_auc, "psi_previous": psi_previous,
         "psi_drift": metrics.psi(reference, now) if reference.size and now.size >= 50 else None,
         "scored_now": int(now.size), "labels": labels, "bands": m.scale.bands(),
+        "shadow": shadow_cmp, "champion_card": champion_card, "reason_max": REASON_MAX,
+        "has_scorecard": (root / version / SCORECARD_FILE).exists(),
         "importance": [{**r, "label": labels.get(r["name"], r["name"])} for r in card.get("importance", [])],
     }

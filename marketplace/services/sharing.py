@@ -1,7 +1,9 @@
 """指标十一: the feed of financing needs, credit grants (授信) and disbursements (放款) to the national
 信易贷 platform. Incremental and idempotent: each batch carries the records whose current content was never
 sent (op "new" the first time, "update" when a sent record changed); a version is never sent twice, which
-a unique constraint guarantees even when two staff produce a batch at once. Batches are logged and kept,
+a unique constraint guarantees even when two staff produce a batch at once. A record's version never goes
+backwards: a batch for a month earlier than one already produced carries only records never sent (op "new"),
+never an older state of a record a later batch sent. A batch with nothing in it is not produced. Batches are logged and kept,
 so any batch can be downloaded and sent again byte for byte.
 
 Record schema (JSON Lines and CSV, one record a line; money in yuan, rates in annual %, dates ISO 8601):
@@ -24,19 +26,20 @@ import io
 import json
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
 from . import RuleViolation, audit
-from .indicators import DISBURSED_STATUSES, Period
+from .applications import GRANTED_STATUSES
+from .indicators import Period
 from .workdays import SHANGHAI
 
 FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institution", "institution_licence",
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
-GRANTED_STATUSES = ("granted",) + DISBURSED_STATUSES
+RECORD_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
 PRODUCT_GUARANTEE = {"credit": "credit", "mortgage": "mortgage", "guarantee": "guarantee", "pledge": "pledge",
                      "ip_pledge": "pledge", "supply_chain": "pledge"}
 
@@ -78,7 +81,7 @@ def _records(end: Period) -> list[dict]:
 def _status_at(app: Application, last_day: date) -> str:
     """The application's status as it stood at the end of `last_day`, from its dated steps."""
     if app.disbursed_on is None or app.disbursed_on > last_day:
-        return "granted"
+        return app.status if app.status in ("granted", "confirmed") else "granted"
     if app.status in ("repaid", "defaulted") and (app.closed_on is None or app.closed_on > last_day):
         return "disbursed"
     return app.status
@@ -88,15 +91,26 @@ def _hash(record: dict) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+class NothingNew(RuleViolation):
+    """No record is new or changed since the last batch: no empty batch is made."""
+
+
+def latest_period() -> date | None:
+    return db.session.scalar(select(func.max(ShareBatch.period)))
+
+
 def pending(month: date) -> list[dict]:
-    """The records the next batch for `month` would carry, each with op new/update."""
+    """The records the next batch for `month` would carry, each with op new/update. For a month earlier than
+    the latest batch's, only records never sent: an update from then would be older than what was sent."""
     current = _records(Period(month, "cumulative"))
     sent = {(t, i): hashes for t, i, hashes in _sent_versions()}
+    latest = latest_period()
+    behind = latest is not None and month.replace(day=1) < latest
     out = []
     for rec in current:
         key = (rec["record_type"], rec["record_id"])
         h = _hash(rec)
-        if h in sent.get(key, set()):
+        if h in sent.get(key, set()) or (behind and key in sent):
             continue
         out.append({**rec, "op": "update" if key in sent else "new", "_hash": h})
     return out
@@ -111,8 +125,10 @@ def _sent_versions():
 
 
 def produce(month: date, actor_id: int | None) -> ShareBatch:
-    """Log and keep a batch of everything not yet sent up to the month's end (possibly empty)."""
+    """Log and keep a batch of everything not yet sent up to the month's end; nothing new → NothingNew."""
     records = pending(month)
+    if not records:
+        raise NothingNew(f"截至{month:%Y年%m月}末没有新增或变更的记录，无需生成批次。")
     lines = [json.dumps({k: r[k] for k in FIELDS}, ensure_ascii=False) for r in records]
     content = "\n".join(lines) + ("\n" if lines else "")
     counts = {t: sum(1 for r in records if r["record_type"] == t)

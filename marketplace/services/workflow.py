@@ -31,7 +31,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from . import RuleViolation, audit
 
-ROLE_NAMES = {"bank": "金融机构", "enterprise": "申请企业", "commission": "发改委工作人员"}
+ROLE_NAMES = {"bank": "金融机构", "enterprise": "申请企业", "commission": "发改委工作人员",
+              "system": "平台（按还款计划自动）"}
 
 
 class ConcurrentChange(RuleViolation):

@@ -115,3 +115,32 @@ def test_every_feature_has_a_direction_and_chinese_reasons():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in f.reason + f.label + f.plain)
     assert set(catalogue.MONOTONE) == set(catalogue.NAMES) - set(catalogue.CATEGORICAL)
     assert np.isin(list(catalogue.CATEGORICAL), ["size", "industry", "region_code"]).all()
+
+
+def test_a_seasonal_dip_compared_like_with_like_is_no_decline():
+    """A firm whose February dips the same way every year: the seasonally adjusted ratios read no change."""
+    from risk import features as F
+
+    per = pd.date_range("2024-01-01", "2026-02-01", freq="MS")
+    season = np.where(per.month == 2, 0.5, np.where(per.month == 1, 0.8, 1.0))
+    reg = pd.DataFrame({"uscc": ["91370102MA3C4XKL85"], "name": ["甲"], "region_code": ["370102"],
+                        "industry": ["C"], "size": ["small"], "established_on": pd.to_datetime(["2015-01-01"]),
+                        "registered_capital": [1_000_000], "operating_status": ["active"]})
+    tax = pd.DataFrame({"uscc": "91370102MA3C4XKL85", "period": per, "revenue": 1_000_000 * season,
+                        "vat_paid": 30_000 * season, "income_tax_paid": 0, "arrears": 0})
+    X = F.build({"registry": reg, "tax_records": tax}, "2026-03-01")
+    assert abs(X["revenue_1m_vs_12m"].iloc[0]) < 1e-9
+    assert abs(X["revenue_3m_vs_12m"].iloc[0]) < 1e-9 and abs(X["revenue_trend_6m"].iloc[0]) < 1e-9
+
+
+def test_zero_revenue_is_zero_and_no_records_is_missing(tables):
+    from risk import features as F
+
+    t = dict(tables)
+    tax = t["tax_records"].copy()
+    tax.loc[tax["uscc"] == FIRMS[2], "revenue"] = 0
+    t["tax_records"] = tax
+    X = F.build(t, AS_OF)
+    assert X.loc[FIRMS[2], "revenue_12m"] == 0
+    t["tax_records"] = tax[tax["uscc"] != FIRMS[2]]
+    assert np.isnan(F.build(t, AS_OF).loc[FIRMS[2], "revenue_12m"])

@@ -68,32 +68,35 @@ def test_monotone_constraints_hold_over_many_firms(trained, direction):
 
 def test_same_data_same_seed_same_model():
     X, y = feature_frame(1500, seed=3)
-    a = model.train(X, y, baseline=False, **FAST)
-    b = model.train(X, y, baseline=False, **FAST)
+    a = model.train(X, y, measure=False, **FAST)
+    b = model.train(X, y, measure=False, **FAST)
     np.testing.assert_array_equal(a.predict_pd(X), b.predict_pd(X))
     assert a.card["data_hash"] == b.card["data_hash"]
 
 
-def test_reasons_are_the_features_that_pushed_the_score_up(trained):
+def test_reasons_are_the_largest_contributions_that_pass_the_rules(trained):
     m, X, _ = trained
     firms = X.iloc[:300]
-    s = m.score(firms)
-    contrib = m.booster.predict(m.matrix(firms), pred_contrib=True)[:, :-1]
+    s = m.score(firms, factors=True)
+    M = m.matrix(firms)
+    contrib = m.booster.predict(M, pred_contrib=True)[:, :-1]
+    pct = explain.percentiles(M, m.features, m.quantiles)
     for i in range(len(firms)):
-        order = np.argsort(-contrib[i])
-        expected = [m.features[j] for j in order[:4] if contrib[i, j] > 0]
-        got = [r for r in s.iloc[i][["reason_1", "reason_2", "reason_3", "reason_4"]] if r is not None]
-        assert len(got) == len(expected)
-        for name, text in zip(expected, got, strict=True):
-            entry = catalogue.BY_NAME[name]
-            if entry.categorical:
-                assert text.startswith(entry.reason.split("{")[0])
-            elif np.isnan(firms.iloc[i][name]):
-                assert entry.label in text
-            else:
-                assert text == entry.reason.replace("{level}", text[-2:]) if "{level}" in entry.reason \
-                    else text == entry.reason
-            assert has_chinese(text)
+        strong = s.iloc[i]["grade"] in explain.STRONG_GRADES
+        floor = explain.STRONG_CONTRIBUTION if strong else explain.MIN_CONTRIBUTION
+        ok = [j for j in np.argsort(-contrib[i]) if contrib[i, j] >= floor
+              and explain.on_risky_side(M[[i]], m.features, m.categories, m.monotone, pct[[i]])[0, j]]
+        risk = [f for f in s.iloc[i]["factors"] if f["effect"] == "risk"]
+        # the shown reasons are the largest qualifying contributions, in order (a repeated text shown once)
+        assert [f["feature"] for f in risk] == [m.features[j] for j in ok[:4]][:len(risk)]
+        texts = [r for r in s.iloc[i][["reason_1", "reason_2", "reason_3", "reason_4"]] if r is not None]
+        assert texts == [f["text"] for f in risk]
+        for f in risk:
+            assert f["contribution"] >= floor - 1e-4 and has_chinese(f["text"])
+            entry = catalogue.BY_NAME[f["feature"]]
+            if not entry.categorical and np.isfinite(firms.iloc[i][f["feature"]]):
+                assert f["text"] == entry.reason.replace("{level}", f["text"][-2:]) if "{level}" in entry.reason \
+                    else f["text"] == entry.reason
 
 
 def test_a_dishonest_firm_is_told_so():
@@ -144,7 +147,7 @@ def test_generic_reasons_use_column_names():
     X = pd.DataFrame({"debt": rng.gamma(2, 1, 2000), "income": rng.normal(0, 1, 2000),
                       "city": rng.choice(["甲", "乙"], 2000)})
     y = (rng.random(2000) < 1 / (1 + np.exp(-(-2 + X["debt"] - X["income"])))).astype(int)
-    m = model.train(X, y, monotone={"debt": 1, "income": -1}, baseline=False, **FAST)
+    m = model.train(X, y, monotone={"debt": 1, "income": -1}, measure=False, **FAST)
     assert not m.use_catalogue and m.categories == {"city": ["乙", "甲"]}
     texts = set(m.score(X.iloc[:200])[["reason_1", "reason_2"]].stack().dropna())
     assert texts <= {"debt 偏高", "income 偏低", "city 为 甲", "city 为 乙"}
@@ -163,6 +166,99 @@ def test_top_reasons_pick_the_largest_positive_contributions():
 def test_card_has_auc_per_segment_and_importance(trained):
     m, _, _ = trained
     segs = {(r["segment"], r["value"]) for r in m.card["segments"]}
-    assert ("size", "micro") in segs and ("industry", "F") in segs and ("region_code", "370102") in segs
+    assert ("size", "micro") in segs and ("industry", "F") in segs
     assert m.card["importance"][0]["name"] == "tax_grade_rank"  # the strongest driver of the test risk
     assert abs(sum(r["gain_share"] for r in m.card["importance"]) - 1) < 1e-3
+
+
+# ---- issue 15: every training row used, CV metrics on small files, reasons a firm can act on ----------
+
+def test_the_final_trees_are_fitted_on_every_training_row(monkeypatch):
+    X, y = feature_frame(6000, seed=5)
+    sizes = []
+    real = model.lgb.train
+
+    def spy(params, data, *a, **k):
+        sizes.append(data.construct().num_data())
+        return real(params, data, *a, **k)
+
+    monkeypatch.setattr(model.lgb, "train", spy)
+    m = model.train(X, y, baseline=False, **FAST)
+    n_train = m.card["sizes"]["train"]
+    assert n_train == 4800 and m.card["sizes"]["test"] == 1200 and m.card["evaluation"]["method"] == "holdout"
+    # CAL_FOLDS early-stopping fits on part of the training rows, then one refit on all of them
+    assert len(sizes) == model.CAL_FOLDS + 1 and sizes[-1] == n_train and max(sizes[:-1]) < n_train
+    assert m.booster.num_trees() == m.card["best_iteration"] == round(np.mean(m.card["early_stopping"]["fold_trees"]))
+    assert set(m.split["train"]).isdisjoint(m.split["test"])
+
+
+def test_small_files_are_measured_by_cross_validation_with_the_baseline_on_the_same_folds():
+    X, y = feature_frame(1500, seed=4)
+    m = model.train(X, y, **FAST)
+    ev = m.card["evaluation"]
+    assert ev["method"] == "cv" and len(ev["fold_auc"]) == model.CV_FOLDS == len(ev["baseline_fold_auc"])
+    # every row is measured once (out of fold) and the final model is trained on all of them
+    assert m.card["metrics"]["n"] == 1500 == m.card["sizes"]["train"] == m.card["early_stopping"]["rows"]
+    assert 0.5 < m.card["baseline_auc"] < 1 and m.card["metrics"]["auc"] > 0.7
+    assert min(ev["fold_auc"]) <= m.card["metrics"]["auc"] + 0.05
+
+
+def test_no_reason_or_favourable_factor_below_the_threshold(trained):
+    m, X, _ = trained
+    s = m.score(X.iloc[:400], factors=True)
+    for grade, facts in zip(s["grade"], s["factors"], strict=True):
+        for f in facts:
+            if f["effect"] == "risk":
+                floor = explain.STRONG_CONTRIBUTION if grade in explain.STRONG_GRADES else explain.MIN_CONTRIBUTION
+                assert f["contribution"] >= floor - 1e-4
+            else:
+                assert f["contribution"] <= -explain.MIN_CONTRIBUTION + 1e-4
+    assert any(f["effect"] == "favourable" for facts in s["factors"] for f in facts)
+
+
+def test_high_low_wording_follows_the_firms_percentile(trained):
+    m, X, _ = trained
+    s = m.score(X.iloc[:400], factors=True)
+    checked = 0
+    for facts in s["factors"]:
+        for f in facts:
+            d = m.monotone.get(f["feature"], 0)
+            if f["percentile"] is None or d == 0:
+                continue
+            checked += 1
+            risky_side = f["percentile"] > 50 if d > 0 else f["percentile"] < 50
+            assert risky_side == (f["effect"] == "risk"), f
+            if f["effect"] == "risk" and d < 0:
+                assert not f["text"].endswith("偏高")
+    assert checked > 100
+
+
+def test_reason_texts_carry_no_code_values(trained):
+    m, X, _ = trained
+    firms = X.iloc[:300].copy()
+    s = m.score(firms, factors=True)
+    texts = [f[k] for facts in s["factors"] for f in facts for k in ("text", "plain")]
+    assert texts
+    for t in texts:
+        assert not any("a" <= ch.lower() <= "z" for ch in t), t  # no raw level such as micro / C / 370102
+        assert not any(code in t for code in ("370102", "370112"))
+    assert "region_code" not in m.features
+
+
+def test_zero_revenue_is_a_fact_not_missing_data(trained):
+    m, X, _ = trained
+    firm = X.iloc[[0]].copy()
+    firm["revenue_12m"] = 0.0
+    for c in catalogue.REVENUE_BASED:
+        firm[c] = np.nan
+    M = m.matrix(firm)
+    var = explain.variants(M, m.features, m.categories, m.monotone, explain.percentiles(M, m.features, m.quantiles))
+    j = m.features.index("income_tax_rate_3m")
+    assert var[0, j] == explain.ZERO and m.text_table()[j, explain.ZERO] == "近期营业收入为零"
+    texts = [f["text"] for f in m.score(firm, factors=True)["factors"][0]]
+    assert not any("缺少" in t and ("收入" in t or "税" in t) for t in texts)
+    no_records = firm.copy()
+    no_records["revenue_12m"] = np.nan  # no tax records at all: that is missing data
+    M = m.matrix(no_records)
+    var = explain.variants(M, m.features, m.categories, m.monotone, explain.percentiles(M, m.features, m.quantiles))
+    assert var[0, j] == explain.MISSING

@@ -2,7 +2,7 @@
 one-time form tokens
 
 Revision ID: 0020
-Revises: 0007
+Revises: 0030
 Create Date: 2026-11-25 00:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0007'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
@@ -26,6 +26,7 @@ TEXTS = [
     ('applications', 'reject_note', sa.Text(), sa.String(length=500), True),
     ('objections', 'description', sa.Text(), sa.String(length=1000), False),
     ('objections', 'resolution', sa.Text(), sa.String(length=1000), True),
+    ('identity_checks', 'decision_reason', sa.Text(), sa.String(length=500), True),
 ]
 
 
