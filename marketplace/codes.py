@@ -178,4 +178,18 @@ NEGATIVE_LIST_TYPES = SERIOUS_LIST_TYPES + ("abnormal_operation",)
 RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
 
 # What an institution opened of a firm's data (access_logs.what), as the firm reads it.
-ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）"}
+ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）", "staff_firm_page": "企业档案（发改委）"}
+
+# What publicly shown (公示) sources are: objections against them count in indicator (三十五).
+PUBLIC_RECORD_SOURCES = ("registry_enterprises", "penalties", "list_entries")
+OBJECTION_OUTCOMES = {"corrected": "已更正", "withdrawn": "已撤下公示"}
+PENALTY_SEVERITIES = {"minor": "轻微", "general": "一般", "serious": "严重"}
+REPAIR_STATUSES = {"submitted": "待审核", "approved": "已修复", "rejected": "不予修复"}
+
+# 联合奖惩: what a screening hit does (the product's dishonesty rule) and the red-list incentives.
+JOINT_MEASURES = {"block": "不予准入（联合惩戒）", "flag": "提示人工审核（联合惩戒）",
+                  "fast_track": "绿色通道（守信激励）", "incentive_flag": "守信提示（守信激励）",
+                  "rate_note": "利率优惠提示（守信激励）"}
+INCENTIVE_MEASURES = {"fast_track": "绿色通道", "flag": "守信提示", "rate_note": "利率优惠提示"}
+JOINT_VIA = {"firm": "企业本身", "legal_representative": "法定代表人"}
+CLAIM_STATUSES = {"filed": "待审核", "approved": "已代偿", "rejected": "已驳回"}

@@ -16,6 +16,15 @@ class Config:
     # 不良: a loan with an instalment this many days past due, unless its product states its own rule.
     DEFAULT_DAYS_PAST_DUE = int(os.environ.get("DEFAULT_DAYS_PAST_DUE", "90"))
     TIMEZONE = "Asia/Shanghai"
+    # 异议: working days staff have to close a case (the source department verifies within 1 working day,
+    # fixed by the monitoring scheme, indicator 三十六).
+    OBJECTION_CASE_WORKING_DAYS = 5
+    # 信用修复: minimum publication period (months) of a penalty before it may be repaired, per severity.
+    # National defaults (国家发展改革委令2023年第58号《失信行为纠正后的信用信息修复管理办法（试行）》):
+    # 一般失信行为的行政处罚 3 months, 严重失信行为 12 months; 轻微 (简易程序) penalties are not published.
+    REPAIR_MIN_PUBLICATION_MONTHS = {"minor": 0, "general": 3, "serious": 12}
+    # Working days staff have to decide a repair application (58号令: 5 working days after acceptance).
+    REPAIR_DECISION_WORKING_DAYS = 5
 
 
 def _normalise_db_url(url: str) -> str:

@@ -3,7 +3,7 @@ commission staff, and records of A and X for the others to reach for."""
 from datetime import date, timedelta
 
 from marketplace import codes
-from marketplace.models import IdentityCheck, ShareBatch
+from marketplace.models import CreditCommitment, IdentityCheck, ShareBatch
 from marketplace.services import (
     accounts,
     api_keys,
@@ -40,7 +40,10 @@ def build_parties(app) -> dict:
                                           term_months=12, authorize_until=date.today() + timedelta(days=30),
                                           commitment_accepted=True, scopes=list(codes.AUTHORIZATION_SCOPES))[0]
         auth = authorizations.valid_authorization(firm_a.id, bank_x.id)
-        objection = objections.raise_objection(firm_a.id, record_source="tax_records", record_id=None, kind="error",
+        from .test_governance import add_penalty
+
+        penalty_a = add_penalty(USCC_A)
+        objection = objections.raise_objection(firm_a.id, record_source="penalties", record_id=penalty_a.id, kind="error",
                                                description="纳税记录有误", actor_id=users["sme_a"].id)
         key_row, key_x = api_keys.issue(bank_x.id, "X系统")
         off_platform_x = off_platform.report(bank_x.id, date(2026, 10, 1), uscc=USCC_B, enterprise_name="乙企业",
@@ -50,12 +53,14 @@ def build_parties(app) -> dict:
                                 typed_legal_representative="李四", mismatches=["legal_representative"],
                                 outcome="pending")
         db.session.add(check_b)
+        commitment = db.session.scalar(db.select(CreditCommitment).where(CreditCommitment.enterprise_id == firm_a.id))
         _, key_y = api_keys.issue(bank_y.id, "Y系统")
         batch = ShareBatch(period=date(2026, 10, 1), counts={}, sha256="0" * 64, content="")
         db.session.add(batch)
         db.session.commit()
         return {"firm_a": firm_a.id, "bank_x": bank_x.id, "product_x": product_x.id, "need_a": need.id, "application_a": application.id,
                 "authorization_a": auth.id,
-                "off_platform_x": off_platform_x.id, "identity_check_b": check_b.id, "objection_a": objection.id, "key_x": key_row.id, "batch": batch.id,
+                "off_platform_x": off_platform_x.id, "identity_check_b": check_b.id,
+                "commitment_a": commitment.id, "objection_a": objection.id, "key_x": key_row.id, "batch": batch.id,
                 "first_indicator": next(iter(indicators.INDICATORS)),
                 "api_keys": {"bank_x": key_x, "bank_y": key_y}}

@@ -23,6 +23,7 @@ OK, LOGIN, DENIED, HIDDEN, NOKEY = "ok", "login", "denied", "hidden", "nokey"
 class Entry:
     answers: dict
     args: dict = field(default_factory=dict)  # URL variable → name of a record in `world` (or a literal)
+    query: str = ""  # a query string the route needs to answer at all (e.g. "month=2026-10")
 
 
 def everyone(**args) -> Entry:
@@ -56,6 +57,7 @@ MATRIX = {
     "/static/<path:filename>": everyone(filename="css/site.css"),
     "/products": everyone(),
     "/products/<int:product_id>": everyone(product_id="product_x"),
+    "/credit-repair": everyone(),
     "/auth/login": everyone(),
     "/auth/register": everyone(),
     "/auth/logout": Entry({r: (LOGIN if r == "anonymous" else OK) for r in ROLES}),
@@ -77,6 +79,7 @@ MATRIX = {
         "sme", "sme_a", authorization_id="authorization_a"),
     "/enterprise/messages": workspace("sme"),
     "/enterprise/objections": workspace("sme"),
+    "/enterprise/repairs": workspace("sme"),
     # 金融机构工作台
     "/bank/": workspace("bank"),
     "/bank/products/new": workspace("bank"),
@@ -87,6 +90,7 @@ MATRIX = {
     "/bank/applications/<int:application_id>/<action>": workspace("bank", "bank_x", action="accept", **APP),
     # A firm's data: only the institution the firm authorized (bank Y is refused, 403).
     "/bank/firms/<int:enterprise_id>": workspace("bank", "bank_x", DENIED, enterprise_id="firm_a"),
+    "/bank/applications/<int:application_id>/compensation-claim": workspace("bank", "bank_x", **APP),
     "/bank/matches": workspace("bank"),
     "/bank/off-platform": workspace("bank"),
     "/bank/off-platform/upload": workspace("bank"),
@@ -117,6 +121,24 @@ MATRIX = {
     "/commission/sharing/<int:batch_id>/delivered": staff(batch_id="batch"),
     "/commission/objections": staff(),
     "/commission/objections/<int:objection_id>": staff(objection_id="objection_a"),
+    "/commission/repairs": staff(),
+    "/commission/firms": staff(),
+    "/commission/firms/<int:enterprise_id>": staff(enterprise_id="firm_a"),
+    "/commission/access-log": staff(),
+    "/commission/access-log.csv": staff(),
+    "/commission/commitments": staff(),
+    "/commission/commitments.csv": staff(),
+    "/commission/commitments/<int:commitment_id>/broken": staff(commitment_id="commitment_a"),
+    "/commission/joint": staff(),
+    "/commission/joint/cases.csv": Entry(staff().answers, query="month=2026-10"),
+    "/commission/compensation": staff(),
+    # No fund, claim or red-list incentive exists in this world: staff get 404, everyone else never gets that far.
+    "/commission/compensation/<int:fund_id>": staff(HIDDEN, fund_id=999_999),
+    "/commission/compensation/<int:fund_id>.csv": staff(HIDDEN, fund_id=999_999),
+    "/commission/compensation/claims/<int:claim_id>": staff(HIDDEN, claim_id=999_999),
+    "/commission/joint/incentives/<int:incentive_id>/stop": staff(HIDDEN, incentive_id=999_999),
+    # No repair application exists in this world: staff get 404, everyone else never gets that far.
+    "/commission/repairs/<int:repair_id>": staff(HIDDEN, repair_id=999_999),
     "/commission/models": staff(),
     # No model is trained here: staff get 404 for an unknown version, everyone else never gets that far.
     "/commission/models/<version>": staff(HIDDEN, version="v-none"),
@@ -144,7 +166,8 @@ def _path(rule, world: dict) -> str:
     values = {name: world.get(value, value) for name, value in MATRIX[rule.rule].args.items()}
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give a value for {missing} in MATRIX"
-    return re.sub(r"<(?:[^<>:]+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    path = re.sub(r"<(?:[^<>:]+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    return f"{path}?{MATRIX[rule.rule].query}" if MATRIX[rule.rule].query else path
 
 
 @pytest.fixture

@@ -107,13 +107,15 @@ def test_upheld_objection_rescores_the_firm(app, runner):
     seed_city(runner)
     train_and_score(runner, "--no-challenger")
     with app.app_context():
-        firm_id = db.session.scalar(select(Enterprise.id).order_by(Enterprise.id))
+        firm_id, uscc = db.session.execute(select(Enterprise.id, Enterprise.uscc).order_by(Enterprise.id)).first()
+        record_id = db.session.scalar(select(RegistryEnterprise.id).where(RegistryEnterprise.uscc == uscc))
         n = len(score_rows())
-        o = objections.raise_objection(firm_id, record_source=next(iter(codes.OBJECTION_SOURCES)), record_id=None,
+        o = objections.raise_objection(firm_id, record_source="registry_enterprises", record_id=record_id,
                                        kind=next(iter(codes.OBJECTION_KINDS)), description="数据有误", actor_id=None)
         objections.move(o, "verifying", actor_id=None)
         assert len(score_rows()) == n  # not decided yet: no re-score
-        objections.move(o, "upheld", actor_id=None, resolution="经核实，数据已更正。")
+        objections.move(o, "upheld", actor_id=None, resolution="经核实，数据已更正。", outcome="corrected",
+                        new_values={"registered_capital": "12345678"})
         rows = score_rows()
         assert len(rows) == n + 1 and rows[-1].enterprise_id == firm_id
 

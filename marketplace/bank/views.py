@@ -14,6 +14,8 @@ from ..services import (
     RuleViolation,
     applications,
     authorizations,
+    compensation,
+    joint,
     matching,
     notifications,
     off_platform,
@@ -132,9 +134,26 @@ def application_detail(application_id: int):
     if loan and loan["next"]:
         forms["repay"].amount.data = loan["next"].outstanding
     authorized = authorizations.valid_authorization(a.enterprise_id, a.institution_id) is not None
+    enrolment = compensation.enrolment_of(a.id)
     return render_template("bank/application.html", a=a, forms=forms, late=applications.is_late(a),
                            actions=applications.allowed_actions(a, "bank"), authorized=authorized, loan=loan,
-                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS)
+                           default_after=schedules.default_after(a), action_labels=applications.ACTION_LABELS,
+                           cases=joint.cases_of_application(a.id), enrolment=enrolment,
+                           claims=compensation.claims_of(enrolment.id) if enrolment else [], claim_form=FlaskForm())
+
+
+@bp.route("/applications/<int:application_id>/compensation-claim", methods=["POST"])
+def file_compensation_claim(application_id: int):
+    """风险补偿: claim the fund's share of a defaulted loan's principal loss."""
+    a = get_owned_or_404(Application, application_id, institution_id=current_user.institution_id)
+    if FlaskForm().validate_on_submit():
+        try:
+            claim = compensation.file_claim(a.id, institution_id=current_user.institution_id, actor_id=current_user.id)
+        except RuleViolation as e:
+            flash(e.message, "danger")
+        else:
+            flash(f"风险补偿申请已提交：申请补偿 {claim.amount:,} 元，待发改委审核。", "success")
+    return redirect(url_for(".application_detail", application_id=a.id))
 
 
 ACTION_FORMS = {"accept": VersionedForm, "grant": GrantForm, "reject": RejectForm, "disburse": LoanEventForm,

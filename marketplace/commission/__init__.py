@@ -6,4 +6,4 @@ from ..auth.decorators import role_required
 bp = Blueprint("commission", __name__, url_prefix="/commission")
 role_required(bp, "commission")
 
-from . import identity_views, models_views, objections_views, statistics, views  # noqa: E402,F401
+from . import governance_views, identity_views, models_views, objections_views, statistics, views  # noqa: E402,F401

@@ -1,9 +1,10 @@
-"""Views of 异议处理: staff verify objections and decide them (upheld: the record is corrected; rejected)."""
+"""Views of 异议处理: staff verify objections and decide them (upheld: the record is corrected or withdrawn from
+publication and the firm re-scored; rejected: with a reason). Overdue cases stand out in the queue."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Optional
 
 from .. import codes
@@ -11,11 +12,11 @@ from ..extensions import db
 from ..inputs import fits
 from ..models import Objection
 from ..services import RuleViolation, objections
-from ..services.workdays import local_date, working_days_between
 from . import bp
 
 
 class ResolutionForm(FlaskForm):
+    version = HiddenField()
     resolution = TextAreaField("处理意见（将告知企业）", validators=[Optional(), fits(Objection.resolution)])
 
 
@@ -24,11 +25,14 @@ def objection_queue():
     status = request.args.get("status", "open")
     stmt = select(Objection).order_by(Objection.submitted_at)
     if status == "open":
-        stmt = stmt.where(Objection.status.in_(("submitted", "verifying")))
+        stmt = stmt.where(Objection.status.in_(objections.OPEN_STATUSES))
     elif status in codes.OBJECTION_STATUSES:
         stmt = stmt.where(Objection.status == status)
     rows = db.session.scalars(stmt.limit(500)).all()
-    return render_template("commission/objections.html", objections=rows, status=status)
+    overdue = {o.id: objections.overdue(o) for o in rows}
+    return render_template("commission/objections.html", objections=rows, status=status, overdue=overdue,
+                           labels={o.id: objections.label_of(o) for o in rows},
+                           overdue_count=sum(1 for v in overdue.values() if v))
 
 
 @bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
@@ -36,17 +40,25 @@ def objection_detail(objection_id: int):
     objection = db.session.get(Objection, objection_id)
     if objection is None:
         abort(404)
-    form = ResolutionForm()
+    form = ResolutionForm(data={"version": objection.version} if request.method == "GET" else None)
+    model, fields = objections.RECORDS.get(objection.record_source, (None, ()))
     if form.validate_on_submit():
+        raw = form.version.data or ""
+        new_values = {f: request.form.get(f"new_{f}", "")[:128] for f in fields}
         try:
             objections.move(objection, request.form.get("to_status", ""), actor_id=current_user.id,
-                            resolution=form.resolution.data or "")
+                            resolution=form.resolution.data or "", outcome=request.form.get("outcome") or None,
+                            new_values=new_values, expected_version=int(raw) if raw.isdigit() else None)
         except RuleViolation as e:
+            db.session.rollback()
             flash(e.message, "danger")
-        else:
-            flash(f"异议 {objection.id} 已更新为：{codes.OBJECTION_STATUSES[objection.status]}。", "success")
-            return redirect(url_for(".objection_queue"))
-    end = objection.resolved_at or None
-    days = working_days_between(local_date(objection.submitted_at), local_date(end)) if end else None
-    return render_template("commission/objection.html", o=objection, form=form, days=days,
-                           next_statuses=sorted(objections.TRANSITIONS[objection.status]))
+            return redirect(url_for(".objection_detail", objection_id=objection_id))
+        flash(f"异议 {objection.id} 已更新为：{codes.OBJECTION_STATUSES[objection.status]}。", "success")
+        return redirect(url_for(".objection_queue"))
+    record = objections.find_record(objection.record_source, objection.record_id)
+    label = objections.record_label(objection.record_source, record) if record is not None else None
+    values = [(f, getattr(record, f)) for f in fields] if record is not None else []
+    return render_template("commission/objection.html", o=objection, form=form, days=objections.handling_days(objection),
+                           next_statuses=sorted(objections.TRANSITIONS[objection.status]), record_label=label,
+                           values=values, choices=objections.CHOICES, overdue=objections.overdue(objection),
+                           corrections=objections.corrections(objection.id))

@@ -1,6 +1,6 @@
 """Forms of the enterprise workspace."""
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .. import codes
 from ..inputs import CountField, DayField, OnceForm, WanField, fits
@@ -48,9 +48,20 @@ class ApplyForm(OnceForm):
 
 
 class ObjectionForm(OnceForm):
-    record_source = SelectField("有异议的数据", choices=select_choices(codes.OBJECTION_SOURCES, "请选择"),
-                                validators=[DataRequired("请选择有异议的数据来源。")])
+    # choices: the firm's own records (objections.disputable_records), set by the view
+    record = SelectField("有异议的记录", choices=[], validate_choice=False,
+                         validators=[DataRequired("请选择有异议的具体记录。")])
     kind = SelectField("异议类型", choices=select_choices(codes.OBJECTION_KINDS, "请选择"),
                        validators=[DataRequired("请选择异议类型。")])
-    description = TextAreaField("异议理由及涉及的记录（所属期、文号等）",
-                                validators=[DataRequired("请说明异议理由。"), fits(Objection.description)])
+    description = TextAreaField("异议理由（正确的数值或情况）", validators=[
+        DataRequired("请说明异议理由。"), fits(Objection.description)])
+
+
+class RepairForm(OnceForm):
+    # choices: the firm's unrepaired penalties, set by the view
+    penalty_id = SelectField("申请修复的行政处罚", choices=[], validate_choice=False,
+                             validators=[DataRequired("请选择行政处罚记录。")])
+    evidence = TextAreaField("已纠正失信行为的情况及证明材料", validators=[
+        DataRequired("请说明已纠正失信行为的情况及证明材料。"), Length(max=2000, message="最多2000个字符。")])
+    commitment = BooleanField("我已阅读并签署上述信用承诺（信用修复型）",
+                              validators=[DataRequired("申请信用修复须签署信用修复型承诺。")])

@@ -6,10 +6,18 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from .. import limits
+from .. import codes, limits
 from ..extensions import db
 from ..inputs import arg, id_list
-from ..models import Application, DataAuthorization, FinancingNeed, Institution, Objection, Product
+from ..models import (
+    Application,
+    CreditRepair,
+    DataAuthorization,
+    FinancingNeed,
+    Institution,
+    Objection,
+    Product,
+)
 from ..services import (
     RuleViolation,
     applications,
@@ -20,6 +28,7 @@ from ..services import (
     needs,
     notifications,
     objections,
+    repairs,
     schedules,
     submissions,
 )
@@ -27,7 +36,7 @@ from ..services.applications import Actor
 from ..services.workdays import today
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
-from .forms import ApplyForm, AuthorizationForm, NeedForm, ObjectionForm
+from .forms import ApplyForm, AuthorizationForm, NeedForm, ObjectionForm, RepairForm
 
 
 @bp.app_context_processor
@@ -76,10 +85,11 @@ def credit_profile():
     """本企业信用画像: score, grade, reasons, what would improve it, and the department data trends."""
     firm = current_user.enterprise
     score = credit.current_scores([firm.id]).get(firm.id)
+    records = credit.public_records(firm, today())
     return render_template("enterprise/credit.html", firm=firm, score=score, reasons=credit.reason_texts(score, plain=True),
                            favourable=credit.favourable_factors(score),
                            tips=credit.improvement_tips(score), trends=credit.department_trends(firm.uscc),
-                           list_entries=credit.list_entries_of(firm.uscc, today()))
+                           list_entries=records["list_entries"], records=records)
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -292,11 +302,15 @@ def messages():
 def objection_list():
     """异议: dispute a data record the platform holds about this firm; follow each objection."""
     form = ObjectionForm()
+    form.record.choices = [("", "请选择")] + objections.disputable_records(current_user.enterprise.uscc)
+    if request.method == "GET" and request.args.get("record"):
+        form.record.data = request.args["record"][:64]
     if form.validate_on_submit():
         try:
             submissions.claim(form.submission.data, current_user.id)
-            objections.raise_objection(current_user.enterprise_id, record_source=form.record_source.data,
-                                       record_id=None, kind=form.kind.data, description=form.description.data,
+            source, record_id = objections.parse_record_key(form.record.data)
+            objections.raise_objection(current_user.enterprise_id, record_source=source,
+                                       record_id=record_id, kind=form.kind.data, description=form.description.data,
                                        actor_id=current_user.id)
         except submissions.DuplicateSubmission as e:
             flash(e.message, "info")
@@ -309,4 +323,37 @@ def objection_list():
             return redirect(url_for(".objection_list"))
     rows = db.session.scalars(select(Objection).where(Objection.enterprise_id == current_user.enterprise_id)
                               .order_by(Objection.id.desc())).all()
-    return render_template("enterprise/objections.html", form=form, objections=rows)
+    labels = {o.id: objections.label_of(o) for o in rows}
+    return render_template("enterprise/objections.html", form=form, objections=rows, labels=labels)
+
+
+@bp.route("/repairs", methods=["GET", "POST"])
+def repair_list():
+    """信用修复: apply to repair a penalty past its minimum publication period; follow each application."""
+    firm = current_user.enterprise
+    penalties = repairs.penalties_of(firm.uscc)
+    form = RepairForm()
+    form.penalty_id.choices = [("", "请选择")] + [
+        (str(p.id), f"{p.document_no}（{p.decided_on}，{codes.PENALTY_SEVERITIES.get(p.severity, '')}，"
+                    f"{repairs.repairable_from(p)} 起可申请）") for p in penalties if p.repaired_on is None]
+    if request.method == "GET" and request.args.get("penalty"):
+        form.penalty_id.data = request.args["penalty"][:12]
+    if form.validate_on_submit():
+        penalty_id = arg("penalty_id", limits.ID, "行政处罚记录", values=request.form) or 0
+        try:
+            submissions.claim(form.submission.data, current_user.id)
+            repairs.apply(firm.id, penalty_id=penalty_id, evidence=form.evidence.data,
+                          commitment_accepted=form.commitment.data, actor_id=current_user.id)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".repair_list"))
+        except RuleViolation as e:
+            db.session.rollback()
+            show_violation(form, e, "evidence")
+        else:
+            flash("信用修复申请已提交，审核结果将通过站内消息告知。", "success")
+            return redirect(url_for(".repair_list"))
+    rows = db.session.scalars(select(CreditRepair).where(CreditRepair.enterprise_id == firm.id)
+                              .order_by(CreditRepair.id.desc())).all()
+    return render_template("enterprise/repairs.html", form=form, repairs=rows, penalties=penalties,
+                           repairable_from=repairs.repairable_from, commitment_text=repairs.COMMITMENT_TEXT)

@@ -28,9 +28,17 @@ from .governance import (
     ApiKey,
     AuditLog,
     CityFigure,
+    CompensationClaim,
+    CompensationEnrolment,
+    CompensationFund,
+    CreditRepair,
     DataAuthorization,
+    JointCase,
     Notification,
     Objection,
+    PersonListEntry,
+    RecordCorrection,
+    RedListIncentive,
     ShareBatch,
     SharedRecord,
 )
@@ -48,7 +56,8 @@ __all__ = [
     "OffPlatformLoan",
     # governance
     "AccessLog", "ApiKey", "AuditLog", "CityFigure", "DataAuthorization", "Notification", "Objection", "ShareBatch",
-    "SharedRecord",
+    "SharedRecord", "RecordCorrection", "CreditRepair", "PersonListEntry", "RedListIncentive", "JointCase",
+    "CompensationFund", "CompensationEnrolment", "CompensationClaim",
     # scores
     "EnterpriseScore",
 ]

@@ -46,3 +46,15 @@ def product(product_id: int):
     if item is None or item.status != "active":
         abort(404)
     return render_template("public/product.html", product=item)
+
+
+@bp.route("/credit-repair")
+def repair_process():
+    """信用修复流程 (published for indicators 三十二/三十三): who may apply, when, with what, how long."""
+    from flask import current_app
+
+    from ..services import repairs
+
+    return render_template("public/repair_process.html",
+                           months=current_app.config["REPAIR_MIN_PUBLICATION_MONTHS"],
+                           decision_days=repairs.decision_days(), commitment_text=repairs.COMMITMENT_TEXT)

@@ -42,7 +42,17 @@ from ..models import (
     FinancingNeed,
     Product,
 )
-from . import RuleViolation, authorizations, identity, notifications, ownership, schedules, workflow
+from . import (
+    RuleViolation,
+    authorizations,
+    compensation,
+    identity,
+    joint,
+    notifications,
+    ownership,
+    schedules,
+    workflow,
+)
 from .workdays import add_working_days, local_date, today
 
 STATUS = codes.APPLICATION_STATUSES
@@ -214,15 +224,20 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
         Application.enterprise_id == firm.id, Application.product_id.in_(product_ids),
         Application.status.in_(codes.OPEN_APPLICATION_STATUSES))))
     checks = matching.check_eligibility(firm, products, amount, term_months)
+    screened_on = today()
+    hits = joint.serious_hits(firm, screened_on)  # 联合奖惩: the lists in force today
     for p in products:
         if p.id in open_ids:
             raise RuleViolation(f"您对“{p.name}”已有一笔处理中的申请，请勿重复申请。", "product_ids")
         failed = checks[p.id]["failed"]
+        if hits and p.dishonesty_rule == "block":
+            joint.record_block(firm, p, hits, screened_on, actor.user_id)
         if failed:
             raise RuleViolation(f"不符合“{p.name}”的准入条件：{'；'.join(failed)}。", "product_ids")
     try:
         commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text=COMMITMENT_TEXT,
-                                      signed_by=actor.user_id)
+                                      signed_by=actor.user_id,
+                                      purpose=f"融资申请：{'、'.join(p.name for p in products)}"[:128])
         db.session.add(commitment)
         widen = {int(i) for i in widen_institution_ids or ()}
         for inst_id in sorted({p.institution_id for p in products}):
@@ -238,6 +253,7 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
                               dishonesty_flag=checks[p.id]["flagged"], product=p, enterprise=firm)
             db.session.add(app)
             db.session.flush()
+            joint.record_screening(app, hits, screened_on)
             db.session.add(ApplicationEvent(application_id=app.id, action="submit", from_status=None,
                                             to_status="submitted", actor_user_id=actor.user_id,
                                             detail={"amount": amount, "term_months": term_months}))
@@ -373,6 +389,7 @@ def disburse(application_id: int, actor: Actor, *, amount: int, on: date,
             raise RuleViolation("放款金额不能超过授信金额。", "amount")
         day = _day(on, "on", not_before=local_date(app.decided_at), label="放款日期")
         app.disbursed_amount, app.disbursed_on = amount, day
+        compensation.enrol(app)  # 风险补偿: an eligible loan joins its fund on disbursement
         lines = schedules.draw(amount, app.granted_rate, app.granted_term, app.repayment_method, day)
         schedules.attach(app, lines)
         return "disbursed", {"amount": amount, "on": day.isoformat(), "instalments": len(lines),

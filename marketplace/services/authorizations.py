@@ -139,10 +139,12 @@ def revealed(auth: DataAuthorization, firm) -> dict:
     from . import credit
 
     score = credit.current_scores([firm.id]).get(firm.id) if "score" in auth.scopes else None
+    # 'records': penalties, lists, broken commitments, each record under objection marked 异议处理中
+    records = credit.public_records(firm, today()) if "records" in auth.scopes else None
     return {"score": score, "reasons": credit.reason_texts(score),
             "favourable": credit.favourable_factors(score, plain=False),
             "trends": credit.department_trends(firm.uscc) if "department" in auth.scopes else None,
-            "list_entries": credit.list_entries_of(firm.uscc, today()) if "records" in auth.scopes else []}
+            "list_entries": records["list_entries"] if records else [], "records": records}
 
 
 def access_history(enterprise_id: int, limit: int = 100) -> list[AccessLog]:

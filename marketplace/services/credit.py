@@ -67,23 +67,46 @@ def grades_frame():
 
 def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
     """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on): a firm that leaves a list
-    is off it from that day."""
+    is off it from that day. A firm whose legal representative is a listed person counts as listed (联合惩戒)."""
+    from .joint import usccs_hit_through_representative
+
     stmt = select(ListEntry.uscc).distinct().where(ListEntry.list_type.in_(list_types), ListEntry.active_on(on))
     if usccs is None:
-        return set(db.session.scalars(stmt))
+        return set(db.session.scalars(stmt)) | usccs_hit_through_representative(on)
     codes_ = list(dict.fromkeys(usccs))
     out: set[str] = set()
     for start in range(0, len(codes_), IN_CHUNK):
-        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(codes_[start:start + IN_CHUNK]))))
+        part = codes_[start:start + IN_CHUNK]
+        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(part))))
+        out |= usccs_hit_through_representative(on, part)
     return out
 
 
 def list_entries_of(uscc: str, on: date) -> list[dict]:
     """A firm's active list entries (all list types), for its own profile and authorized banks."""
-    rows = db.session.execute(select(ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
+    rows = db.session.execute(select(ListEntry.id, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
                                      ListEntry.document_no).where(ListEntry.uscc == uscc,
                                                                   ListEntry.active_on(on))).all()
     return [dict(r._mapping) for r in rows]
+
+
+def public_records(firm, on: date) -> dict:
+    """What the firm's record pages show (the firm's own page, an authorized bank's, staff's): penalties with
+    their repair state, list entries in force, broken commitments (失信记录), and every record under an open
+    objection marked 异议处理中."""
+    from ..models import Penalty
+    from . import commitments, objections
+
+    marks = objections.under_review(firm.id)
+    penalties = [{"id": p.id, "decided_on": p.decided_on, "authority": p.authority, "category": p.category,
+                  "severity": p.severity, "fine": p.fine, "document_no": p.document_no,
+                  "publication_end": p.publication_end, "repaired_on": p.repaired_on,
+                  "under_review": ("penalties", p.id) in marks}
+                 for p in db.session.scalars(select(Penalty).where(Penalty.uscc == firm.uscc)
+                                             .order_by(Penalty.decided_on.desc()))]
+    entries = [dict(e, under_review=("list_entries", e["id"]) in marks) for e in list_entries_of(firm.uscc, on)]
+    return {"penalties": penalties, "list_entries": entries, "broken": commitments.broken_of(firm.id),
+            "under_review": objections.under_review_labels(firm.id)}
 
 
 # Monthly series shown as trends: (model, value columns summed, label, unit, extra condition).

@@ -19,7 +19,7 @@ from risk import features, metrics, registry, validation
 from risk import model as risk_model
 from risk.grades import GRADES
 
-from ..clock import now
+from ..clock import now, today
 from ..extensions import db
 from ..models import (
     AuditLog,
@@ -374,7 +374,7 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     if firms.empty:
         return {"scored": 0, "unscored": 0, "version": m.card.get("version"), "as_of": as_of, "grades": {}}
     tables = department_tables(as_of, usccs=firms["uscc"] if usccs is not None else None, platform_only=True)
-    X = features.build(tables, as_of)
+    X = features.build(_governance_known_today(tables, as_of), as_of)
     ids = firms.set_index("uscc")["id"]
     X = X[X.index.isin(ids.index)]
     version, moment = m.card.get("version") or "unsaved", now()
@@ -396,6 +396,18 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     db.session.commit()
     return {"scored": int(len(X)), "unscored": int(len(firms) - len(X)), "version": version, "as_of": as_of,
             "grades": grades}
+
+
+def _governance_known_today(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str, pd.DataFrame]:
+    """A score given today reflects the credit repairs decided up to today even when the department data
+    (as_of) ends earlier: a penalty repaired on or before today no longer counts (信用修复). Training keeps
+    the point-in-time rule of risk.features (repaired before the feature date)."""
+    pen = tables.get("penalties")
+    day = today()
+    if pen is None or pen.empty or "repaired_on" not in pen or day <= as_of:
+        return tables
+    repaired = pd.to_datetime(pen["repaired_on"])
+    return {**tables, "penalties": pen[~(repaired.notna() & (repaired <= pd.Timestamp(day)))]}
 
 
 def _reasons(s: pd.DataFrame) -> list[list[dict]]:

@@ -167,3 +167,59 @@ def test_verified_firm_applies_confirms_the_offer_and_both_sides_see_the_schedul
 
     page.goto(base + "/")
     expect(financing).to_have_text("90")
+
+
+@pytest.fixture
+def disputed_city(app, runner):
+    """A seeded city scored by a model whose outcomes follow penalties; 'sme2' is a firm with one penalty."""
+    from sqlalchemy import select
+
+    from marketplace.models import Enterprise
+    from marketplace.services import accounts
+
+    from ..test_governance import counting_penalty, train_on_penalties
+    from ..test_scoring import seed_city
+
+    seed_city(runner)
+    with app.app_context():
+        as_of, single = train_on_penalties()
+        uscc, penalty = next((u, p) for u in single if (p := counting_penalty(u, as_of)) is not None)
+        firm_id = db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc))
+        accounts.create_user(username="sme2", password=PASSWORD, role="enterprise", enterprise_id=firm_id)
+        return penalty.document_no
+
+
+def test_firm_disputes_a_record_staff_uphold_it_and_the_score_moves(disputed_city, live_server, page):
+    from playwright.sync_api import expect
+
+    base, document_no = live_server, disputed_city
+    log_in(page, base, "sme2")
+    page.goto(f"{base}/enterprise/credit")
+    score_before = int(page.locator("#credit-score").inner_text())
+    page.goto(f"{base}/enterprise/objections")
+    record = page.get_by_label("有异议的记录")
+    record.select_option(label=next(o for o in record.locator("option").all_inner_texts() if document_no in o))
+    page.get_by_label("异议类型").select_option(label="超过公示期限")
+    page.get_by_label("异议理由（正确的数值或情况）").fill("该处罚已超过公示期限，不应继续公示")
+    page.get_by_role("button", name="提交异议").click()
+    expect(page.get_by_text("异议已提交")).to_be_visible()
+    page.goto(f"{base}/enterprise/credit")
+    expect(page.locator("#records").get_by_text("异议处理中").first).to_be_visible()
+    log_out(page)
+
+    log_in(page, base, "staff")
+    page.goto(f"{base}/commission/objections")
+    page.locator("tr", has_text=document_no).get_by_role("link").first.click()
+    page.get_by_label("撤下公示（该记录不再计入评分、名单和指标）").check()
+    page.get_by_label("处理意见（将告知企业）").fill("经核实已超过公示期限，予以撤下")
+    page.get_by_role("button", name="异议成立（已更正）").click()
+    expect(page.get_by_text("已更新为：异议成立（已更正）")).to_be_visible()
+    log_out(page)
+
+    log_in(page, base, "sme2")
+    page.goto(f"{base}/enterprise/credit")
+    expect(page.locator("#credit-score")).not_to_have_text(str(score_before))
+    assert int(page.locator("#credit-score").inner_text()) > score_before
+    expect(page.locator("#records").get_by_text("异议处理中")).to_have_count(0)
+    page.goto(f"{base}/enterprise/messages")
+    expect(page.get_by_text("已撤下公示").first).to_be_visible()

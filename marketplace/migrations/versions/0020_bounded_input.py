@@ -2,7 +2,7 @@
 one-time form tokens
 
 Revision ID: 0020
-Revises: 0030
+Revises: 0040
 Create Date: 2026-11-25 00:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0030'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
@@ -24,8 +24,8 @@ TEXTS = [
     ('financing_needs', 'purpose', sa.Text(), sa.String(length=500), False),
     ('products', 'description', sa.Text(), sa.String(length=2000), False),
     ('applications', 'reject_note', sa.Text(), sa.String(length=500), True),
-    ('objections', 'description', sa.Text(), sa.String(length=1000), False),
-    ('objections', 'resolution', sa.Text(), sa.String(length=1000), True),
+    ('objections', 'description', sa.Text(), sa.String(length=2000), False),
+    ('objections', 'resolution', sa.Text(), sa.String(length=2000), True),
     ('identity_checks', 'decision_reason', sa.Text(), sa.String(length=500), True),
 ]
 
