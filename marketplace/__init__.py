@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, errors, filters, security
+from . import cli, errors, filters, inputs, security
 from .config import Config, from_environment
 from .extensions import csrf, db, login_manager, migrate
 
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
+    inputs.init_app(app)  # before the blueprints: the bounded <int:…> converter
     errors.init_app(app)
     filters.init_app(app)
 

@@ -48,6 +48,16 @@ def months_back(month: date, n: int) -> list[date]:
 
 
 def parse_month(value: str | None) -> date:
-    """'2026-10' (or '2026-10-xx') → date(2026, 10, 1); ValueError for anything else."""
-    year, month = (int(x) for x in (value or "").strip().split("-")[:2])
-    return date(year, month, 1)
+    """'2026-10' (or '2026-10-xx') → date(2026, 10, 1), between limits.FIRST_MONTH and LAST_MONTH (so that
+    9999-12 or 0001-01 never reach the month arithmetic); ValueError with a Chinese message otherwise."""
+    from .limits import FIRST_MONTH, LAST_MONTH
+
+    message = f"月份应为“年-月”格式，介于 {FIRST_MONTH:%Y-%m} 与 {LAST_MONTH:%Y-%m} 之间，如 2026-10。"
+    try:
+        year, month = (int(x) for x in (value or "").strip().split("-")[:2])
+        first = date(year, month, 1)
+    except ValueError:
+        raise ValueError(message) from None
+    if not FIRST_MONTH <= first <= LAST_MONTH:
+        raise ValueError(message)
+    return first

@@ -1,7 +1,9 @@
-"""Error pages in Chinese: 403 for the wrong role, 404, 413 for oversized uploads, 429 for too many
-requests, CSRF failures."""
+"""Error pages in Chinese: 400 with the reason a bad input was refused, 403 for the wrong role, 404, 413 for
+oversized uploads, 429 for too many requests, CSRF failures."""
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+
+from .inputs import BadInput
 
 MESSAGES = {
     400: ("请求无效", "提交的内容有误，请返回重试。"),
@@ -32,5 +34,6 @@ def init_app(app):
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: _render(code))
     app.register_error_handler(413, _too_large)
+    app.register_error_handler(BadInput, lambda e: _render(400, e.description))
     app.register_error_handler(
         CSRFError, lambda e: _render(400, "页面已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))

@@ -60,8 +60,16 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
         events.append({"id": len(events) + 1, "application_id": app_id, "action": action,
                        "from_status": from_status, "to_status": to_status, "detail": detail, "created_at": at})
 
+    pairs = set()
     for i in range(applications):
         firm, prod, h = firms.iloc[i], prods.iloc[i], health[i]
+        # One application per firm and product in the demo history, so that none can break the database's
+        # rule of one open application per firm and product (uq_applications_open_per_product).
+        for _ in range(len(products)):
+            if (int(firm.id), int(prod.id)) not in pairs:
+                break
+            prod = products.iloc[int(rng.integers(len(products)))]
+        pairs.add((int(firm.id), int(prod.id)))
         app_id = i + 1
         submitted_day = start + timedelta(days=int(rng.integers(0, max(span - 3, 1))))
         submitted = _instant(submitted_day, rng)

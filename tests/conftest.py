@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -22,6 +23,12 @@ from marketplace.worker import huey
 # Jobs run inside the request in tests (huey's immediate mode, in-memory store); tests/test_jobs.py also
 # runs a real consumer process end to end.
 huey.immediate = True
+
+# Property-based tests: derandomized (the same examples every run, so CI is never flaky), no example
+# database, no deadline (PostgreSQL in CI is slower), and a modest number of examples per test.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=12,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile("ci")
 
 PASSWORD = "correct-horse-1"
 # Valid USCCs (their check characters are asserted in test_auth).
@@ -98,8 +105,19 @@ class FormClient:
         return match.group(1)
 
     def submit(self, url: str, data: dict, *, page: str | None = None, follow_redirects=False):
-        token = self.csrf_token(page or url)
-        return self._client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+        """Post as a browser does: with the CSRF token and the form's one-time token (inputs.OnceForm)."""
+        html = self._client.get(page or url).get_data(as_text=True)
+        hidden = {"csrf_token": _hidden(html, "csrf_token"), "submission": _hidden(html, "submission")}
+        assert hidden["csrf_token"], f"no CSRF token on {page or url}"
+        hidden = {k: v for k, v in hidden.items() if v}
+        return self._client.post(url, data={**hidden, **data}, follow_redirects=follow_redirects)
+
+
+def _hidden(html: str, name: str) -> str | None:
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html) or \
+        re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]+)"', html) or \
+        re.search(rf'name="{name}" value="([^"]+)"', html)
+    return match.group(1) if match else None
 
 
 @pytest.fixture

@@ -114,8 +114,8 @@ def test_full_loan_cycle_over_the_api(client, app):
 def test_openapi_document(client):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert {"/applications", "/applications/{id}", "/applications/{id}/decision",
-            "/applications/{id}/disbursement", "/applications/{id}/repayments"} <= set(spec["paths"])
+    assert {"/applications", "/applications/{application_id}", "/applications/{application_id}/decision",
+            "/applications/{application_id}/disbursement", "/applications/{application_id}/repayments"} <= set(spec["paths"])
 
 
 def test_commission_issues_a_key_shown_once(client, auth, users, app):

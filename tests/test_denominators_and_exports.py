@@ -36,7 +36,10 @@ def test_bad_denominator_is_refused(client, auth, users, app):
     auth.login(users["commission"])
     response = client.submit("/commission/denominators", {"what": "registered_enterprises:month", "year": "2026",
                                                           "part": "13", "value": "580000"})
-    assert "月份应为1–12" in response.get_data(as_text=True)
+    assert "季度 / 月份（年度数据不填）应为 1 至 12 之间的整数" in response.get_data(as_text=True)
+    response = client.submit("/commission/denominators", {"what": "gdp:quarter", "year": "2026",
+                                                          "part": "5", "value": "580"})
+    assert "季度应为1–4" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(CityFigure)) is None
 

@@ -42,7 +42,10 @@ def test_supermarket_filters_and_sorts(client, app):
     html = names("?sort=rate")[1]
     assert html.index("甲抵押贷") < html.index("甲信用贷") < html.index("乙小额贷")
     assert "共 0 个产品" in names("?kind=ip_pledge")[1]
-    assert client.get("/products?amount=abc&term=-1").status_code == 200, "bad numbers are ignored"
+    for query in ("amount=abc", "term=-1", "amount=inf", "max_rate=NaN", "institution=9223372036854775808",
+                  "page=99999999999999999999"):
+        bad = client.get(f"/products?{query}")
+        assert bad.status_code == 400 and "参数“" in bad.get_data(as_text=True), query
 
 
 def test_product_detail_and_paused_product(client, app):

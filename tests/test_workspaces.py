@@ -32,7 +32,7 @@ def test_need_with_bad_amount_is_refused(client, auth, users, app):
     auth.login(users["enterprise"])
     response = client.submit("/enterprise/needs/new", {"amount_wan": "-5", "term_months": "12",
                                                        "guarantee": "credit", "purpose": "x"})
-    assert response.status_code == 200 and "融资金额应大于0" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "融资金额（万元）应为 0.01 至 10,000,000 之间" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(FinancingNeed)) is None
 

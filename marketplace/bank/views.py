@@ -7,9 +7,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
-from ..models import Application, Enterprise, Product
+from ..inputs import arg
+from ..models import Application, Enterprise, OffPlatformLoan, Product
 from ..services import (
     RuleViolation,
     applications,
@@ -110,13 +111,13 @@ def application_queue():
     status = request.args.get("status") or ""
     if status in codes.APPLICATION_STATUSES:
         stmt = stmt.where(Application.status == status)
-    product_id = request.args.get("product", type=int)
+    product_id = arg("product", limits.ID, "产品")
     if product_id:
         stmt = stmt.where(Application.product_id == product_id)
     if request.args.get("late") == "1":
         stmt = stmt.where(applications.late_condition())
     rows = db.paginate(stmt.order_by(*applications.queue_order()),
-                       page=request.args.get("page", 1, type=int), per_page=25, error_out=False)
+                       page=arg("page", limits.PAGE, "页码", 1), per_page=25, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
                            products=current_user.institution.products, is_late=applications.is_late,
                            days_left=applications.working_days_left)
@@ -193,8 +194,8 @@ def application_action(application_id: int, action: str):
         if "csrf_token" in form._fields and form.csrf_token.errors:
             flash("页面已过期，请重新提交。", "danger")
         return _application_page(a, action, form, 422)
-    actor, v = Actor.of_user(current_user), form.version.data
-    expected = int(v) if v and str(v).isdigit() else None
+    actor = Actor.of_user(current_user)
+    expected = arg("version", limits.VERSION, "版本", values=request.form)
     calls = {
         "accept": lambda: applications.accept(a.id, actor, expected_version=expected),
         "grant": lambda: applications.grant(a.id, actor, amount=wan_to_yuan(form.amount_wan.data), rate=form.rate.data,
@@ -282,6 +283,7 @@ def off_platform_entry(loan_id: int, action: str):
     if action not in ("correct", "remove", "confirm"):
         abort(404)
     inst, uid = current_user.institution_id, current_user.id
+    get_owned_or_404(OffPlatformLoan, loan_id, institution_id=inst)  # another bank's report: 404, not a hint
     form = OffPlatformCorrectForm(prefix=f"c{loan_id}") if action == "correct" else FlaskForm()
     month_arg = request.args.get("month")
     if not form.validate_on_submit():

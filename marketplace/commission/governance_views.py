@@ -18,8 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
+from ..inputs import arg
 from ..models import (
     AccessLog,
     Application,
@@ -326,8 +327,7 @@ ACCESS_COLUMNS = [exports.Column("at", "查询时间", "datetime"), exports.Colu
 
 
 def _access_filters():
-    inst = _arg("institution", 12)
-    return {"uscc": _arg("uscc", 18), "institution_id": int(inst) if inst.isdigit() else None,
+    return {"uscc": _arg("uscc", 18), "institution_id": arg("institution", limits.ID, "查询机构"),
             "officer": _arg("officer"), "date_from": _date_arg("from"), "date_to": _date_arg("to"),
             "what": _arg("what", 32) if _arg("what", 32) in codes.ACCESS_KINDS else ""}
 

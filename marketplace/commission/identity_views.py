@@ -4,9 +4,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from ..extensions import db
+from ..inputs import fits
 from ..models import IdentityCheck
 from ..services import RuleViolation, identity
 from . import bp
@@ -14,8 +15,7 @@ from . import bp
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField("核验意见（将告知企业）", validators=[
-        DataRequired("请填写核验意见（理由）。"),
-        Length(max=identity.REASON_MAX_LENGTH, message=f"核验意见最长{identity.REASON_MAX_LENGTH}字。")])
+        DataRequired("请填写核验意见（理由）。"), fits(IdentityCheck.decision_reason)])
 
 
 @bp.route("/identity")

@@ -5,10 +5,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from .. import codes
 from ..extensions import db
+from ..inputs import fits
 from ..models import Objection
 from ..services import RuleViolation, objections
 from . import bp
@@ -16,8 +17,7 @@ from . import bp
 
 class ResolutionForm(FlaskForm):
     version = HiddenField()
-    resolution = TextAreaField("处理意见（将告知企业）", validators=[
-        Optional(), Length(max=2000, message="处理意见最多2000个字符。")])
+    resolution = TextAreaField("处理意见（将告知企业）", validators=[Optional(), fits(Objection.resolution)])
 
 
 @bp.route("/objections")

@@ -5,11 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Optional
 
+from .. import limits
 from ..clock import add_months, months_back
 from ..extensions import db
+from ..inputs import BoundedDecimalField, CountField, arg, fits, month_arg
 from ..models import AuditLog, CityFigure, ShareBatch
 from ..services import (
     RuleViolation,
@@ -32,11 +34,11 @@ PERIOD_CHOICES = {"gdp:year": "GDP · 年度", "gdp:quarter": "GDP · 季度", "
 
 class FigureForm(FlaskForm):
     what = SelectField("指标", choices=select_choices(PERIOD_CHOICES))
-    year = IntegerField("年份", validators=[InputRequired("请填写年份。"), NumberRange(2000, 2100, "年份无效。")])
-    part = IntegerField("季度 / 月份（年度数据不填）", validators=[Optional()])
-    value = DecimalField("数值（GDP 单位：亿元；企业数单位：户）", places=4,
-                         validators=[InputRequired("请填写数值。"), NumberRange(min=0, message="数值应大于0。")])
-    source = StringField("数据来源", validators=[Optional()])
+    year = CountField("年份", validators=[InputRequired("请填写年份。")], bound=limits.YEAR)
+    part = CountField("季度 / 月份（年度数据不填）", validators=[Optional()], bound=limits.PERIOD_PART)
+    value = BoundedDecimalField("数值（GDP 单位：亿元；企业数单位：户）", bound=limits.FIGURE,
+                                validators=[InputRequired("请填写数值。")])
+    source = StringField("数据来源", validators=[Optional(), fits(CityFigure.source)])
 
 
 @bp.route("/denominators", methods=["GET", "POST"])
@@ -63,11 +65,8 @@ def denominators_page():
 
 
 def _month_arg() -> date:
-    """?month=YYYY-MM, defaulting to the last full month in Shanghai."""
-    try:
-        return workdays.parse_month(request.args.get("month"))
-    except ValueError:
-        return add_months(workdays.today(), -1)
+    """?month=YYYY-MM (a bad or absurd month is a 400), defaulting to the last full month in Shanghai."""
+    return month_arg() or add_months(workdays.today(), -1)
 
 
 def _scope_arg() -> str:
@@ -98,7 +97,7 @@ def indicator_records(code: str):
     figure = indicators.figure(code, period)
     rows = list(table.records())
     pages = max(1, -(-len(rows) // RECORDS_PER_PAGE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(arg("page", limits.PAGE, "页码", 1), pages)
     shown = rows[(page - 1) * RECORDS_PER_PAGE: page * RECORDS_PER_PAGE]
     return render_template("commission/indicator_records.html", figure=figure, table=table, rows=shown,
                            total=len(rows), period=period, code=code, page=page, pages=pages,

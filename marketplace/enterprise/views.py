@@ -6,8 +6,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
+from ..inputs import arg, id_list
 from ..models import (
     Application,
     CreditRepair,
@@ -29,6 +30,7 @@ from ..services import (
     objections,
     repairs,
     schedules,
+    submissions,
 )
 from ..services.applications import Actor
 from ..services.workdays import today
@@ -96,10 +98,15 @@ def new_need():
     form = NeedForm()
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             need = needs.publish_need(current_user.enterprise_id, amount=wan_to_yuan(form.amount_wan.data),
                                       term_months=form.term_months.data, purpose=form.purpose.data,
                                       guarantee=form.guarantee.data, urgency=form.urgency.data)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".home"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "amount_wan")
         else:
             flash("融资需求已发布，以下是为您推荐的产品。", "success")
@@ -161,10 +168,10 @@ def _apply_form(product_ids: list[int]) -> tuple[ApplyForm, list[dict]]:
 @bp.route("/apply", methods=["GET", "POST"])
 def apply():
     """一键申请: confirm amount and term, sign the commitment and authorize the institutions, submit."""
-    ids = request.values.getlist("product_ids", type=int) or request.values.getlist("product", type=int)
+    ids = id_list("product_ids") or id_list("product")
     form, institutions = _apply_form(ids)
     need = None
-    need_id = request.values.get("need_id", type=int)
+    need_id = arg("need_id", limits.ID, "融资需求", values=request.values)
     if need_id:
         need = get_owned_or_404(FinancingNeed, need_id, enterprise_id=current_user.enterprise_id)
     if not form.product_ids.choices:
@@ -178,12 +185,17 @@ def apply():
             form.term_months.data = need.term_months
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             created = applications.submit(
                 Actor.of_user(current_user), product_ids=form.product_ids.data, amount=wan_to_yuan(form.amount_wan.data),
                 term_months=form.term_months.data, need_id=need.id if need else None,
                 authorize_until=form.authorize_until.data, commitment_accepted=form.commitment.data,
                 scopes=form.scopes.data or [], widen_institution_ids=form.widen_institution_ids.data or [])
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".application_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "product_ids")
         else:
             flash(f"已提交 {len(created)} 笔申请，并已签署信用承诺；各机构的授权范围见“数据授权”。", "success")
@@ -218,7 +230,8 @@ def respond_to_grant(application_id: int, action: str):
     if FlaskForm().validate_on_submit():
         step = applications.confirm if action == "confirm" else applications.decline
         try:
-            step(a.id, Actor.of_user(current_user), expected_version=request.form.get("version", type=int))
+            step(a.id, Actor.of_user(current_user),
+                 expected_version=arg("version", limits.VERSION, "版本", values=request.form))
         except RuleViolation as e:
             flash(e.message, "danger")
         else:
@@ -232,7 +245,7 @@ def withdraw(application_id: int):
     if FlaskForm().validate_on_submit():
         try:
             applications.withdraw(a.id, Actor.of_user(current_user),
-                                  expected_version=request.form.get("version", type=int))
+                                  expected_version=arg("version", limits.VERSION, "版本", values=request.form))
         except RuleViolation as e:
             flash(e.message, "danger")
         else:
@@ -248,10 +261,15 @@ def authorization_list():
         select(Institution).order_by(Institution.name))]
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             authorizations.grant(current_user.enterprise_id, form.institution_id.data, scopes=form.scopes.data,
                                  valid_until=form.valid_until.data, user_id=current_user.id,
                                  widen=form.widen.data)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".authorization_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "institution_id")
         else:
             flash("授权已生效。", "success")
@@ -291,11 +309,16 @@ def objection_list():
         form.record.data = request.args["record"][:64]
     if form.validate_on_submit():
         try:
+            submissions.claim(form.submission.data, current_user.id)
             source, record_id = objections.parse_record_key(form.record.data)
             objections.raise_objection(current_user.enterprise_id, record_source=source,
                                        record_id=record_id, kind=form.kind.data, description=form.description.data,
                                        actor_id=current_user.id)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".objection_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "description")
         else:
             flash("异议已提交，数据来源部门将在1个工作日内核实，处理结果将通过站内消息告知。", "success")
@@ -318,12 +341,16 @@ def repair_list():
     if request.method == "GET" and request.args.get("penalty"):
         form.penalty_id.data = request.args["penalty"][:12]
     if form.validate_on_submit():
-        raw = form.penalty_id.data or ""
+        penalty_id = arg("penalty_id", limits.ID, "行政处罚记录", values=request.form) or 0
         try:
-            repairs.apply(firm.id, penalty_id=int(raw) if raw.isdigit() and len(raw) < 12 else 0,
-                          evidence=form.evidence.data, commitment_accepted=form.commitment.data,
-                          actor_id=current_user.id)
+            submissions.claim(form.submission.data, current_user.id)
+            repairs.apply(firm.id, penalty_id=penalty_id, evidence=form.evidence.data,
+                          commitment_accepted=form.commitment.data, actor_id=current_user.id)
+        except submissions.DuplicateSubmission as e:
+            flash(e.message, "info")
+            return redirect(url_for(".repair_list"))
         except RuleViolation as e:
+            db.session.rollback()
             show_violation(form, e, "evidence")
         else:
             flash("信用修复申请已提交，审核结果将通过站内消息告知。", "success")

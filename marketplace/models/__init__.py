@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per area; importing this package registers them all."""
-from .accounts import User
+from .accounts import FormSubmission, User
 from .credit_data import (
     CustomsCertification,
     ImportBatch,
@@ -48,7 +48,7 @@ from .scores import EnterpriseScore
 
 __all__ = [
     # accounts, enterprises, institutions
-    "User", "Enterprise", "IdentityCheck", "Institution", "Product",
+    "User", "FormSubmission", "Enterprise", "IdentityCheck", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
     "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification",

@@ -21,7 +21,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(128))  # a firm's name (Enterprise.name)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), index=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -56,6 +56,17 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+
+class FormSubmission(db.Model):
+    """The one-time token of a submitted form (inputs.OnceForm): a second POST with the same token — a
+    double click, a resent request — is recognised by the primary key and creates nothing."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
 
 
 @login_manager.user_loader

@@ -1,11 +1,12 @@
 """Enterprises registered on the platform (入驻企业) and the checks of who they are (实名核验)."""
 from datetime import date
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
 from ..extensions import db
+from ..limits import TEXT
 from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
@@ -60,7 +61,7 @@ class IdentityCheck(db.Model):
     mismatches: Mapped[list] = mapped_column(JSON, default=list)  # identity.MISMATCHES codes
     outcome: Mapped[str] = mapped_column(String(16))  # verified | pending
     decision: Mapped[str | None] = mapped_column(String(16))  # approved | refused (staff, pending checks only)
-    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(String(TEXT["note"]))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

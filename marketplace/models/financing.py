@@ -3,11 +3,13 @@ commitments (信用承诺) and 信易贷 loans reported from outside the platfor
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
 from ..extensions import db
+from ..limits import TEXT
 from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
@@ -24,7 +26,7 @@ class FinancingNeed(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     amount: Mapped[int] = mapped_column(Yuan)
     term_months: Mapped[int]
-    purpose: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(TEXT["purpose"]))
     guarantee: Mapped[str] = mapped_column(String(16), default="credit")
     urgency: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")  # codes.URGENCIES
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
@@ -53,6 +55,9 @@ class CreditCommitment(db.Model):
     enterprise = relationship("Enterprise")
 
 
+OPEN_STATUSES_SQL = f"status IN ({', '.join(repr(s) for s in codes.OPEN_APPLICATION_STATUSES)})"
+
+
 class Application(db.Model):
     """融资申请: a firm's application to one product, carried to a decision and disbursement by
     services/applications.py — the only place that changes `status`.
@@ -66,6 +71,10 @@ class Application(db.Model):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("term_months > 0", name="term_positive"),
         one_of("status", codes.APPLICATION_STATUSES),
+        # One open application per firm and product, enforced by the database so that two concurrent
+        # 一键申请 cannot both land (a partial unique index on SQLite and PostgreSQL alike).
+        Index("uq_applications_open_per_product", "enterprise_id", "product_id", unique=True,
+              sqlite_where=sql_text(OPEN_STATUSES_SQL), postgresql_where=sql_text(OPEN_STATUSES_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +96,7 @@ class Application(db.Model):
     granted_term: Mapped[int | None]  # months
     repayment_method: Mapped[str | None] = mapped_column(String(16))  # the product's, fixed at the grant
     reject_reason: Mapped[str | None] = mapped_column(String(32))  # codes.REJECT_REASONS
-    reject_note: Mapped[str | None] = mapped_column(Text)
+    reject_note: Mapped[str | None] = mapped_column(String(TEXT["note"]))
     disbursed_amount: Mapped[int | None] = mapped_column(Yuan, index=True)  # 累计融资: an index-only sum
     disbursed_on: Mapped[date | None] = mapped_column(Date, index=True)
     repaid_amount: Mapped[int] = mapped_column(Yuan, default=0)  # principal repaid so far

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
 from ..extensions import db
+from ..limits import TEXT
 from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
@@ -145,12 +146,12 @@ class Objection(db.Model):
     record_source: Mapped[str] = mapped_column(String(32))  # tax_records, penalties, list_entries …
     record_id: Mapped[int | None]
     kind: Mapped[str] = mapped_column(String(24))  # codes.OBJECTION_KINDS
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(TEXT["objection"]))
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     resolved_at = mapped_column(UTCDateTime, index=True)
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(String(TEXT["objection"]))
     record_public: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     verify_due: Mapped[date | None] = mapped_column(Date)  # source verification: 1 working day
     case_due: Mapped[date | None] = mapped_column(Date)  # the whole case: OBJECTION_CASE_WORKING_DAYS

@@ -1,11 +1,12 @@
 """Financial institutions (入驻金融机构) and their loan products (金融产品)."""
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import codes
 from ..extensions import db
+from ..limits import TEXT
 from .base import UTCDateTime, Yuan, one_of, utcnow
 
 
@@ -39,7 +40,7 @@ class Product(db.Model):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     name: Mapped[str] = mapped_column(String(128), index=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
-    description: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(String(TEXT["description"]), default="")
     amount_min: Mapped[int] = mapped_column(Yuan)
     amount_max: Mapped[int] = mapped_column(Yuan)
     term_min: Mapped[int]  # months

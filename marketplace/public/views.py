@@ -2,7 +2,9 @@
 from flask import abort, render_template, request
 from sqlalchemy import select
 
+from .. import limits
 from ..extensions import db
+from ..inputs import arg
 from ..models import Institution, Product
 from ..services import catalogue
 from ..web import wan_to_yuan
@@ -10,14 +12,14 @@ from . import bp
 
 
 def product_filter_from_args() -> catalogue.ProductFilter:
-    """Parse the supermarket's query string; amounts arrive in 万元, bad numbers are ignored."""
-    amount_wan = request.args.get("amount", type=float)
+    """Parse the supermarket's query string; amounts arrive in 万元; a bad or absurd number is a 400."""
+    amount_wan = arg("amount", limits.WAN, "金额（万元）")
     return catalogue.ProductFilter(
         kind=request.args.get("kind") or None,
-        institution_id=request.args.get("institution", type=int),
-        amount=wan_to_yuan(amount_wan) if amount_wan and amount_wan > 0 else None,
-        term=request.args.get("term", type=int) or None,
-        max_rate=request.args.get("max_rate", type=float) or None,
+        institution_id=arg("institution", limits.ID, "机构"),
+        amount=wan_to_yuan(amount_wan) if amount_wan else None,
+        term=arg("term", limits.TERM_MONTHS, "期限（月）"),
+        max_rate=arg("max_rate", limits.RATE, "利率上限（%）"),
         online_only=request.args.get("online") == "1",
         q=(request.args.get("q") or "").strip() or None,
         sort=request.args.get("sort", "rate"),
@@ -33,7 +35,7 @@ def index():
 @bp.route("/products")
 def products():
     f = product_filter_from_args()
-    page = catalogue.search_products(f, page=request.args.get("page", 1, type=int))
+    page = catalogue.search_products(f, page=arg("page", limits.PAGE, "页码", 1))
     institutions = db.session.execute(select(Institution.id, Institution.name).order_by(Institution.name)).all()
     return render_template("public/products.html", page=page, f=f, institutions=institutions)
 

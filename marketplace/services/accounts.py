@@ -2,6 +2,7 @@
 from datetime import date
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc as uscc_std
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -78,9 +79,9 @@ def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal
     user = User(username=username, display_name=name, role="enterprise", enterprise=enterprise)
     user.set_password(password)
     db.session.add_all([enterprise, user])
-    db.session.flush()
-    identity.check(enterprise, identity.Claim(code, name, legal_representative), user.id)
-    db.session.commit()
+    # 实名核验 needs the ids; a racing registration of the same login or firm is refused at the flush.
+    _commit_new(username, uscc=code,
+                then=lambda: identity.check(enterprise, identity.Claim(code, name, legal_representative), user.id))
     return user
 
 
@@ -107,7 +108,7 @@ def onboard_institution(*, name: str, kind: str, licence_no: str, region_code: s
     officer.set_password(officer_password)
     officer.must_change_password = True  # staff chose it: the officer replaces it at the first login
     db.session.add_all([institution, officer])
-    db.session.commit()
+    _commit_new(username, institution=name)
     return officer
 
 
@@ -126,7 +127,7 @@ def create_user(*, username: str, password: str, role: str, display_name: str = 
                 enterprise_id=enterprise_id, institution_id=institution_id)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    _commit_new(username)
     return user
 
 
@@ -136,6 +137,24 @@ class AccountLocked(RuleViolation):
 
 # Checked when the login name is unknown, so that an unknown name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _commit_new(username: str, *, uscc: str | None = None, institution: str | None = None, then=None) -> None:
+    """Commit a new account (after `then()`, run once the rows have ids); when a concurrent request took the
+    login name (or registered the firm or institution) between our check and our commit, the unique index
+    refuses it: say which, not 500."""
+    try:
+        if then is not None:
+            db.session.flush()
+            then()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if uscc and db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)):
+            raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc") from None
+        if institution and db.session.scalar(select(Institution.id).where(Institution.name == institution)):
+            raise RuleViolation("该机构已入驻。", "name") from None
+        raise RuleViolation("该登录名已被使用，请换一个。", "username") from None
 
 
 def authenticate(username: str, password: str) -> User | None:

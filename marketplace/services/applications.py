@@ -30,9 +30,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import codes
+from .. import codes, limits
 from ..clock import now
 from ..extensions import db
 from ..models import (
@@ -264,6 +265,11 @@ def submit(actor: Actor, *, product_ids: list[int], amount: int, term_months: in
                                          app.id)
             created.append(app)
         db.session.commit()
+    except IntegrityError:
+        # A concurrent 一键申请 to the same product landed first: the database keeps one open application
+        # per firm and product (uq_applications_open_per_product).
+        db.session.rollback()
+        raise RuleViolation("您对所选产品已有一笔处理中的申请，请勿重复申请。", "product_ids") from None
     except Exception:
         db.session.rollback()
         raise
@@ -298,7 +304,7 @@ def _rate(value) -> Decimal:
         rate = Decimal(str(value)).quantize(Decimal("0.001"))
     except (InvalidOperation, TypeError, ValueError):
         raise RuleViolation("请填写有效的年利率。", "rate") from None
-    if not Decimal("0") < rate <= Decimal("36"):
+    if not Decimal("0") < rate <= limits.RATE.hi:
         raise RuleViolation("年利率应大于0且不超过36%。", "rate")
     return rate
 

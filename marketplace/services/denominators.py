@@ -8,6 +8,7 @@ none of these the ratio is not available (不可用), never zero.
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import now
 from ..extensions import db
@@ -50,10 +51,14 @@ def set_figure(*, kind: str, period_kind: str, start: date, value: int, source: 
         db.session.add(figure)
     figure.value, figure.source, figure.entered_by = value, (source or "").strip(), actor_id
     figure.entered_at = now()
-    db.session.flush()
-    audit.record(actor_id, "city_figure.set", figure, kind=kind, period_kind=period_kind, period_start=start,
-                 old_value=old, new_value=value, source=figure.source)
-    db.session.commit()
+    try:
+        db.session.flush()
+        audit.record(actor_id, "city_figure.set", figure, kind=kind, period_kind=period_kind, period_start=start,
+                     old_value=old, new_value=value, source=figure.source)
+        db.session.commit()
+    except IntegrityError:  # a colleague entered the same period at the same moment: the unique key keeps one
+        db.session.rollback()
+        raise RuleViolation("该期数值刚刚已由他人录入，请刷新页面核对后再修改。", "value") from None
     return figure
 
 

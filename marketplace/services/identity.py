@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from .. import codes
 from ..clock import now
 from ..extensions import db
+from ..limits import TEXT
 from ..models import Enterprise, IdentityCheck, RegistryEnterprise
 from . import RuleViolation, notifications, workflow
 
@@ -39,7 +40,7 @@ MISMATCHES = {
 }
 METHODS = {"registry": "市场监管登记信息比对", "staff": "人工核验"}
 CLOSED_STATUSES = ("revoked", "cancelled")
-REASON_MAX_LENGTH = 500  # staff's 核验意见: the form and this service share it
+REASON_MAX_LENGTH = TEXT["note"]  # staff's 核验意见: the column, the form and this service share it
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Financing needs (融资需求): publish, edit, close — always on behalf of the firm that owns them."""
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
 from ..models import FinancingNeed
 from . import RuleViolation, workflow
 
-MAX_NEED_YUAN = 100_000_000_000  # 1,000亿元: anything above is a typing error, not an SME need
+MAX_NEED_YUAN = int(limits.YUAN.hi)  # 1,000亿元: anything above is a typing error, not an SME need
 
 
 def _validate(amount: int, term_months: int, purpose: str, guarantee: str, urgency: str = "normal") -> None:

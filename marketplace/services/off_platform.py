@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..clock import add_months, now
 from ..extensions import db
@@ -37,8 +38,8 @@ def parse_month(value: str) -> date:
     """'2026-10' → date(2026, 10, 1); months in the future are refused."""
     try:
         first = workdays.parse_month(value)
-    except ValueError:
-        raise RuleViolation("请按“年-月”填写月份，如 2026-10。", "month") from None
+    except ValueError as e:
+        raise RuleViolation(str(e), "month") from None
     if first > today().replace(day=1):
         raise RuleViolation("不能填报未来月份。", "month")
     return first
@@ -124,11 +125,21 @@ def report(institution_id: int, month: date, *, uscc: str, enterprise_name: str,
             setattr(existing, k, v)
         existing.reported_by = user_id
     _flag(existing)
-    db.session.flush()
-    audit.record(user_id, "off_platform.reported" if old is None else "off_platform.corrected", existing,
-                 month=month, old=old, new=_snapshot(existing))
-    db.session.commit()
+    _commit(lambda: audit.record(user_id, "off_platform.reported" if old is None else "off_platform.corrected",
+                                 existing, month=month, old=old, new=_snapshot(existing)))
     return existing
+
+
+def _commit(then) -> None:
+    """Flush, `then()` (the audit row, which needs the ids), commit. Two reports for the same firm and month
+    racing: the unique key keeps one, the other is told."""
+    try:
+        db.session.flush()
+        then()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise RuleViolation("该企业本月的报送刚刚已由他人提交，请刷新页面核对后再修改。", "uscc") from None
 
 
 def _snapshot(loan: OffPlatformLoan) -> dict:
@@ -221,10 +232,9 @@ def import_csv(institution_id: int, month: date, data: bytes, user_id: int | Non
     for loan in loans:
         _flag(loan)
     db.session.add_all(loans)
-    db.session.flush()
-    audit.record(user_id, "off_platform.imported", loans[0], month=month, unit=UNIT_LABELS[unit], rows=len(loans),
-                 replaced=max(replaced or 0, 0), amount=sum(r["amount"] for r in rows.values()))
-    db.session.commit()
+    _commit(lambda: audit.record(user_id, "off_platform.imported", loans[0], month=month, unit=UNIT_LABELS[unit],
+                                 rows=len(loans), replaced=max(replaced or 0, 0),
+                                 amount=sum(r["amount"] for r in rows.values())))
     return len(rows)
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
 from ..models import Product
 from . import RuleViolation, workflow
@@ -44,7 +44,7 @@ def validate_terms(t: ProductTerms) -> None:
         raise RuleViolation("额度范围无效：最低额度应大于0且不高于最高额度。", "amount_min")
     if not 0 < t.term_min <= t.term_max <= 360:
         raise RuleViolation("期限范围无效：应为1–360个月，且最短不长于最长。", "term_min")
-    if not Decimal("0") < t.rate_min <= t.rate_max <= Decimal("36"):
+    if not Decimal("0") < t.rate_min <= t.rate_max <= limits.RATE.hi:
         raise RuleViolation("年利率范围无效：应大于0、不超过36%，且下限不高于上限。", "rate_min")
     if t.min_years < 0:
         raise RuleViolation("经营年限要求不能为负。", "min_years")
