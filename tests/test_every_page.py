@@ -8,6 +8,7 @@ import pytest
 
 from marketplace import codes
 from marketplace.services import breakdowns
+from seed.accounts import DEMO_PASSWORD
 
 from . import demo_city
 
@@ -117,7 +118,7 @@ def test_every_page_of_each_role_shows_labels_not_nan_none_or_codes(app, client,
     seen, problems = 0, []
     for role in ROLE_PREFIX:
         auth.login({"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo"}[role],
-                   password="demo2026!")
+                   password=DEMO_PASSWORD)
         for url in urls_for(app, role, demo[role]):
             response = client.get(url, follow_redirects=True)
             assert response.status_code == 200, f"{role} {url}: {response.status_code}"
@@ -129,7 +130,7 @@ def test_every_page_of_each_role_shows_labels_not_nan_none_or_codes(app, client,
                 problems += [f"{role} {url}: {p}" for p in problems_in_download(response.data, url)]
         auth.logout()
     assert seen > 60
-    auth.login("bank_demo", password="demo2026!")
+    auth.login("bank_demo", password=DEMO_PASSWORD)
     matches = client.get("/bank/matches").get_data(as_text=True)
     assert "未评级" in matches, "the unrated firm's need is listed with 未评级"
     assert not problems, "\n".join(dict.fromkeys(problems))
