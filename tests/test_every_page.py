@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from marketplace import codes
-from marketplace.services import breakdowns
+from marketplace.services import breakdowns, workdays
 from seed.accounts import DEMO_PASSWORD
 
 from . import demo_city
@@ -17,7 +17,8 @@ NOT_A_PAGE = {"static", "auth.login", "auth.register", "commission.import_report
 MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|null|undefined)(?![A-Za-z])")
 REGION = re.compile(r"(?<![0-9A-Z如])3701\d\d(?![0-9A-Z])")
 # Pages reached with a query string: apply is opened from a need's recommendations.
-QUERY = {"enterprise.apply": lambda a: f"?need_id={a['need_id'][0]}&product_ids={a['product_id'][0]}"}
+QUERY = {"enterprise.apply": lambda a: f"?need_id={a['need_id'][0]}&product_ids={a['product_id'][0]}",
+         "commission.joint_cases_export": lambda a: f"?month={workdays.today():%Y-%m}"}
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 CODE_LISTS = (codes.APPLICATION_STATUSES, codes.PRODUCT_KINDS, codes.GUARANTEE_KINDS, codes.SIZES,
               codes.OPERATING_STATUSES, codes.INSTITUTION_KINDS, codes.PRODUCT_STATUSES, codes.NEED_STATUSES,
