@@ -19,7 +19,7 @@ DOWNLOADS = (".csv", ".xlsx", ".jsonl", ".json")
 def demo_server(app, runner):
     with app.app_context():
         demo_city.build(runner)
-        urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.endswith(DOWNLOADS)]
+        urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.split("?")[0].endswith(DOWNLOADS)]
                 for role in ROLE_PREFIX}
     with serving(app) as base:
         yield base, urls
