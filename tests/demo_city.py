@@ -78,6 +78,19 @@ def build(runner, firms: int = 500) -> dict:
     record_id = db.session.scalar(select(TaxRecord.id).where(TaxRecord.uscc == firm.uscc).limit(1))
     objections.raise_objection(firm.id, record_source="tax_records", record_id=record_id, kind="error",
                                description="2026年9月营业收入有误", actor_id=None)
+    # A credit repair (信用修复) waiting for staff, on a seeded penalty past its minimum publication period.
+    from marketplace.models import Penalty
+    from marketplace.services import compensation, repairs
+
+    penalty = next(p for p in db.session.scalars(select(Penalty).where(Penalty.repaired_on.is_(None))
+                                                 .order_by(Penalty.id))
+                   if repairs.repairable_from(p) <= workdays.today()
+                   and db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == p.uscc)))
+    repairs.apply(db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == penalty.uscc)),
+                  penalty_id=penalty.id, evidence="罚款已缴清，整改完成", commitment_accepted=True, actor_id=None)
+    # A risk compensation fund (风险补偿资金池) covering the demo products.
+    compensation.create_fund(name="市级风险补偿资金池", share="33.33", per_loan_cap=300_000, budget=5_000_000,
+                             product_ids=[open_product.id], institution_ids=[], actor_id=None)
     last_month = (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     sharing.produce(last_month, actor_id=None)
     assert scoring.active_model() is not None
@@ -87,7 +100,7 @@ def build(runner, firms: int = 500) -> dict:
 
 def url_arguments(role: str) -> dict[str, list]:
     """Real ids for each URL argument, as the user of this role would reach them."""
-    from marketplace.models import User
+    from marketplace.models import CompensationFund, CreditRepair, User
 
     user = db.session.scalar(select(User).where(User.username == {"enterprise": "sme_demo", "bank": "bank_demo",
                                                                   "commission": "admin_demo"}[role]))
@@ -121,4 +134,6 @@ def url_arguments(role: str) -> dict[str, list]:
         "version": versions,
         "code": list(indicators.INDICATORS),
         "batch_id": db.session.scalars(select(ShareBatch.id)).all()[:1],
+        "repair_id": db.session.scalars(select(CreditRepair.id).order_by(CreditRepair.id)).all()[:1],
+        "fund_id": db.session.scalars(select(CompensationFund.id).order_by(CompensationFund.id)).all()[:1],
     }

@@ -39,7 +39,7 @@ def _seed(instance: Path) -> dict:
 
     from marketplace import create_app
     from marketplace.extensions import db
-    from marketplace.services import accounts, sharing
+    from marketplace.services import accounts, compensation, sharing
     from seed import city, load
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'marketplace.db'}",
@@ -53,7 +53,9 @@ def _seed(instance: Path) -> dict:
         accounts.create_user(username=STAFF, password=STAFF_PASSWORD, role="commission")
         month = city.AS_OF.replace(day=1)
         batch = sharing.produce(month, None)
-        info = {"month": f"{month:%Y-%m}", "batch": batch.id}
+        fund = compensation.create_fund(name="市级风险补偿资金池", share="33.33", per_loan_cap=300_000,
+                                        budget=5_000_000, product_ids=[], institution_ids=[], actor_id=None)
+        info = {"month": f"{month:%Y-%m}", "batch": batch.id, "fund": fund.id}
         db.session.remove()
         db.engine.dispose()
     return info
@@ -179,12 +181,16 @@ def _download_paths(server) -> list[str]:
     keys = [*breakdowns.DIMENSIONS, "funnel", "late", "totals"]
     paths += [f"/commission/statistics/{key}.{fmt}?month={month}" for key in keys for fmt in ("xlsx", "csv")]
     paths += [f"/commission/sharing/{server['batch']}.{fmt}" for fmt in ("jsonl", "csv")]
+    paths += [f"/commission/joint/cases.csv?month={month}", "/commission/commitments.csv",
+              "/commission/access-log.csv", f"/commission/compensation/{server['fund']}.csv"]
     return paths
 
 
 # Endpoints that answer with a file, each requested below; a new one must be added here and to the test.
 DOWNLOAD_ENDPOINTS = {"commission.indicator_records", "commission.indicators_report", "commission.statistics_export",
-                      "commission.sharing_download", "commission.import_report"}
+                      "commission.sharing_download", "commission.import_report", "commission.joint_cases_export",
+                      "commission.commitment_export", "commission.access_log_export",
+                      "commission.compensation_export"}
 
 
 def test_every_download_endpoint_is_covered(app):

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 import pytest
 
 from marketplace import codes
-from marketplace.services import breakdowns
+from marketplace.services import breakdowns, workdays
+from seed.accounts import DEMO_PASSWORD
 
 from . import demo_city
 
@@ -16,7 +17,8 @@ NOT_A_PAGE = {"static", "auth.login", "auth.register", "commission.import_report
 MISSING = re.compile(r"(?<![A-Za-z])(nan|NaN|None|null|undefined)(?![A-Za-z])")
 REGION = re.compile(r"(?<![0-9A-Z如])3701\d\d(?![0-9A-Z])")
 # Pages reached with a query string: apply is opened from a need's recommendations.
-QUERY = {"enterprise.apply": lambda a: f"?need_id={a['need_id'][0]}&product_ids={a['product_id'][0]}"}
+QUERY = {"enterprise.apply": lambda a: f"?need_id={a['need_id'][0]}&product_ids={a['product_id'][0]}",
+         "commission.joint_cases_export": lambda a: f"?month={workdays.today():%Y-%m}"}
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 CODE_LISTS = (codes.APPLICATION_STATUSES, codes.PRODUCT_KINDS, codes.GUARANTEE_KINDS, codes.SIZES,
               codes.OPERATING_STATUSES, codes.INSTITUTION_KINDS, codes.PRODUCT_STATUSES, codes.NEED_STATUSES,
@@ -117,7 +119,7 @@ def test_every_page_of_each_role_shows_labels_not_nan_none_or_codes(app, client,
     seen, problems = 0, []
     for role in ROLE_PREFIX:
         auth.login({"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo"}[role],
-                   password="demo2026!")
+                   password=DEMO_PASSWORD)
         for url in urls_for(app, role, demo[role]):
             response = client.get(url, follow_redirects=True)
             assert response.status_code == 200, f"{role} {url}: {response.status_code}"
@@ -129,7 +131,7 @@ def test_every_page_of_each_role_shows_labels_not_nan_none_or_codes(app, client,
                 problems += [f"{role} {url}: {p}" for p in problems_in_download(response.data, url)]
         auth.logout()
     assert seen > 60
-    auth.login("bank_demo", password="demo2026!")
+    auth.login("bank_demo", password=DEMO_PASSWORD)
     matches = client.get("/bank/matches").get_data(as_text=True)
     assert "未评级" in matches, "the unrated firm's need is listed with 未评级"
     assert not problems, "\n".join(dict.fromkeys(problems))

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from seed.accounts import DEMO_PASSWORD
+
 from .. import demo_city
 from ..test_every_page import ROLE_PREFIX, urls_for
 from .conftest import chromium, serving
@@ -17,7 +19,7 @@ DOWNLOADS = (".csv", ".xlsx", ".jsonl", ".json")
 def demo_server(app, runner):
     with app.app_context():
         demo_city.build(runner)
-        urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.endswith(DOWNLOADS)]
+        urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.split("?")[0].endswith(DOWNLOADS)]
                 for role in ROLE_PREFIX}
     with serving(app) as base:
         yield base, urls
@@ -34,7 +36,7 @@ def phone():
 def _log_in(page, base, username):
     page.goto(f"{base}/auth/login")
     page.get_by_label("登录名").fill(username)
-    page.get_by_label("密码").fill("demo2026!")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
