@@ -71,7 +71,7 @@ def test_sharing_csv_with_u2028_in_a_firm_name_and_formula_names(app):
 
 
 def test_import_report_neutralises_values_and_is_capped(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_REPORT_ROWS", 5)
+    monkeypatch.setattr(ingest.reports, "MAX_REPORT_ROWS", 5)  # the owner since ingest became a package
     report = pd.DataFrame({"行号": range(2, 14), "列": ["营业收入"] * 8 + ["所属期"] * 4,
                            "值": ["=cmd|' /C calc'!A0"] * 12, "问题": ["金额应为数字"] * 12})
     rows = read_csv(ingest.report_csv(report))
@@ -186,7 +186,7 @@ def test_xlsx_bomb_is_refused_before_openpyxl_parses_it(app, monkeypatch, dimens
 
 
 def test_xlsx_that_unpacks_too_big_is_refused(app, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_XLSX_UNPACKED", 10_000)
+    monkeypatch.setattr(ingest.reading, "MAX_XLSX_UNPACKED", 10_000)
     with app.app_context(), pytest.raises(RuleViolation, match="解压后过大"):
         ingest.check("tax_records", xlsx_bomb(500), "纳税.xlsx", max_rows=None)
 

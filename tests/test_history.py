@@ -48,4 +48,6 @@ def test_seed_says_each_phase_of_the_history(app, runner):
     lines = result.output.splitlines()
     generate = next(i for i, line in enumerate(lines) if "生成融资历史：60 笔申请，120 家企业" in line)
     written = [i for i, line in enumerate(lines) if "写入 " in line and "行）" in line]
-    assert "写入 applications（60 行）" in result.output and len(written) == 7 and generate < written[0]
+    # seven tables of the lending history, and the data authorizations its one-click applications gave
+    assert "写入 applications（60 行）" in result.output and "写入 data_authorizations（" in result.output
+    assert len(written) == 8 and generate < written[0]
