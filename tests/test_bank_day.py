@@ -105,14 +105,14 @@ def test_refused_grant_keeps_the_values_and_puts_each_error_beside_its_field(cli
     assert response.status_code == 422
     assert html.count("is-invalid") == 2 and "请填写授信金额。" in html and "请填写年利率。" in html
     assert re.search(r'name="term_months"[^>]*value="18"', html), "the term typed is kept"
-    # A service rule (rate above 36 %) comes back under the rate field, the amount typed kept.
+    # A rate above 36 % (refused by the bounded rate field) comes back under the rate field, the amount kept.
     response = client.submit(f"{page}/grant", {"amount_wan": "30", "rate": "48", "term_months": "12",
                                                "version": "2"}, page=page)
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "年利率应大于0且不超过36%。" in html
+    assert response.status_code == 422 and "应为 0.001 至 36 之间的数" in html
     assert re.search(r'name="amount_wan"[^>]*value="30', html)
     field = html[html.index('name="rate"'):]
-    assert field.index("年利率应大于0且不超过36%") < field.index("</form>")
+    assert field.index("应为 0.001 至 36 之间的数") < field.index("</form>")
     with app.app_context():
         assert db.session.get(Application, app_id).status == "accepted", "nothing was saved"
         assert db.session.scalar(select(User.id).where(User.username == users["bank"]))

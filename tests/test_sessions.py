@@ -192,6 +192,9 @@ def test_login_never_redirects_off_site(client, users, target):
     raw = target if target.startswith("/%") else quote(target, safe="")
     token = client.csrf_token("/auth/login")
     r = client.post(f"/auth/login?next={raw}", data={"username": "sme", "password": PASSWORD, "csrf_token": token})
+    if "\x00" in target:  # a NUL anywhere in a request is refused outright (400), before any redirect
+        assert r.status_code == 400 and "Location" not in r.headers
+        return
     assert r.status_code == 302
     assert r.headers["Location"] in ("/enterprise/", "http://localhost/enterprise/")
 

@@ -123,8 +123,8 @@ def test_need_with_a_term_of_zero_is_told_the_allowed_range(client, auth, users,
     response = client.submit("/enterprise/needs/new", {"amount_wan": "0", "term_months": "0", "guarantee": "credit",
                                                        "urgency": "normal", "purpose": "周转"})
     html = response.get_data(as_text=True)
-    assert "期限应为1–360个月。" in html and "请填写期限。" not in html
-    assert "融资金额应大于0。" in html and 'value="0"' in html, "the values typed stay in the form"
+    assert "期限（月）应为 1 至 360 之间的整数。" in html and "请填写期限。" not in html
+    assert "融资金额（万元）应为 0.01 至" in html and 'value="0"' in html, "the values typed stay in the form"
 
 
 def test_an_institution_cannot_list_two_products_of_the_same_name(app, users):
