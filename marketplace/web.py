@@ -53,3 +53,11 @@ def download(data: bytes, filename: str):
     name in Content-Disposition is refused by gunicorn with a 500."""
     mimetype = DOWNLOAD_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+
+def to_job_page(job):
+    """After a background job is queued: say so, and show its page (progress, outcome)."""
+    from flask import flash, redirect, url_for
+
+    flash("已提交后台任务：本页显示进度和结果，可以离开本页，稍后在“后台任务”中查看。", "info")
+    return redirect(url_for("commission.job_page", job_id=job.id))

@@ -6,6 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..services import jobs, scoring
+from ..web import to_job_page
 from . import bp
 
 
@@ -33,7 +34,7 @@ def rescore_all():
     if not FlaskForm().validate_on_submit():
         abort(400)
     job = jobs.enqueue("score_all", current_user.id)
-    return redirect(url_for(".job_page", job_id=job.id))
+    return to_job_page(job)
 
 
 @bp.route("/models/<version>/activate", methods=["POST"])

@@ -24,7 +24,7 @@ from ..services import (
     sharing,
     workdays,
 )
-from ..web import download, select_choices, show_violation
+from ..web import download, select_choices, show_violation, to_job_page
 from . import bp
 
 SHARE_LABELS = sharing.RECORD_LABELS
@@ -112,7 +112,7 @@ def indicators_report_job():
     if not FlaskForm().validate_on_submit():
         abort(400)
     job = jobs.enqueue("report_pack", current_user.id, month=month.isoformat())
-    return redirect(url_for(".job_page", job_id=job.id))
+    return to_job_page(job)
 
 
 @bp.route("/indicators/report.xlsx")
@@ -158,7 +158,7 @@ def sharing_page():
     month = _month_arg()
     if form.validate_on_submit():
         job = jobs.enqueue("sharing_batch", current_user.id, month=month.isoformat())
-        return redirect(url_for(".job_page", job_id=job.id))
+        return to_job_page(job)
     batches = db.session.scalars(select(ShareBatch).order_by(ShareBatch.id.desc()).limit(100)).all()
     pending = sharing.pending(month)
     return render_template("commission/sharing.html", form=form, month=month, batches=batches,

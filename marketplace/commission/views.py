@@ -11,7 +11,7 @@ from ..clock import now
 from ..extensions import db
 from ..models import ApiKey, Institution, Product, User
 from ..services import RuleViolation, accounts, api_keys, applications, catalogue, identity, ingest, jobs
-from ..web import download, show_violation
+from ..web import download, show_violation, to_job_page
 from . import bp
 from .forms import ApiKeyForm, ImportForm, OnboardInstitutionForm
 
@@ -85,7 +85,7 @@ def import_data():
                            source_label=ingest.SOURCES[form.source.data].label, file_name=name[:255],
                            max_rows=current_app.config["IMPORT_MAX_ROWS"],
                            input=jobs.stash_input(upload.read(), Path(name).suffix))
-        return redirect(url_for(".job_page", job_id=job.id))
+        return to_job_page(job)
     recent = [(j, jobs.status(j)) for j in jobs.recent(10, kind="import")]
     return render_template("commission/import.html", form=form, recent=recent)
 

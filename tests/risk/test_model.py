@@ -179,8 +179,9 @@ def test_the_final_trees_are_fitted_on_every_training_row(monkeypatch):
     real = model.lgb.train
 
     def spy(params, data, *a, **k):
-        sizes.append(data.construct().num_data())
-        return real(params, data, *a, **k)
+        booster = real(params, data, *a, **k)  # constructing the Dataset first would fix its params too early
+        sizes.append(data.num_data())
+        return booster
 
     monkeypatch.setattr(model.lgb, "train", spy)
     m = model.train(X, y, baseline=False, **FAST)
