@@ -93,6 +93,9 @@ def build(runner, firms: int = 500) -> dict:
                              product_ids=[open_product.id], institution_ids=[], actor_id=None)
     last_month = (workdays.today().replace(day=1) - timedelta(days=1)).replace(day=1)
     sharing.produce(last_month, actor_id=None)
+    from marketplace.services import jobs  # a finished background job (the report pack) for the jobs pages
+
+    jobs.enqueue("report_pack", None, month=last_month.isoformat())
     assert scoring.active_model() is not None
     return {"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo",
             "_accounts": accounts}
@@ -100,7 +103,7 @@ def build(runner, firms: int = 500) -> dict:
 
 def url_arguments(role: str) -> dict[str, list]:
     """Real ids for each URL argument, as the user of this role would reach them."""
-    from marketplace.models import CompensationFund, CreditRepair, User
+    from marketplace.models import CompensationFund, CreditRepair, Job, User
 
     user = db.session.scalar(select(User).where(User.username == {"enterprise": "sme_demo", "bank": "bank_demo",
                                                                   "commission": "admin_demo"}[role]))
@@ -136,4 +139,5 @@ def url_arguments(role: str) -> dict[str, list]:
         "batch_id": db.session.scalars(select(ShareBatch.id)).all()[:1],
         "repair_id": db.session.scalars(select(CreditRepair.id).order_by(CreditRepair.id)).all()[:1],
         "fund_id": db.session.scalars(select(CompensationFund.id).order_by(CompensationFund.id)).all()[:1],
+        "job_id": db.session.scalars(select(Job.id).order_by(Job.id)).all()[:1],
     }

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -75,6 +76,9 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
                              "--timeout", "120", "--no-control-socket", "wsgi:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    # The background-job worker beside it, as `flask demo` and production run it (imports are jobs).
+    worker = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey",
+                               "--workers", "1"], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -90,6 +94,12 @@ def server(tmp_path_factory):
                 time.sleep(0.2)
         yield {**info, "base": f"http://127.0.0.1:{port}", "log": log}
     finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -212,7 +222,14 @@ def test_import_report_download_through_gunicorn(server, staff):
     bad = "统一社会信用代码,所属期,营业收入,实缴增值税,实缴所得税,欠税金额\n91370102MA3C4XKL85,2026-10,一百,0,0,0\n"
     page = staff.post("/commission/data/import", {"csrf_token": staff.token("/commission/data/import"),
                                                    "source": "tax_records"},
-                      files={"file": ("纳税.csv", bad.encode())}).read().decode()
+                      files={"file": ("纳税.csv", bad.encode())})
+    job_page = urllib.parse.urlsplit(page.geturl()).path  # the upload answers with its job's page
+    assert re.fullmatch(r"/commission/jobs/\d+", job_page), job_page
+    deadline = time.monotonic() + 120
+    while not json.loads(staff.get(job_page + ".json").read())["finished"]:
+        assert time.monotonic() < deadline, "the worker did not finish the import job within 120 s"
+        time.sleep(0.5)
+    page = staff.get(job_page).read().decode()
     link = re.search(r'href="(/commission/data/import/reports/[0-9a-f]{32}\.csv)"', page).group(1)
     response, body = _fetch(staff, link)
     assert "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E6%8A%A5%E5%91%8A" in response.headers["Content-Disposition"]
