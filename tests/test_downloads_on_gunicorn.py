@@ -56,7 +56,15 @@ def _seed(instance: Path) -> dict:
         batch = sharing.produce(month, None)
         fund = compensation.create_fund(name="市级风险补偿资金池", share="33.33", per_loan_cap=300_000,
                                         budget=5_000_000, product_ids=[], institution_ids=[], actor_id=None)
-        info = {"month": f"{month:%Y-%m}", "batch": batch.id, "fund": fund.id}
+        # A model version with its WOE scorecard challenger (points per attribute, a download of its own).
+        import pandas as pd
+
+        from marketplace.services import scoring
+        from tests.risk.conftest import feature_frame
+        X, y = feature_frame(800, seed=3)
+        trained = scoring.train(X, pd.DataFrame({"uscc": X.index, "defaulted_12m": y.to_numpy()}), as_of=city.AS_OF,
+                                source={"kind": "test"}, activate=False, challenger=True)
+        info = {"month": f"{month:%Y-%m}", "batch": batch.id, "fund": fund.id, "version": trained["version"]}
         db.session.remove()
         db.engine.dispose()
     return info
@@ -192,7 +200,8 @@ def _download_paths(server) -> list[str]:
     paths += [f"/commission/statistics/{key}.{fmt}?month={month}" for key in keys for fmt in ("xlsx", "csv")]
     paths += [f"/commission/sharing/{server['batch']}.{fmt}" for fmt in ("jsonl", "csv")]
     paths += [f"/commission/joint/cases.csv?month={month}", "/commission/commitments.csv",
-              "/commission/access-log.csv", f"/commission/compensation/{server['fund']}.csv"]
+              "/commission/access-log.csv", f"/commission/compensation/{server['fund']}.csv",
+              f"/commission/models/{server['version']}/scorecard.csv"]
     return paths
 
 
@@ -200,7 +209,7 @@ def _download_paths(server) -> list[str]:
 DOWNLOAD_ENDPOINTS = {"commission.indicator_records", "commission.indicators_report", "commission.statistics_export",
                       "commission.sharing_download", "commission.import_report", "commission.joint_cases_export",
                       "commission.commitment_export", "commission.access_log_export",
-                      "commission.compensation_export"}
+                      "commission.compensation_export", "commission.model_scorecard"}
 
 
 def test_every_download_endpoint_is_covered(app):
