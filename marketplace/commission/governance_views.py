@@ -102,9 +102,7 @@ def firm_page(enterprise_id: int):
     """One firm as staff see it: registry row, department records by source and month, penalties and lists
     with their basis documents, commitments, objections, repairs, applications, scores and the access log.
     Opening it is itself written to the access log. Records change only through an objection or a repair."""
-    firm = db.session.get(Enterprise, enterprise_id)
-    if firm is None:
-        abort(404)
+    firm = db.get_or_404(Enterprise, enterprise_id)
     access_log.log_staff_opening(current_user.id, firm.id)
     day = today()
     department = {}
@@ -160,9 +158,7 @@ def repair_queue():
 
 @bp.route("/repairs/<int:repair_id>", methods=["GET", "POST"])
 def repair_detail(repair_id: int):
-    repair = db.session.get(CreditRepair, repair_id)
-    if repair is None:
-        abort(404)
+    repair = db.get_or_404(CreditRepair, repair_id)
     form = RepairDecisionForm(data={"version": repair.version} if request.method == "GET" else None)
     if form.validate_on_submit():
         raw = form.version.data or ""
@@ -251,9 +247,7 @@ def joint_cases_export():
 
 @bp.route("/joint/incentives/<int:incentive_id>/stop", methods=["POST"])
 def stop_incentive(incentive_id: int):
-    inc = db.session.get(RedListIncentive, incentive_id)
-    if inc is None:
-        abort(404)
+    inc = db.get_or_404(RedListIncentive, incentive_id)
     if FlaskForm().validate_on_submit():
         joint.stop_incentive(inc, current_user.id)
         flash("已停用该激励措施。", "info")
@@ -303,9 +297,7 @@ def commitment_export():
 
 @bp.route("/commitments/<int:commitment_id>/broken", methods=["POST"])
 def record_broken_commitment(commitment_id: int):
-    c = db.session.get(CreditCommitment, commitment_id)
-    if c is None:
-        abort(404)
+    c = db.get_or_404(CreditCommitment, commitment_id)
     form = BrokenForm()
     if not form.validate_on_submit():
         flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
@@ -409,9 +401,7 @@ def compensation_page():
 
 @bp.route("/compensation/<int:fund_id>")
 def compensation_fund(fund_id: int):
-    fund = db.session.get(CompensationFund, fund_id)
-    if fund is None:
-        abort(404)
+    fund = db.get_or_404(CompensationFund, fund_id)
     claims = db.session.scalars(select(CompensationClaim).join(CompensationClaim.enrolment)
                                 .where(CompensationEnrolment.fund_id == fund.id)
                                 .order_by(CompensationClaim.id.desc())).all()
@@ -421,9 +411,7 @@ def compensation_fund(fund_id: int):
 
 @bp.route("/compensation/<int:fund_id>.csv")
 def compensation_export(fund_id: int):
-    fund = db.session.get(CompensationFund, fund_id)
-    if fund is None:
-        abort(404)
+    fund = db.get_or_404(CompensationFund, fund_id)
     s = compensation.summary(fund)
     table = exports.Table(fund.name, CLAIM_COLUMNS, compensation.enrolment_rows(fund),
                           notes=[f"资金规模 {s['budget']} 元；已代偿 {s['paid']} 元；余额 {s['balance']} 元；"
@@ -435,9 +423,7 @@ def compensation_export(fund_id: int):
 
 @bp.route("/compensation/claims/<int:claim_id>", methods=["POST"])
 def decide_compensation_claim(claim_id: int):
-    claim = db.session.get(CompensationClaim, claim_id)
-    if claim is None:
-        abort(404)
+    claim = db.get_or_404(CompensationClaim, claim_id)
     form = ClaimDecisionForm()
     if not form.validate_on_submit():
         flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
