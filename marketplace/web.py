@@ -47,12 +47,14 @@ DOWNLOAD_TYPES = {
 }
 
 
-def download(data: bytes, filename: str):
-    """A file to save, for every download of the site. The name may be Chinese: Werkzeug writes the
-    RFC 6266 / 5987 header (an ASCII `filename=` fallback and `filename*=UTF-8''…`); a raw non-Latin-1
-    name in Content-Disposition is refused by gunicorn with a 500."""
+def download(data, filename: str):
+    """A file to save, for every download of the site: bytes built for this request, or a file written
+    earlier (a background job's result, a Path). The name may be Chinese: Werkzeug writes the RFC 6266 /
+    5987 header (an ASCII `filename=` fallback and `filename*=UTF-8''…`); a raw non-Latin-1 name in
+    Content-Disposition is refused by gunicorn with a 500."""
     mimetype = DOWNLOAD_TYPES.get(filename.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    return send_file(source, mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
 def to_job_page(job):

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from .test_every_page import DOWNLOAD_ENDPOINTS
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "9c1f6a0e3b7d2c5a8f4e1b6d0a3c7e9f5b2d8a4c6e0f3b7d"
 STAFF, STAFF_PASSWORD = "download_staff", "Gunicorn-check-2026"
@@ -205,16 +207,10 @@ def _download_paths(server) -> list[str]:
     return paths
 
 
-# Endpoints that answer with a file, each requested below; a new one must be added here and to the test.
-DOWNLOAD_ENDPOINTS = {"commission.indicator_records", "commission.indicators_report", "commission.statistics_export",
-                      "commission.sharing_download", "commission.import_report", "commission.joint_cases_export",
-                      "commission.commitment_export", "commission.access_log_export",
-                      "commission.compensation_export", "commission.model_scorecard"}
-
-
 def test_every_download_endpoint_is_covered(app):
     file_like = {rule.endpoint for rule in app.url_map.iter_rules()
-                 if re.search(r"\.(csv|xlsx|jsonl|<fmt>)$", rule.rule) or rule.endpoint == "commission.indicator_records"}
+                 if re.search(r"(\.(csv|xlsx|jsonl|<fmt>)|/result)$", rule.rule)
+                 or rule.endpoint == "commission.indicator_records"}
     assert file_like <= DOWNLOAD_ENDPOINTS, f"download routes not covered by this test: {file_like - DOWNLOAD_ENDPOINTS}"
 
 
@@ -227,6 +223,31 @@ def test_every_download_through_gunicorn(server, staff):
         assert response.headers["Cache-Control"] == "no-store"
 
 
+def _wait_for(staff, job_page: str) -> str:
+    """The job's page once the worker beside gunicorn has finished it."""
+    deadline = time.monotonic() + 120
+    while not json.loads(staff.get(job_page + ".json").read())["finished"]:
+        assert time.monotonic() < deadline, f"the worker did not finish {job_page} within 120 s"
+        time.sleep(0.5)
+    return staff.get(job_page).read().decode()
+
+
+def test_job_result_download_through_gunicorn(server, staff):
+    """The monthly report pack built by the worker: its page links the file, which opens as a workbook."""
+    path = f"/commission/indicators/report-job?month={server['month']}"
+    page = staff.post(path, {"csrf_token": staff.token(f"/commission/indicators?month={server['month']}")})
+    job_page = urllib.parse.urlsplit(page.geturl()).path
+    assert re.fullmatch(r"/commission/jobs/\d+", job_page), job_page
+    page = _wait_for(staff, job_page)
+    link = re.search(r'href="(/commission/jobs/\d+/result)"', page).group(1)
+    response, body = _fetch(staff, link)
+    assert f"xinyidai-indicators-{server['month']}.xlsx" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.headers["Cache-Control"] == "no-store"
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    assert len(book.worksheets) > 1
+
+
 def test_import_report_download_through_gunicorn(server, staff):
     bad = "统一社会信用代码,所属期,营业收入,实缴增值税,实缴所得税,欠税金额\n91370102MA3C4XKL85,2026-10,一百,0,0,0\n"
     page = staff.post("/commission/data/import", {"csrf_token": staff.token("/commission/data/import"),
@@ -234,11 +255,7 @@ def test_import_report_download_through_gunicorn(server, staff):
                       files={"file": ("纳税.csv", bad.encode())})
     job_page = urllib.parse.urlsplit(page.geturl()).path  # the upload answers with its job's page
     assert re.fullmatch(r"/commission/jobs/\d+", job_page), job_page
-    deadline = time.monotonic() + 120
-    while not json.loads(staff.get(job_page + ".json").read())["finished"]:
-        assert time.monotonic() < deadline, "the worker did not finish the import job within 120 s"
-        time.sleep(0.5)
-    page = staff.get(job_page).read().decode()
+    page = _wait_for(staff, job_page)
     link = re.search(r'href="(/commission/data/import/reports/[0-9a-f]{32}\.csv)"', page).group(1)
     response, body = _fetch(staff, link)
     assert "filename*=UTF-8''%E5%AF%BC%E5%85%A5%E6%8A%A5%E5%91%8A" in response.headers["Content-Disposition"]

@@ -82,11 +82,25 @@ def problems_in_download(data: bytes, name: str) -> list[str]:
     return [f"missing value in {name}: {c[:60]!r}" for c in cells if MISSING.fullmatch(c.strip())]
 
 
-def urls_for(app, role: str, args: dict[str, list]) -> list[str]:
-    """Every GET rule this role may open, once per real id of each argument (pages without ids once)."""
+# Endpoints that answer with a file (a browser downloads it instead of showing a page). Each is requested
+# through a real gunicorn in test_downloads_on_gunicorn; a new one must be added here.
+DOWNLOAD_ENDPOINTS = {"commission.indicator_records", "commission.indicators_report", "commission.statistics_export",
+                      "commission.sharing_download", "commission.import_report", "commission.joint_cases_export",
+                      "commission.commitment_export", "commission.access_log_export",
+                      "commission.compensation_export", "commission.model_scorecard", "commission.job_result"}
+# Not a page for a browser to show: the files (the records page also exports, with ?format=) and the
+# JSON a job's page polls for its progress.
+NOT_HTML = (DOWNLOAD_ENDPOINTS - {"commission.indicator_records"}) | {"commission.job_status"}
+
+
+def urls_for(app, role: str, args: dict[str, list], *, html_only: bool = False) -> list[str]:
+    """Every GET rule this role may open, once per real id of each argument (pages without ids once);
+    only the HTML pages when `html_only` (a browser walking pages)."""
     out = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_A_PAGE or rule.rule.startswith("/api/"):
+            continue
+        if html_only and rule.endpoint in NOT_HTML:
             continue
         prefix = rule.rule.split("/")[1]
         if f"/{prefix}" in ROLE_PREFIX.values() and ROLE_PREFIX[role] != f"/{prefix}":

@@ -1,9 +1,10 @@
 """后台任务 pages: the list, one job's page (a progress bar fed by a small JSON endpoint), its result file."""
-from flask import abort, jsonify, render_template, send_file, url_for
+from flask import abort, jsonify, render_template, url_for
 
 from ..extensions import db
 from ..models import Job
 from ..services import ingest, jobs
+from ..web import download
 from . import bp
 from .views import _reports_dir
 
@@ -56,4 +57,4 @@ def job_result(job_id: int):
     path = jobs.result_path(job)
     if path is None:
         abort(404)
-    return send_file(path, as_attachment=True, download_name=job.result.get("download_name", path.name))
+    return download(path, job.result.get("download_name", path.name))

@@ -1,12 +1,12 @@
 """评分模型 (model card): the credit-risk model's quality figures and versions, and switching the active one."""
 import time
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..services import jobs, scoring
-from ..web import to_job_page
+from ..web import download, to_job_page
 from . import bp
 
 
@@ -59,4 +59,4 @@ def model_scorecard(version: str):
     path = scoring.scorecard_file(version)
     if path is None:
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=f"scorecard_{version}.csv")
+    return download(path, f"scorecard_{version}.csv")

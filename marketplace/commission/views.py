@@ -95,7 +95,7 @@ def import_report(token):
     path = ingest.report_path(_reports_dir(), token)
     if path is None:
         abort(404)
-    return download(path.read_bytes(), f"导入报告_{token[:8]}.csv")
+    return download(path, f"导入报告_{token[:8]}.csv")
 
 
 @bp.route("/data/formats")

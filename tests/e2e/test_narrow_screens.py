@@ -12,15 +12,13 @@ from ..test_every_page import ROLE_PREFIX, urls_for
 from .conftest import chromium, serving
 
 USERS = {"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo"}
-DOWNLOADS = (".csv", ".xlsx", ".jsonl", ".json")
 
 
 @pytest.fixture
 def demo_server(app, runner):
     with app.app_context():
         demo_city.build(runner)
-        urls = {role: [u for u in urls_for(app, role, demo_city.url_arguments(role)) if not u.split("?")[0].endswith(DOWNLOADS)]
-                for role in ROLE_PREFIX}
+        urls = {role: urls_for(app, role, demo_city.url_arguments(role), html_only=True) for role in ROLE_PREFIX}
     with serving(app) as base:
         yield base, urls
 
