@@ -164,6 +164,8 @@ def import_data_command(source, file, username, report_file):
     span = f"，期间 {period[0]:%Y-%m} 至 {period[1]:%Y-%m}" if period[0] else ""
     click.echo(f"已导入{label} {result.rows_accepted:,} 行（批次 {result.batch_id}，编码 {checked.encoding}{span}，"
                f"替换原有 {result.rows_replaced:,} 行）。")
+    if result.kept:
+        click.echo(ingest.governed.describe(result.kept) + "。")
     if result.rescored:
         click.echo(f"已按新数据重新评分 {result.rescored:,} 家平台企业。")
     if not checked.findings.empty:

@@ -231,7 +231,8 @@ def _import(job: Job, progress: Progress):
     saved = ingest.save(checked, user_id=job.created_by, progress=step)
     counts = {"rows": saved.rows_accepted, "replaced": saved.rows_replaced, "findings": len(checked.findings),
               "rescored": saved.rescored, "batch": saved.batch_id, "encoding": checked.encoding,
-              "in_file": checked.rows_in_file, "ignored_columns": list(checked.ignored_columns or [])}
+              "in_file": checked.rows_in_file, "ignored_columns": list(checked.ignored_columns or []),
+              "kept": ingest.governed.describe(saved.kept)}
     first, last = checked.period_range()
     if first:
         counts["period"] = f"{first:%Y-%m} 至 {last:%Y-%m}"

@@ -18,6 +18,7 @@ from ...models import (
     RegistryCodeFinding,
 )
 from .. import RuleViolation, bulk
+from . import governed
 from .reading import read_file
 from .sources import SOURCES, Source
 from .validation import _IN_CHUNK, validate
@@ -59,6 +60,7 @@ class ImportResult:
     rows_accepted: int = 0
     rows_replaced: int = 0
     rescored: int = 0  # platform firms re-scored because this import changed their data
+    kept: dict = field(default_factory=dict)  # file rows kept as decided ({reason: rows}, governed.KEPT_LABELS)
 
     @property
     def ok(self) -> bool:
@@ -76,8 +78,14 @@ def check(source_code: str, data: bytes, file_name: str, max_rows: int | None = 
                    findings, parsed.ignored_columns, len(parsed.frame))
 
 
-def _scope_deletes(source: Source, rows: pd.DataFrame) -> list:
-    """The DELETE statements that clear what this file replaces (one per period, kind or year it holds)."""
+def _scope_deletes(source: Source, rows: pd.DataFrame, spared: list[int] = ()) -> list:
+    """The DELETE statements that clear what this file replaces (one per period, kind or year it holds),
+    sparing the rows a decision keeps in place (ingest/governed.py)."""
+    return [stmt.where(source.sql_table.c.id.not_in(spared)) if spared else stmt
+            for stmt in _replaced(source, rows)]
+
+
+def _replaced(source: Source, rows: pd.DataFrame) -> list:
     t = source.sql_table
     if source.scope == "period":
         return [delete(t).where(t.c.period == p) for p in sorted(set(rows["period"].dt.date))]
@@ -121,6 +129,7 @@ def save(checked: Checked, *, user_id: int | None = None,
         rows = rows.drop(columns="as_of", errors="ignore")
     table = checked.source.sql_table
     affected = set(rows["uscc"]) if "uscc" in rows else set()
+    decided = governed.of(checked.source)
     with db.engine.begin() as conn:
         batch_id = conn.execute(insert(ImportBatch.__table__).values(**batch)).inserted_primary_key[0]
         if registry and not findings.empty:  # indicator (九)'s records: every bad code with its line
@@ -130,13 +139,14 @@ def save(checked: Checked, *, user_id: int | None = None,
                 "problem": np.where(repeated, "duplicate", "invalid"),
                 "detail": findings["问题"].astype(str).str.slice(0, 64)}))
         replaced = 0
-        for stmt in _scope_deletes(checked.source, checked.rows):
+        rows, kept = governed.apply(conn, checked.source, decided, rows, batch_id)
+        for stmt in _scope_deletes(checked.source, checked.rows, decided.spared):
             if checked.source.scope != "uscc":  # firms whose replaced records vanish change too
                 affected.update(conn.scalars(select(table.c.uscc).distinct().where(stmt.whereclause)))
             replaced += conn.execute(stmt).rowcount
         rows = rows.assign(batch_id=batch_id)
         bulk.write_frame(conn, table, rows, progress)
-    result = ImportResult(checked, batch_id, len(rows), max(replaced, 0))
+    result = ImportResult(checked, batch_id, len(rows), max(replaced, 0), kept=kept)
     result.rescored = _rescore(affected)
     return result
 

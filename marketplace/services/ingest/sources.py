@@ -68,6 +68,13 @@ class Source:
     fields: tuple[Field, ...]
     key: tuple[str, ...] = ()
     scope: str = "period"  # period | kind_period | year | decided_month | list_month | uscc
+    record: tuple[str, ...] = ()  # what names one record across files, where `key` does not (see record_key)
+
+    @property
+    def record_key(self) -> tuple[str, ...]:
+        """The columns that name the same record in two deliveries (ingest/governed.py finds a decided
+        record's row in a new file by them): `record`, else the key a row may not repeat."""
+        return self.record or self.key
 
     @property
     def sql_table(self) -> Table:
@@ -102,7 +109,7 @@ SOURCES: dict[str, Source] = {s.code: s for s in (
               aliases=("法人代表", "法定代表人姓名"), note="实名核验用；旧版文件可无此列"),
         Field("as_of", "数据截止日期", "date", required=False, aliases=("截止日期",),
               note="文件所描述的日期（各行相同）；不填则以导入日期为准。指标（九）取数据截止日期在统计期内或之前的最新文件"),
-    ), scope="uscc"),
+    ), scope="uscc", record=("uscc",)),
     Source("customs_certifications", "海关高级认证企业", "海关", CustomsCertification, (
         USCC,
         Field("certified_on", "认证日期", "date", aliases=("高级认证日期",)),
@@ -150,7 +157,7 @@ SOURCES: dict[str, Source] = {s.code: s for s in (
         Field("document_no", "处罚决定书文号", "text", max_length=64, aliases=("决定书文号", "文号")),
         Field("publication_end", "公示截止日期", "date"),
         Field("repaired_on", "信用修复日期", "date", required=False),
-    ), scope="decided_month"),
+    ), scope="decided_month", record=("uscc", "document_no")),
     Source("list_entries", "名单（黑名单、红名单）", "市信用信息共享平台", ListEntry, (
         USCC,
         Field("list_type", "名单类型", "enum", values=LIST_VALUES, note="、".join(LIST_LABELS.values())),
