@@ -77,7 +77,7 @@ def home():
                               .order_by(Application.id.desc()).limit(10)).all()
     score = credit.current_scores([firm.id]).get(firm.id)
     return render_template("enterprise/home.html", firm=firm, needs=rows, close_form=FlaskForm(),
-                           applications=apps, score=score)
+                           applications=apps, score=score, legal_representative=identity.legal_representative(firm))
 
 
 @bp.route("/credit")

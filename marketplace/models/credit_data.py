@@ -82,7 +82,8 @@ class RegistryEnterprise(db.Model):
     established_on: Mapped[date | None] = mapped_column(Date)
     registered_capital: Mapped[int | None] = mapped_column(Yuan)
     operating_status: Mapped[str] = mapped_column(String(16))
-    legal_representative: Mapped[str | None] = mapped_column(String(64))  # 法定代表人 (older files lack it)
+    # 法定代表人 (older files lack it); indexed: joint punishment finds every firm a listed person represents.
+    legal_representative: Mapped[str | None] = mapped_column(String(64), index=True)
     batch_id: Mapped[int] = _batch_fk()
 
 

@@ -26,6 +26,8 @@ class Enterprise(db.Model):
     size: Mapped[str] = mapped_column(String(8), index=True)  # large / medium / small / micro
     registered_capital: Mapped[int | None] = mapped_column(Yuan)  # 注册资本, yuan
     established_on: Mapped[date | None] = mapped_column(Date)
+    # 法定代表人 as declared at registration (the claim 实名核验 checks); who represents the firm is
+    # identity.legal_representative (the registry's).
     legal_representative: Mapped[str | None] = mapped_column(String(64))
     operating_status: Mapped[str] = mapped_column(String(16), default="active")
     registered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)  # 入驻时间

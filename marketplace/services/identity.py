@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, union_all, update
 
 from .. import codes
 from ..clock import now
@@ -80,6 +80,35 @@ def same(a: str | None, b: str | None) -> bool:
 
 def registry_record(uscc: str) -> RegistryEnterprise | None:
     return db.session.scalar(select(RegistryEnterprise).where(RegistryEnterprise.uscc == uscc))
+
+
+# ------------------------------------------------------------------ who represents a firm (法定代表人)
+# The one answer, read by joint punishment screening (a listed person is a hit for every firm they represent)
+# and by the pages that show a firm: the market-regulation registry's 法定代表人; the name the firm declared at
+# registration (Enterprise.legal_representative, the claim 实名核验 checks) only where the registry states none
+# (no registry row yet, or an older registry file without the column).
+
+def _stated(column):
+    return func.coalesce(func.trim(column), "") != ""
+
+
+def representatives():
+    """A subquery (uscc, name): who represents each firm the platform knows — every registry firm that names
+    its legal representative, and each platform firm the registry names none for."""
+    r, e = RegistryEnterprise, Enterprise
+    stated = select(r.uscc, r.legal_representative.label("name")).where(_stated(r.legal_representative))
+    declared = select(e.uscc, e.legal_representative.label("name")).where(
+        _stated(e.legal_representative),
+        ~select(r.id).where(r.uscc == e.uscc, _stated(r.legal_representative)).exists())
+    return union_all(stated, declared).subquery("representatives")
+
+
+def legal_representative(firm: Enterprise) -> str | None:
+    """Who represents this firm (法定代表人), by the rule above."""
+    stated = db.session.scalar(select(RegistryEnterprise.legal_representative)
+                               .where(RegistryEnterprise.uscc == firm.uscc))
+    name = (stated or "").strip() or (firm.legal_representative or "").strip()
+    return name or None
 
 
 def compare(claim: Claim, name, legal_representative, status, *, found: bool) -> list[str]:

@@ -12,7 +12,8 @@ from .. import codes
 from ..clock import add_months, parse_month
 from ..extensions import db
 from ..models import Enterprise, JointCase, ListEntry, PersonListEntry, RedListIncentive
-from . import RuleViolation, audit
+from ..models.base import text_length
+from . import RuleViolation, audit, identity
 
 INCENTIVE_CASE_MEASURE = {"fast_track": "fast_track", "flag": "incentive_flag", "rate_note": "rate_note"}
 
@@ -35,7 +36,7 @@ def serious_hits(firm: Enterprise, on: date) -> list[Hit]:
     hits = [Hit(r.list_type, r.id, r.document_no, "firm") for r in db.session.scalars(
         select(ListEntry).where(ListEntry.uscc == firm.uscc, ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES),
                                 ListEntry.active_on(on)).order_by(ListEntry.id))]
-    name = (firm.legal_representative or "").strip()
+    name = identity.legal_representative(firm)
     if name:
         hits += [Hit(r.list_type, r.id, r.document_no, "legal_representative") for r in db.session.scalars(
             select(PersonListEntry).where(PersonListEntry.person_name == name, person_active_on(on))
@@ -44,11 +45,13 @@ def serious_hits(firm: Enterprise, on: date) -> list[Hit]:
 
 
 def usccs_hit_through_representative(on: date, usccs=None) -> set[str]:
-    """Platform firms whose legal representative is on a person list in force on `on`."""
+    """Firms whose legal representative (identity.representatives: the registry's) is on a person list in force
+    on `on` — every firm that person represents."""
     names = select(PersonListEntry.person_name).where(person_active_on(on))
-    stmt = select(Enterprise.uscc).where(Enterprise.legal_representative.in_(names))
+    reps = identity.representatives()
+    stmt = select(reps.c.uscc).distinct().where(reps.c.name.in_(names))
     if usccs is not None:
-        stmt = stmt.where(Enterprise.uscc.in_(list(usccs)))
+        stmt = stmt.where(reps.c.uscc.in_(list(usccs)))
     return set(db.session.scalars(stmt))
 
 
@@ -124,15 +127,18 @@ def case_rows(cases) -> list[dict]:
 
 # ------------------------------------------------------------------------- configuration by the commission
 
+
 def add_person_entry(*, person_name: str, list_type: str, start_on: date, end_on: date | None, document_no: str,
                      actor_id: int | None) -> PersonListEntry:
     name, doc = (person_name or "").strip(), (document_no or "").strip()
-    if not 0 < len(name) <= 64:
-        raise RuleViolation("请填写被列入名单的自然人姓名（最多64个字符）。", "person_name")
+    if not 0 < len(name) <= text_length(PersonListEntry.person_name):
+        raise RuleViolation(f"请填写被列入名单的自然人姓名（最多{text_length(PersonListEntry.person_name)}个字符）。",
+                            "person_name")
     if list_type not in codes.SERIOUS_LIST_TYPES:
         raise RuleViolation("请选择名单类型。", "list_type")
-    if not 0 < len(doc) <= 64:
-        raise RuleViolation("请填写列入依据文书号（最多64个字符）。", "document_no")
+    if not 0 < len(doc) <= text_length(PersonListEntry.document_no):
+        raise RuleViolation(f"请填写列入依据文书号（最多{text_length(PersonListEntry.document_no)}个字符）。",
+                            "document_no")
     if end_on is not None and end_on < start_on:
         raise RuleViolation("移出日期不能早于列入日期。", "end_on")
     entry = PersonListEntry(person_name=name, list_type=list_type, start_on=start_on, end_on=end_on,
@@ -150,8 +156,8 @@ def set_incentive(*, list_type: str, measure: str, note: str, actor_id: int | No
     if measure not in codes.INCENTIVE_MEASURES:
         raise RuleViolation("请选择激励措施。", "measure")
     note = (note or "").strip()
-    if len(note) > 128:
-        raise RuleViolation("说明最多128个字符。", "note")
+    if len(note) > text_length(RedListIncentive.note):
+        raise RuleViolation(f"说明最多{text_length(RedListIncentive.note)}个字符。", "note")
     inc = RedListIncentive(list_type=list_type, measure=measure, note=note, active=True, created_by=actor_id)
     db.session.add(inc)
     db.session.flush()
