@@ -12,6 +12,7 @@ from wtforms import DateField, DecimalField, HiddenField, IntegerField
 from wtforms.validators import Length
 
 from . import limits
+from .models.base import text_length
 from .services import workdays
 
 
@@ -82,8 +83,7 @@ class DayField(DateField):
 
 def fits(column, minimum: int = 0) -> Length:
     """The form's length limit is the column's: `fits(Enterprise.name)` (one limit for form and column)."""
-    n = column.property.columns[0].type.length
-    assert n, f"{column} has no length: give the column a String(n)"
+    n = text_length(column)
     message = f"最多{n}个字符。" if not minimum else f"应为{minimum}–{n}个字符。"
     return Length(min=minimum or -1, max=n, message=message)
 

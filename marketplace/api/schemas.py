@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, Va
 
 from .. import codes, limits
 from ..models import Application
+from ..models.base import text_length
 
 
 def _int(bound: limits.Bound, description: str, *, strict: bool = True):
@@ -22,7 +23,7 @@ def _no_nul(value: str) -> str:
 
 
 def _text(column, description: str):
-    n = column.property.columns[0].type.length
+    n = text_length(column)
     return Annotated[str, Field(max_length=n, description=f"{description}（最多{n}个字符）"), AfterValidator(_no_nul)]
 
 

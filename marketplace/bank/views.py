@@ -234,9 +234,7 @@ def application_action(application_id: int, action: str):
 def firm(enterprise_id: int):
     """A firm's score, reasons and data trends — only under the firm's valid authorization; every
     opening is written to the access log."""
-    firm_ = db.session.get(Enterprise, enterprise_id)
-    if firm_ is None:
-        abort(404)
+    firm_ = db.get_or_404(Enterprise, enterprise_id)
     try:
         auth = authorizations.open_firm_data(current_user.institution_id, firm_.id, what="firm_page",
                                              user_id=current_user.id)

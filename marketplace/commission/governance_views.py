@@ -16,11 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from .. import codes, limits
 from ..extensions import db
-from ..inputs import arg
+from ..inputs import arg, fits
 from ..models import (
     AccessLog,
     Application,
@@ -46,6 +46,7 @@ from ..services import (
     compensation,
     credit,
     exports,
+    identity,
     joint,
     objections,
     repairs,
@@ -116,6 +117,7 @@ def firm_page(enterprise_id: int):
     registry = objections.RECORDS["registry_enterprises"][0]
     return render_template(
         "commission/firm.html", firm=firm, records=credit.public_records(firm, day),
+        legal_representative=identity.legal_representative(firm),
         registry=db.session.scalar(select(registry).where(registry.uscc == firm.uscc)), department=department,
         all_entries=db.session.scalars(select(ListEntry).where(ListEntry.uscc == firm.uscc)
                                        .order_by(ListEntry.start_on.desc())).all(),
@@ -139,7 +141,7 @@ def firm_page(enterprise_id: int):
 class RepairDecisionForm(FlaskForm):
     version = HiddenField()
     reason = TextAreaField("审核意见（不予修复时必填，将告知企业）", validators=[
-        Optional(), Length(max=repairs.EVIDENCE_MAX, message="最多2000个字符。")])
+        Optional(), fits(CreditRepair.reason)])
 
 
 @bp.route("/repairs")
@@ -161,10 +163,10 @@ def repair_detail(repair_id: int):
     repair = db.get_or_404(CreditRepair, repair_id)
     form = RepairDecisionForm(data={"version": repair.version} if request.method == "GET" else None)
     if form.validate_on_submit():
-        raw = form.version.data or ""
+        expected = arg("version", limits.VERSION, "版本", values=request.form)
         try:
             repairs.decide(repair, approve=request.form.get("decision") == "approve", reason=form.reason.data or "",
-                           actor_id=current_user.id, expected_version=int(raw) if raw.isdigit() else None)
+                           actor_id=current_user.id, expected_version=expected)
         except RuleViolation as e:
             db.session.rollback()
             flash(e.message, "danger")
@@ -178,10 +180,12 @@ def repair_detail(repair_id: int):
 # --------------------------------------------------------------------------------------------- 联合奖惩
 
 class PersonEntryForm(FlaskForm):
-    person_name = StringField("自然人姓名（法定代表人）", validators=[DataRequired("请填写姓名。"), Length(max=64)])
+    person_name = StringField("自然人姓名（法定代表人）", validators=[DataRequired("请填写姓名。"),
+                                                                      fits(PersonListEntry.person_name)])
     list_type = SelectField("名单", choices=select_choices({k: codes.LIST_TYPES[k] for k in codes.SERIOUS_LIST_TYPES},
                                                          "请选择"), validators=[DataRequired("请选择名单。")])
-    document_no = StringField("列入依据文书号", validators=[DataRequired("请填写文书号。"), Length(max=64)])
+    document_no = StringField("列入依据文书号", validators=[DataRequired("请填写文书号。"),
+                                                             fits(PersonListEntry.document_no)])
     start_on = DateField("列入日期", validators=[InputRequired("请填写列入日期。")])
     end_on = DateField("移出日期（可空）", validators=[Optional()])
 
@@ -191,7 +195,7 @@ class IncentiveForm(FlaskForm):
                                                            "请选择"), validators=[DataRequired("请选择红名单。")])
     measure = SelectField("激励措施", choices=select_choices(codes.INCENTIVE_MEASURES, "请选择"),
                           validators=[DataRequired("请选择激励措施。")])
-    note = StringField("说明（展示给受理人员）", validators=[Optional(), Length(max=128)])
+    note = StringField("说明（展示给受理人员）", validators=[Optional(), fits(RedListIncentive.note)])
 
 
 JOINT_COLUMNS = [exports.Column("occurred_on", "日期", "date"), exports.Column("uscc", "统一社会信用代码"),
@@ -266,7 +270,7 @@ COMMITMENT_COLUMNS = [exports.Column("id", "编号", "int"), exports.Column("usc
 class BrokenForm(FlaskForm):
     on = DateField("违诺日期", validators=[InputRequired("请填写违诺日期。")])
     evidence = TextAreaField("未履行的事实及证据", validators=[
-        DataRequired("请填写未履行的事实及证据。"), Length(max=commitments.EVIDENCE_MAX)])
+        DataRequired("请填写未履行的事实及证据。"), fits(CreditCommitment.broken_evidence)])
 
 
 def _commitment_filters():
@@ -349,7 +353,7 @@ def access_log_export():
 # --------------------------------------------------------------------------------------------- 风险补偿
 
 class FundForm(FlaskForm):
-    name = StringField("资金池名称", validators=[DataRequired("请填写名称。"), Length(max=64)])
+    name = StringField("资金池名称", validators=[DataRequired("请填写名称。"), fits(CompensationFund.name)])
     share_pct = DecimalField("补偿比例（%，本金损失）", places=2, validators=[
         InputRequired("请填写补偿比例。"), NumberRange(min=0.01, max=100, message="补偿比例应为0.01–100%%。")])
     cap_wan = DecimalField("单笔补偿上限（万元）", places=2, validators=[
@@ -363,7 +367,8 @@ class FundForm(FlaskForm):
 
 class ClaimDecisionForm(FlaskForm):
     version = HiddenField()
-    reason = TextAreaField("审核意见", validators=[DataRequired("请填写审核意见。"), Length(max=compensation.REASON_MAX)])
+    reason = TextAreaField("审核意见", validators=[DataRequired("请填写审核意见。"),
+                                                             fits(CompensationClaim.reason)])
 
 
 CLAIM_COLUMNS = [exports.Column("application_id", "申请编号", "int"), exports.Column("uscc", "统一社会信用代码"),
@@ -416,9 +421,7 @@ def compensation_export(fund_id: int):
     table = exports.Table(fund.name, CLAIM_COLUMNS, compensation.enrolment_rows(fund),
                           notes=[f"资金规模 {s['budget']} 元；已代偿 {s['paid']} 元；余额 {s['balance']} 元；"
                                  f"待审核 {s['pending']} 元；补偿敞口 {s['exposure']} 元"])
-    rows = exports.to_csv(table)
-    notes = ("\ufeff" + "\n".join(table.notes) + "\n").encode("utf-8")
-    return _download(notes + rows.removeprefix("\ufeff".encode("utf-8")), f"compensation-fund-{fund.id}.csv")
+    return _download(exports.to_csv(table, notes=True), f"compensation-fund-{fund.id}.csv")
 
 
 @bp.route("/compensation/claims/<int:claim_id>", methods=["POST"])
@@ -428,10 +431,10 @@ def decide_compensation_claim(claim_id: int):
     if not form.validate_on_submit():
         flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
     else:
-        raw = form.version.data or ""
+        expected = arg("version", limits.VERSION, "版本", values=request.form)
         try:
             compensation.decide_claim(claim, approve=request.form.get("decision") == "approve", reason=form.reason.data,
-                                      actor_id=current_user.id, expected_version=int(raw) if raw.isdigit() else None)
+                                      actor_id=current_user.id, expected_version=expected)
         except RuleViolation as e:
             db.session.rollback()
             flash(e.message, "danger")

@@ -1,5 +1,5 @@
 """Views of 核验队列: staff compare what a new firm account typed with the registry and approve or refuse."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -30,8 +30,7 @@ def identity_queue():
 
 @bp.route("/identity/<int:check_id>/<any(approve, refuse):decision>", methods=["POST"])
 def identity_decide(check_id: int, decision: str):
-    if db.session.get(IdentityCheck, check_id) is None:
-        abort(404)
+    db.get_or_404(IdentityCheck, check_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")

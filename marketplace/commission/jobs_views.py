@@ -9,13 +9,6 @@ from . import bp
 from .views import _reports_dir
 
 
-def _job_or_404(job_id: int) -> Job:
-    job = db.session.get(Job, job_id)
-    if job is None:
-        abort(404)
-    return job
-
-
 def _result_link(job: Job) -> dict | None:
     result = job.result or {}
     if result.get("file"):
@@ -33,7 +26,7 @@ def job_list():
 
 @bp.route("/jobs/<int:job_id>")
 def job_page(job_id: int):
-    job = _job_or_404(job_id)
+    job = db.get_or_404(Job, job_id)
     report = None
     token = (job.result or {}).get("args", {}).get("token") if job.kind == "import" else None
     if token and (path := ingest.report_path(_reports_dir(), token)):
@@ -47,13 +40,13 @@ def job_page(job_id: int):
 
 @bp.route("/jobs/<int:job_id>.json")
 def job_status(job_id: int):
-    job = _job_or_404(job_id)
+    job = db.get_or_404(Job, job_id)
     return jsonify(jobs.status(job))
 
 
 @bp.route("/jobs/<int:job_id>/result")
 def job_result(job_id: int):
-    job = _job_or_404(job_id)
+    job = db.get_or_404(Job, job_id)
     path = jobs.result_path(job)
     if path is None:
         abort(404)

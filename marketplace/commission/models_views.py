@@ -19,13 +19,16 @@ def model_card_active():
     return redirect(url_for(".model_card", version=active))
 
 
+def _saved_or_404(version: str) -> str:
+    """A saved model version named in the URL; any other name is a 404 before anything reads the disk."""
+    if version not in {v["version"] for v in scoring.registry.versions(scoring.model_dir())}:
+        abort(404)
+    return version
+
+
 @bp.route("/models/<version>")
 def model_card(version: str):
-    try:
-        m = scoring.model_card(version)
-    except scoring.ScoringError:
-        abort(404)
-    return render_template("commission/model_card.html", m=m)
+    return render_template("commission/model_card.html", m=scoring.model_card(_saved_or_404(version)))
 
 
 @bp.route("/models/rescore", methods=["POST"])
@@ -40,8 +43,7 @@ def rescore_all():
 @bp.route("/models/<version>/activate", methods=["POST"])
 def activate_model(version: str):
     """A staff sign-off: the reason is required; the scoring service activates, re-scores and audits."""
-    if version not in {v["version"] for v in scoring.registry.versions(scoring.model_dir())}:
-        abort(404)
+    _saved_or_404(version)
     started = time.perf_counter()
     try:
         result = scoring.activate_model(version, actor_id=current_user.id, reason=request.form.get("reason", ""))
@@ -56,7 +58,7 @@ def activate_model(version: str):
 @bp.route("/models/<version>/scorecard.csv")
 def model_scorecard(version: str):
     """The WOE scorecard challenger's points per attribute, as trained beside this version."""
-    path = scoring.scorecard_file(version)
-    if path is None:
+    path = scoring.scorecard_file(_saved_or_404(version))
+    if path is None:  # a version trained before the scorecard challenger existed
         abort(404)
     return download(path, f"scorecard_{version}.csv")

@@ -1,15 +1,15 @@
 """Views of 异议处理: staff verify objections and decide them (upheld: the record is corrected or withdrawn from
 publication and the firm re-scored; rejected: with a reason). Overdue cases stand out in the queue."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Optional
 
-from .. import codes
+from .. import codes, limits
 from ..extensions import db
-from ..inputs import fits
+from ..inputs import arg, fits
 from ..models import Objection
 from ..services import RuleViolation, objections
 from . import bp
@@ -37,18 +37,16 @@ def objection_queue():
 
 @bp.route("/objections/<int:objection_id>", methods=["GET", "POST"])
 def objection_detail(objection_id: int):
-    objection = db.session.get(Objection, objection_id)
-    if objection is None:
-        abort(404)
+    objection = db.get_or_404(Objection, objection_id)
     form = ResolutionForm(data={"version": objection.version} if request.method == "GET" else None)
     model, fields = objections.RECORDS.get(objection.record_source, (None, ()))
     if form.validate_on_submit():
-        raw = form.version.data or ""
+        expected = arg("version", limits.VERSION, "版本", values=request.form)
         new_values = {f: request.form.get(f"new_{f}", "")[:128] for f in fields}
         try:
             objections.move(objection, request.form.get("to_status", ""), actor_id=current_user.id,
                             resolution=form.resolution.data or "", outcome=request.form.get("outcome") or None,
-                            new_values=new_values, expected_version=int(raw) if raw.isdigit() else None)
+                            new_values=new_values, expected_version=expected)
         except RuleViolation as e:
             db.session.rollback()
             flash(e.message, "danger")

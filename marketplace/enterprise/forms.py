@@ -1,10 +1,10 @@
 """Forms of the enterprise workspace."""
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from .. import codes
 from ..inputs import CountField, DayField, OnceForm, WanField, fits
-from ..models import FinancingNeed, Objection
+from ..models import CreditRepair, FinancingNeed, Objection
 from ..web import select_choices
 
 
@@ -62,6 +62,6 @@ class RepairForm(OnceForm):
     penalty_id = SelectField("申请修复的行政处罚", choices=[], validate_choice=False,
                              validators=[DataRequired("请选择行政处罚记录。")])
     evidence = TextAreaField("已纠正失信行为的情况及证明材料", validators=[
-        DataRequired("请说明已纠正失信行为的情况及证明材料。"), Length(max=2000, message="最多2000个字符。")])
+        DataRequired("请说明已纠正失信行为的情况及证明材料。"), fits(CreditRepair.evidence)])
     commitment = BooleanField("我已阅读并签署上述信用承诺（信用修复型）",
                               validators=[DataRequired("申请信用修复须签署信用修复型承诺。")])

@@ -35,3 +35,11 @@ class UTCDateTime(TypeDecorator):
 
 # Money is whole yuan in a 64-bit integer: 219亿元 does not fit in 32 bits.
 Yuan = BigInteger
+
+
+def text_length(column) -> int:
+    """The one length limit of a text: its String(n) column's n (`text_length(Objection.description)`); the
+    forms (inputs.fits), the API schemas and the services read it here."""
+    n = column.property.columns[0].type.length
+    assert n, f"{column} has no length: give the column a String(n)"
+    return n

@@ -49,7 +49,7 @@ class CreditCommitment(db.Model):
     purpose: Mapped[str] = mapped_column(String(128), default="", server_default="")  # what it was signed for
     # 失信记录: a broken commitment recorded by staff with its evidence counts against the firm.
     broken_on: Mapped[date | None] = mapped_column(Date)
-    broken_evidence: Mapped[str | None] = mapped_column(Text)
+    broken_evidence: Mapped[str | None] = mapped_column(String(TEXT["evidence"]))
     broken_recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     enterprise = relationship("Enterprise")

@@ -227,13 +227,13 @@ class CreditRepair(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     penalty_id: Mapped[int] = mapped_column(ForeignKey("penalties.id"), index=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("credit_commitments.id"))
-    evidence: Mapped[str] = mapped_column(Text)  # what proves the correction (fine paid, rectified …)
+    evidence: Mapped[str] = mapped_column(String(TEXT["evidence"]))  # what proves the correction (fine paid, rectified …)
     status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     decision_due: Mapped[date] = mapped_column(Date)
     decided_at = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(TEXT["decision"]))
     version: Mapped[int] = mapped_column(default=1, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
@@ -359,7 +359,7 @@ class CompensationClaim(db.Model):
     filed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at = mapped_column(UTCDateTime)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(TEXT["decision"]))
     version: Mapped[int] = mapped_column(default=1, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from .. import codes
 from ..clock import SHANGHAI, add_months, parse_month, today
 from ..extensions import db
+from ..limits import TEXT
 from ..models import CreditCommitment, Enterprise, User
 from . import RuleViolation, audit, notifications
 
-EVIDENCE_MAX = 2000
+EVIDENCE_MAX = TEXT["evidence"]  # credit_commitments.broken_evidence: column, form and check
 PAGE = 500
 
 

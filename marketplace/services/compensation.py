@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from .. import codes
 from ..clock import local_date, now
 from ..extensions import db
+from ..limits import TEXT
 from ..models import Application, CompensationClaim, CompensationEnrolment, CompensationFund
 from . import RuleViolation, audit, notifications, workflow
 
-REASON_MAX = 2000
+REASON_MAX = TEXT["decision"]  # compensation_claims.reason: column, form and check
 YUAN_MAX = 10 ** 13
 
 
@@ -121,8 +122,10 @@ def decide_claim(claim: CompensationClaim, *, approve: bool, reason: str, actor_
     to_status = "approved" if approve else "rejected"
 
     def apply(c):
-        if not 0 < len(reason) <= REASON_MAX:
+        if not reason:
             raise RuleViolation("请填写审核意见。", "reason")
+        if len(reason) > REASON_MAX:
+            raise RuleViolation(f"审核意见最多{REASON_MAX}个字符。", "reason")
         if approve and c.amount > summary(c.enrolment.fund)["balance"]:
             raise RuleViolation("资金池余额不足，不能代偿。", "reason")
         c.decided_by, c.decided_at, c.reason = actor_id, now(), reason

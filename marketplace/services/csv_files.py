@@ -37,10 +37,13 @@ def cell(value):
     return text
 
 
-def write(header: Iterable[str], rows: Iterable[Iterable]) -> bytes:
-    """A whole CSV file: the header, then one record per row, every cell through `cell`."""
+def write(header: Iterable[str], rows: Iterable[Iterable], preamble: Iterable[str] = ()) -> bytes:
+    """A whole CSV file: the preamble lines (one cell each: what the figures are, as of when), the header,
+    then one record per row, every cell through `cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in preamble:
+        writer.writerow([cell(line)])
     writer.writerow([cell(h) for h in header])
     for row in rows:
         writer.writerow([cell(v) for v in row])

@@ -122,13 +122,14 @@ def _write_workbook(path: str, tables: Sequence[Table]) -> None:
     wb.close()
 
 
-def to_csv(table: Table) -> bytes:
-    """The table as CSV through the platform's one writer (services/csv_files)."""
+def to_csv(table: Table, *, notes: bool = False) -> bytes:
+    """The table as CSV through the platform's one writer (services/csv_files); with `notes`, the table's
+    notes come first, one line each, as they stand above the header in the workbook."""
     def rows():
         for record in table.records():
             kinds = record.get("_kinds") or {}
             yield [c.convert(record.get(c.key), kinds.get(c.key)) for c in table.columns]
-    return csv_files.write([c.header for c in table.columns], rows())
+    return csv_files.write([c.header for c in table.columns], rows(), table.notes if notes else ())
 
 
 def _sheet_title(title: str) -> str:

@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 from .. import codes
 from ..clock import local_date, now, today
 from ..extensions import db
+from ..limits import TEXT
 from ..models import CreditCommitment, CreditRepair, Enterprise, Penalty
 from . import RuleViolation, notifications, scoring, workflow
 from .workdays import add_working_days
 
-EVIDENCE_MAX = 2000  # shared by the form and the check below
+EVIDENCE_MAX = TEXT["evidence"]  # credit_repairs.evidence: the column, the form and the check below
+REASON_MAX = TEXT["decision"]  # credit_repairs.reason
 
 COMMITMENT_TEXT = (
     "本企业郑重承诺：已按行政处罚决定履行全部义务、纠正失信行为并消除不良影响；所提交的修复材料真实、"
@@ -98,8 +100,8 @@ def decide(repair: CreditRepair, *, approve: bool, reason: str, actor_id: int | 
     def apply(r):
         if not approve and not reason:
             raise RuleViolation("不予修复须说明理由。", "reason")
-        if len(reason) > EVIDENCE_MAX:
-            raise RuleViolation(f"意见最多{EVIDENCE_MAX}个字符。", "reason")
+        if len(reason) > REASON_MAX:
+            raise RuleViolation(f"意见最多{REASON_MAX}个字符。", "reason")
         r.decided_at, r.decided_by, r.reason = now(), actor_id, reason or None
         if approve:
             r.penalty.repaired_on = local_date(r.decided_at)
