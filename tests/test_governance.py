@@ -31,6 +31,7 @@ from marketplace.services import (
     commitments,
     compensation,
     credit,
+    ingest,
     joint,
     objections,
     repairs,
@@ -327,6 +328,29 @@ def test_upheld_objection_and_repair_move_the_score(app, runner):
         assert features_of(repaired) == 0
         after = credit.current_scores([firm_id])[firm_id]
         assert after.id != before.id and after.score > before.score
+
+        # The department sends those months' penalties again, knowing nothing of either decision: the withdrawn
+        # penalty stays withdrawn, the repair stands, and neither firm's score moves.
+        scores = {u: credit.current_scores([firms[u]])[firms[u]].score for u in (objected, repaired)}
+        withdrawn = db.session.scalar(select(RecordCorrection).where(RecordCorrection.objection_id == o.id))
+        old = withdrawn.old_values
+        months = {date.fromisoformat(old["decided_on"]).replace(day=1), penalty.decided_on.replace(day=1)}
+        sent = [p for p in db.session.scalars(select(Penalty)) if p.decided_on.replace(day=1) in months]
+        buffer = io.StringIO()
+        out = csv.writer(buffer)
+        out.writerow(["统一社会信用代码", "处罚决定日期", "处罚机关", "处罚类别", "严重程度", "罚款金额",
+                      "处罚决定书文号", "公示截止日期", "信用修复日期"])
+        for p in sent:
+            out.writerow([p.uscc, p.decided_on, p.authority, p.category, p.severity, p.fine, p.document_no,
+                          p.publication_end, "" if p.id == penalty.id else (p.repaired_on or "")])
+        out.writerow([old["uscc"], old["decided_on"], old["authority"], old["category"], old["severity"], old["fine"],
+                      old["document_no"], old["publication_end"], ""])
+        result = ingest.import_file("penalties", buffer.getvalue().encode(), "行政处罚.csv")
+        assert result.ok and result.kept == {"withdrawn": 1, "repair": 1}
+        assert db.session.get(Penalty, penalty.id).repaired_on == today
+        assert not db.session.scalar(select(func.count(Penalty.id)).where(Penalty.document_no == old["document_no"]))
+        assert features_of(objected) == 0 and features_of(repaired) == 0
+        assert {u: credit.current_scores([firms[u]])[firms[u]].score for u in scores} == scores
 
 
 # ------------------------------------------------------------------------------------------- joint punishment

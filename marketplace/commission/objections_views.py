@@ -42,7 +42,7 @@ def objection_detail(objection_id: int):
     model, fields = objections.RECORDS.get(objection.record_source, (None, ()))
     if form.validate_on_submit():
         expected = arg("version", limits.VERSION, "版本", values=request.form)
-        new_values = {f: request.form.get(f"new_{f}", "")[:128] for f in fields}
+        new_values = {f: request.form.get(f"new_{f}", "") for f in fields}  # objections._parse bounds each
         try:
             objections.move(objection, request.form.get("to_status", ""), actor_id=current_user.id,
                             resolution=form.resolution.data or "", outcome=request.form.get("outcome") or None,
