@@ -88,6 +88,11 @@ def test_reimport_keeps_withdrawals_corrections_and_repairs_and_says_so(app, use
         assert pen_result.kept == {"corrected": 1, "repair": 1} and pen_result.rows_accepted == 0
         assert list_result.kept == {"withdrawn": 1} and list_result.rows_accepted == 0
 
+        # The department later fixes the 文号 itself: its row is the same corrected record, not a second one.
+        fixed = load("penalties", PENALTIES_CSV.replace("济市监罚〔2023〕1号".encode(), "济市监罚〔2023〕11号".encode()))
+        assert fixed.kept == {"corrected": 1, "repair": 1}
+        assert sorted(p.id for p in one(Penalty, uscc=USCC_A)) == sorted([advert.id, env.id])
+
     # Through the upload page (a background job) the report says how many rows were kept and why.
     auth.login(users["commission"])
     token = client.csrf_token("/commission/data/import")

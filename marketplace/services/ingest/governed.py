@@ -99,6 +99,8 @@ def of(source: Source) -> Governed:
                 values[k] = first
         out.by_key[tuple(_value(table.c[k], values.get(k)) for k in key)] = (reason, row.id if row else None)
         if row is not None:
+            # a department that has since fixed the key itself sends the corrected key: the same record
+            out.by_key.setdefault(tuple(_value(table.c[k], getattr(row, k)) for k in key), (reason, row.id))
             kept = {f: getattr(row, f) for c in history if c.action == "correct" for f in c.new_values}
             if record_id in repaired:
                 kept["repaired_on"] = row.repaired_on
@@ -114,10 +116,13 @@ def apply(conn: Connection, source: Source, governed: Governed, rows: pd.DataFra
     if not governed.by_key or rows.empty:
         return rows, {}
     table, key = source.sql_table, source.record_key
-    columns = {k: (list(rows[k].dt.date) if rows[k].dtype.kind == "M" else rows[k].tolist()) for k in key}
-    keys = [tuple(_value(table.c[k], v) for k, v in zip(key, values, strict=True))
-            for values in zip(*columns.values(), strict=True)]
-    matched = [governed.by_key.get(k) for k in keys]
+    # Every record key starts with the USCC: only the rows of firms with a decided record are looked at.
+    candidates = np.flatnonzero(rows["uscc"].isin({k[0] for k in governed.by_key}).to_numpy())
+    part = rows.iloc[candidates]
+    columns = {k: (list(part[k].dt.date) if part[k].dtype.kind == "M" else part[k].tolist()) for k in key}
+    matched = [None] * len(rows)
+    for position, values in zip(candidates, zip(*columns.values(), strict=True), strict=True):
+        matched[position] = governed.by_key.get(tuple(_value(table.c[k], v) for k, v in zip(key, values, strict=True)))
     hit = np.array([m is not None for m in matched], dtype=bool)
     if not hit.any():
         return rows, {}
