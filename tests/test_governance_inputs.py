@@ -123,3 +123,13 @@ def test_the_fund_export_goes_through_the_one_csv_writer(client, auth, users, ap
     # the writer's preamble lines are cells like any other: a formula is neutralised, odd line breaks removed
     written = csv_files.write(["a"], [[1]], preamble=["=HYPERLINK(\"x\")", "第一行\u2028第二行"]).decode("utf-8-sig")
     assert written.splitlines()[:3] == ["\"'=HYPERLINK(\"\"x\"\")\"", "第一行 第二行", "a"]
+
+
+def test_the_correction_form_limits_each_text_to_its_column(client, auth, users, app):
+    objection_id = _objection(app)
+    auth.login(users["commission"])
+    page = client.get(f"/commission/objections/{objection_id}").get_data(as_text=True)
+    assert 'name="new_document_no" id="new_document_no" maxlength="64"' in page  # penalties.document_no String(64)
+    assert 'id="new_fine">' in page  # a number: bounded where it is parsed (objections._parse), not by a length
+    with app.app_context():
+        assert objections.text_lengths("registry_enterprises")["name"] == 128

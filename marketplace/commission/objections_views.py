@@ -58,5 +58,7 @@ def objection_detail(objection_id: int):
     values = [(f, getattr(record, f)) for f in fields] if record is not None else []
     return render_template("commission/objection.html", o=objection, form=form, days=objections.handling_days(objection),
                            next_statuses=sorted(objections.TRANSITIONS[objection.status]), record_label=label,
-                           values=values, choices=objections.CHOICES, overdue=objections.overdue(objection),
+                           values=values, choices=objections.CHOICES,
+                           lengths=objections.text_lengths(objection.record_source) if model is not None else {},
+                           overdue=objections.overdue(objection),
                            corrections=objections.corrections(objection.id))

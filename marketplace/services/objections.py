@@ -221,6 +221,14 @@ def _apply(objection: Objection, outcome: str | None, new_values: dict, actor_id
     db.session.flush()  # a CHECK constraint the new values break fails here, inside the transaction
 
 
+def text_lengths(source: str) -> dict[str, int | None]:
+    """{field: its column's length} for the text fields staff may correct (None for numbers and dates, which
+    `_parse` bounds): the correction form's maxlength is the column's."""
+    model, fields = RECORDS[source]
+    return {f: getattr(model.__table__.c[f].type, "length", None) if model.__table__.c[f].type.python_type is str
+            else None for f in fields}
+
+
 def _parse(model, field: str, raw):
     """One corrected value, parsed and bounded by its column's type (and code list)."""
     column = model.__table__.c[field]
