@@ -28,17 +28,15 @@ from ..models import (
     Enterprise,
     ImportBatch,
     Institution,
-    ListEntry,
     LoanRepayment,
     Objection,
     OffPlatformLoan,
-    Penalty,
     Product,
     RegistryCodeFinding,
     RegistryEnterprise,
     TaxGrade,
 )
-from . import denominators
+from . import denominators, in_force, registry
 from .applications import DISBURSED_STATUSES
 from .exports import Column, Table
 from .workdays import SHANGHAI, local_date, working_days_between
@@ -164,10 +162,10 @@ def _sum(column: str):
 # ---- populations shared by several indicators ---------------------------------------------------------
 
 def registry_population(p: Period):
-    """SQL condition on RegistryEnterprise: an operating (存续) enterprise established by the period's end —
-    the denominator population of (十七) (二十) (二十四), and the numerator is restricted to it as well."""
-    return and_(RegistryEnterprise.operating_status == "active",
-                or_(RegistryEnterprise.established_on.is_(None), RegistryEnterprise.established_on <= p.last_day))
+    """SQL condition on RegistryEnterprise: operating (存续) on the period's last day and established by then, as
+    the registry files delivered up to that day reported it (services/registry) — the denominator population of
+    (十七) (二十) (二十四), and the numerator is restricted to it as well."""
+    return registry.operating_on(p.last_day)
 
 
 def _registry_denominator(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
@@ -282,13 +280,13 @@ def _rows_20(p: Period) -> Select:
 
 def _rows_24(p: Period) -> Select:
     """One row per firm (not per list entry): the firms of the registry population on a serious list on the
-    period's last day."""
+    period's last day (in_force: an entry withdrawn later still counts before its withdrawal)."""
+    entries = in_force.list_entries(p.last_day, codes.SERIOUS_LIST_TYPES).subquery()
     return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
-                   func.count(ListEntry.id).label("entries"), func.min(ListEntry.start_on).label("since"),
-                   func.aggregate_strings(ListEntry.list_type, ",").label("list_types"))
-            .join(ListEntry, ListEntry.uscc == RegistryEnterprise.uscc)
-            .where(registry_population(p), ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES),
-                   ListEntry.active_on(p.last_day))
+                   func.count(entries.c.id).label("entries"), func.min(entries.c.start_on).label("since"),
+                   func.aggregate_strings(entries.c.list_type, ",").label("list_types"))
+            .join(entries, entries.c.uscc == RegistryEnterprise.uscc)
+            .where(registry_population(p))
             .group_by(RegistryEnterprise.uscc, RegistryEnterprise.name).order_by(RegistryEnterprise.uscc))
 
 
@@ -299,12 +297,10 @@ def _rows_24(p: Period) -> Select:
 PUBLIC_RECORD_SOURCES = {"penalties": "行政处罚", "list_entries": "名单"}
 
 
-def publicly_shown(day: date) -> tuple:
-    """SQL conditions (penalties, list entries) for records publicly shown on `day`: a penalty from its decision
-    to its publication end unless repaired; a list entry while the firm is on the list."""
-    penalty = and_(Penalty.decided_on <= day, Penalty.publication_end >= day,
-                   or_(Penalty.repaired_on.is_(None), Penalty.repaired_on > day))
-    return penalty, ListEntry.active_on(day)
+def publicly_shown(day: date) -> tuple[Select, Select]:
+    """(penalties, list entries) publicly shown on `day` (services/in_force: a penalty from its decision to its
+    publication end until repaired, a list entry while the firm is on the list, each until withdrawn)."""
+    return in_force.penalties_shown(day), in_force.list_entries(day)
 
 
 def _rows_objections(p: Period) -> Select:
@@ -317,8 +313,7 @@ def _rows_objections(p: Period) -> Select:
 
 
 def _public_records(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
-    penalty, listed = publicly_shown(p.last_day)
-    n = _scalar(select(func.count(Penalty.id)).where(penalty)) + _scalar(select(func.count(ListEntry.id)).where(listed))
+    n = sum(_count(shown) for shown in publicly_shown(p.last_day))
     return (n or None), ([] if n else ["期末无公示中的公共信用记录"]), ""
 
 

@@ -11,13 +11,14 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import and_, delete, insert, select
 
-from ...clock import now
+from ...clock import local_date, now
 from ...extensions import db
 from ...models import (
     ImportBatch,
     RegistryCodeFinding,
 )
 from .. import RuleViolation, bulk
+from .. import registry as registry_history
 from .reading import read_file
 from .sources import SOURCES, Source
 from .validation import _IN_CHUNK, validate
@@ -129,6 +130,8 @@ def save(checked: Checked, *, user_id: int | None = None,
                 "code": findings["值"].astype(str).str.slice(0, 64),
                 "problem": np.where(repeated, "duplicate", "invalid"),
                 "detail": findings["问题"].astype(str).str.slice(0, 64)}))
+        if registry:  # the history the indicators read a past period's registry from
+            registry_history.record_changes(conn, rows, batch_id, batch["as_of"] or local_date(batch["created_at"]))
         replaced = 0
         for stmt in _scope_deletes(checked.source, checked.rows):
             if checked.source.scope != "uscc":  # firms whose replaced records vanish change too
