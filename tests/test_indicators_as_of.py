@@ -133,3 +133,34 @@ def test_repaired_and_withdrawn_records_stop_counting_from_that_day_only(governe
         assert [e["document_no"] for e in credit.list_entries_of(B, date(2026, 10, 31))] == [f"(2026)鲁0102执{B[-2:]}号"]
         assert credit.list_entries_of(B, clock.today()) == []
         assert db.session.scalar(db.select(db.func.count(CreditCommitment.id))) == 1  # the repair's commitment
+
+
+def test_a_registry_batch_without_its_bad_codes_is_not_available_until_backfilled_from_its_file(app, runner, tmp_path):
+    # 4 codes: 甲, 乙, a code with a wrong check character, 甲 again → 1 invalid + 1 repeated of 4.
+    data = registry_file([(A, "甲", "存续"), (B, "乙", "存续"), ("91370102MA3C4XKL86", "错", "存续"),
+                          (A, "甲", "存续")], date(2026, 10, 20))
+    with app.app_context():
+        result = ingest.import_file("registry", data, "名录.csv")
+        assert result.ok and figure("九", OCT) == (2, 4)
+        # As a batch imported before each bad code was kept: counts on the batch, no records.
+        from marketplace.models import RegistryCodeFinding
+
+        db.session.execute(db.delete(RegistryCodeFinding))
+        db.session.commit()
+        f = indicators.figure("九", indicators.Period(OCT))
+        assert not f.available and f.value is None, "a figure that cannot be traced is not given"
+        assert "错码1个、重码1个" in f.missing[0] and f"flask registry-findings {result.batch_id}" in f.missing[0]
+    other = tmp_path / "其他.csv"
+    other.write_bytes(data.replace(b"2026-10-20", b"2026-10-21"))
+    refused = runner.invoke(args=["registry-findings", str(result.batch_id), str(other)])
+    assert refused.exit_code == 2 and "SHA-256 不一致" in refused.output
+    original = tmp_path / "名录.csv"
+    original.write_bytes(data)
+    done = runner.invoke(args=["registry-findings", str(result.batch_id), str(original)])
+    assert done.exit_code == 0 and "已补录重错码明细 2 条" in done.output
+    with app.app_context():
+        assert figure("九", OCT) == (2, 4)
+        assert [(r["line"], r["problem"]) for r in indicators.records("九", indicators.Period(OCT)).rows] == \
+            [(4, "错码"), (5, "重码")]
+    again = runner.invoke(args=["registry-findings", str(result.batch_id), str(original)])
+    assert again.exit_code == 2 and "无需补录" in again.output

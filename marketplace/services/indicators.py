@@ -365,15 +365,25 @@ def _rows_9(p: Period) -> Select:
             .order_by(RegistryCodeFinding.line))
 
 
-def _codes_total(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+def _codes_total(stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
     batch = registry_batch_for(p)
     if batch is None or not batch.codes_total:
         return None, ["本期末前无数据截止日期在期内的在营企业数据库"], ""
     as_of = batch.as_of or local_date(batch.created_at)
-    return batch.codes_total, [], f"在营企业数据库第{batch.id}批（{batch.file_name}，数据截止{as_of:%Y-%m-%d}）"
+    note = f"在营企业数据库第{batch.id}批（{batch.file_name}，数据截止{as_of:%Y-%m-%d}）"
+    counted = (batch.codes_invalid or 0) + (batch.codes_duplicate or 0)
+    if counted and not _count(stmt):  # imported before each bad code was kept: a figure without its records
+        return batch.codes_total, [
+            f"第{batch.id}批导入于逐条保存重错码之前（导入时记录错码{batch.codes_invalid or 0}个、重码"
+            f"{batch.codes_duplicate or 0}个，无明细，不能追溯）：请用原文件补录明细——"
+            f"flask registry-findings {batch.id} 原文件路径"], note
+    return batch.codes_total, [], note
 
 
 # ---- the definitions ---------------------------------------------------------------------------------------
+
+REGISTRY_AS_OF = ("存续企业以期末适用的在营企业数据库为准：成立日期不晚于期末，经营状态取数据截止日期不晚于期末的各份"
+                  "文件所报；之后的文件所报注销、吊销或新增企业自其数据截止日期起生效，不改变以前各期")
 
 C = Column
 _OBJECTION_COLUMNS = (C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
@@ -415,8 +425,8 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
     Definition(
         "十七", "A级纳税人和海关高级认证企业占比",
         "A级纳税人和海关高级认证企业占法人企业比例",
-        "分子：在营企业数据库中期末存续的企业里，期末有效的纳税信用等级为A级（某年度等级于次年4月发布后生效）或期末"
-        "持有海关高级认证的企业（去重）；分母：同一口径的存续企业数（成立日期不晚于期末）",
+        "分子：期末存续的企业里，期末有效的纳税信用等级为A级（某年度等级于次年4月发布后生效）或期末"
+        "持有海关高级认证的企业（去重）；分母：同一口径的存续企业数。" + REGISTRY_AS_OF,
         "A级纳税人和海关高级认证企业数（户）", "存续法人企业数（户）", _rows_17,
         (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("tax_grade", "纳税信用等级"),
          C("customs", "海关认证")),
@@ -424,7 +434,7 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
     Definition(
         "二十", "信用承诺占比",
         "信用承诺信息上报数量占城市企业总量的比例（审批替代型、主动承诺型、信用修复型等）",
-        "分子：期内在本平台签署的信用承诺份数；分母：在营企业数据库中期末存续的企业数",
+        "分子：期内在本平台签署的信用承诺份数；分母：期末存续的企业数。" + REGISTRY_AS_OF,
         "信用承诺数（份）", "存续企业数（户）", _rows_20,
         (C("id", "承诺编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
          C("signed_at", "签署时间", "datetime")),
@@ -432,8 +442,8 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
     Definition(
         "二十四", "严重失信主体占比",
         "严重失信名单主体数量占城市法人企业总数的比例",
-        "分子：期末存续企业中，期末在严重失信名单上的企业数（按企业去重，一家企业多条名单只计一次；移出当日起不再计入）；"
-        "分母：同一口径的存续企业数",
+        "分子：期末存续企业中，期末在严重失信名单上的企业数（按企业去重，一家企业多条名单只计一次；移出名单或经异议"
+        "撤下公示的，自该日起不再计入，此前各期照计）；分母：同一口径的存续企业数。" + REGISTRY_AS_OF,
         "严重失信主体数（户，期末）", "存续企业数（户）", _rows_24,
         (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("list_types", "所在名单"),
          C("entries", "名单条数", "int"), C("since", "最早列入日期", "date")),
@@ -443,7 +453,8 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         "有效异议信息数量占信用中国网站公开信息总量的比例——有效异议指针对公示信息（错误、遗漏、重复公示、不应公示、"
         "超期公示）、经核实、且信息来源于本市的异议",
         "分子：期内办结且异议成立、针对本市公示信用信息（行政处罚、名单）的异议；对纳税、社保、水电气等不公示数据的异议"
-        "不计入；分母：期末仍在公示期内的行政处罚（未修复）与在列名单条数",
+        "不计入；分母：期末仍在公示期内的行政处罚与在列名单条数——信用修复或经异议撤下公示的记录自修复、撤下当日起"
+        "不再计入，此前各期照计",
         "有效异议数（件）", "期末公示中的公共信用记录（条）", _rows_objections,
         _OBJECTION_COLUMNS, _count, _public_records, labels=_OBJECTION_LABELS),
     Definition(
