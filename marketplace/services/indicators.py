@@ -112,10 +112,18 @@ class Figure:
     note: str = ""
     missing: list[str] = field(default_factory=list)
     secondary: str = ""  # a second reading shown beside the figure (三十六 in working days)
+    money: bool = False  # numerator and denominator are integer yuan (exports keep yuan; pages show 万元)
 
     @property
     def available(self) -> bool:
         return not self.missing and self.numerator is not None and bool(self.denominator)
+
+    @property
+    def labels_shown(self) -> tuple[str, str]:
+        """(numerator, denominator) labels as a page shows them: amounts in 万元 (exports name yuan, 元)."""
+        if not self.money:
+            return self.numerator_label, self.denominator_label
+        return tuple(label.replace("（元）", "（万元）") for label in (self.numerator_label, self.denominator_label))
 
     @property
     def value(self) -> Decimal | None:
@@ -142,6 +150,7 @@ class Definition:
     unit: str = "ratio"
     labels: dict = field(default_factory=dict)  # column → code labels
     secondary: Callable[[Select, "Period"], str] | None = None
+    money: bool = False  # numerator and denominator in integer yuan
 
 
 def _scalar(stmt) -> int:
@@ -411,7 +420,7 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         (C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
          C("size_basis", "规模依据"), C("institution", "金融机构"), C("product", "产品"),
          C("disbursed_on", "放款日期", "date"), C("disbursed_amount", "放款金额（万元）", "wan")),
-        _sum("disbursed_amount"), _gdp, labels={"size": codes.SIZES}),
+        _sum("disbursed_amount"), _gdp, labels={"size": codes.SIZES}, money=True),
     Definition(
         "十四", "平台外信易贷融资规模占GDP比重",
         "未通过信易贷平台实现的信易贷规模占城市GDP的比例",
@@ -421,7 +430,7 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         (C("institution", "报送机构"), C("month", "月份", "date"), C("uscc", "统一社会信用代码"),
          C("enterprise_name", "企业名称"), C("size", "规模"), C("loan_count", "笔数", "int"),
          C("amount", "放款金额（万元）", "wan")),
-        _sum("amount"), _gdp, labels={"size": codes.SIZES}),
+        _sum("amount"), _gdp, labels={"size": codes.SIZES}, money=True),
     Definition(
         "十七", "A级纳税人和海关高级认证企业占比",
         "A级纳税人和海关高级认证企业占法人企业比例",
@@ -485,7 +494,7 @@ def figure(code: str, p: Period) -> Figure:
     den, missing, note = d.denominator(stmt, p)
     num = d.numerator(stmt, p)
     return Figure(code, d.name, d.numerator_label, d.denominator_label, num, den, unit=d.unit, note=note,
-                  missing=missing, secondary=d.secondary(stmt, p) if d.secondary else "")
+                  missing=missing, secondary=d.secondary(stmt, p) if d.secondary else "", money=d.money)
 
 
 def records(code: str, p: Period) -> Table:
