@@ -164,3 +164,14 @@ def test_a_registry_batch_without_its_bad_codes_is_not_available_until_backfille
             [(4, "错码"), (5, "重码")]
     again = runner.invoke(args=["registry-findings", str(result.batch_id), str(original)])
     assert again.exit_code == 2 and "无需补录" in again.output
+
+
+def test_an_older_registry_file_cannot_rewrite_a_newer_one(app):
+    with app.app_context():
+        assert ingest.import_file("registry", registry_file([(A, "甲", "存续")], date(2026, 11, 30)), "11月.csv").ok
+        older = ingest.import_file("registry", registry_file([(A, "甲", "注销")], date(2026, 9, 30)), "9月.csv")
+        assert not older.ok and "较旧的文件不能覆盖" in older.checked.errors["问题"].iloc[0]
+        from marketplace.models import RegistryEnterprise, RegistryStatusChange
+
+        assert db.session.scalar(db.select(RegistryEnterprise.operating_status)) == "active"
+        assert db.session.scalar(db.select(db.func.count(RegistryStatusChange.id))) == 0

@@ -13,7 +13,8 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
-from ..models import RegistryEnterprise, RegistryStatusChange
+from ..extensions import db
+from ..models import ImportBatch, RegistryEnterprise, RegistryStatusChange
 from . import bulk
 
 _CHUNK = 900  # codes per IN (…): SQLite caps bound parameters
@@ -32,6 +33,11 @@ def operating_on(day: date):
                         RegistryEnterprise.uscc.in_(active_before))
     established = or_(RegistryEnterprise.established_on.is_(None), RegistryEnterprise.established_on <= day)
     return and_(status_active, established)
+
+
+def latest_as_of() -> date | None:
+    """The latest 数据截止日期 a registry file stated: an older file is refused (it would rewrite newer states)."""
+    return db.session.scalar(select(func.max(ImportBatch.as_of)).where(ImportBatch.source == "registry"))
 
 
 def record_changes(conn: Connection, rows: pd.DataFrame, batch_id: int, effective_on: date) -> int:
