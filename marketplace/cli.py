@@ -1,4 +1,4 @@
-"""flask commands: seed, import-data, create-commission-user, demo, train-model, score-all, exports."""
+"""flask commands: seed, import-data, registry-findings, create-commission-user, demo, train-model, score-all, exports."""
 import os
 import secrets
 import shutil
@@ -244,6 +244,22 @@ def _echo_training(result: dict, seconds: float) -> None:
                f"违约 {result['bads']:,} 家；测试集 AUC {f(result['auc'])}，KS {f(result['ks'])}，"
                f"Gini {f(result['gini'])}，Brier {f(result['brier'])}；逻辑回归基线 AUC {f(result['baseline_auc'])}；"
                f"理论最优（oracle）AUC {f(result['oracle_auc'])}。用时 {seconds:.1f} 秒。")
+
+
+@click.command("registry-findings")
+@click.argument("batch_id", type=click.IntRange(1, 2**31 - 1))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def registry_findings_command(batch_id, file):
+    """Store the bad codes (indicator 九's records) of a registry batch imported before they were kept, read
+    again from the very file that was imported (its SHA-256 must match the batch's)."""
+    from .services import RuleViolation, ingest
+
+    try:
+        stored = ingest.backfill_findings(batch_id, file.read_bytes(), file.name)
+    except RuleViolation as e:
+        raise CommandError(e.message) from None
+    click.echo(f"第{batch_id}批：已补录重错码明细 {stored} 条（指标九可追溯到每一行）。")
 
 
 @click.command("train-model")
@@ -494,5 +510,5 @@ def share_feed(month, out_dir):
 def init_app(app):
     for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
                     share_feed, train_model_command, score_all_command, verify_identities_command,
-                    refresh_loans_command):
+                    refresh_loans_command, registry_findings_command):
         app.cli.add_command(command)

@@ -112,3 +112,29 @@ def test_pages_work_on_an_empty_platform(client, auth, users):
     for url in ("/commission/indicators", "/commission/statistics", "/commission/indicators/十三",
                 "/commission/indicators/report.xlsx", "/commission/sharing"):
         assert client.get(url).status_code == 200, url
+
+
+def test_indicator_pages_show_amounts_in_wan_and_the_pack_keeps_yuan(client, city):  # noqa: F811
+    with city.app_context():
+        denominators.set_figure(kind="gdp", period_kind="year", start=date(2026, 1, 1), value=10**12,
+                                source="市统计局", actor_id=None)
+    _login_staff(client, city)
+    # (十三) October: 甲's 1,000,000 yuan = 100 万元 over GDP 10^12 yuan = 100,000,000 万元.
+    for url in ("/commission/indicators?month=2026-10", "/commission/indicators/十三?month=2026-10"):
+        html = client.get(url).get_data(as_text=True)
+        assert "平台中小微企业信易贷放款额（万元）" in html and "地区生产总值（万元）" in html, url
+        assert "100,000,000" in html and "1,000,000,000,000" not in html, url
+        assert "（元）" not in html, url
+    html = client.get("/commission/indicators/十三?month=2026-10").get_data(as_text=True)
+    assert "<b>100</b>" in html and "1,000,000" not in html
+    # (十七) is a count of firms: no 万元 there.
+    assert "<b>2</b>" in client.get("/commission/indicators/十七?month=2026-10").get_data(as_text=True)
+    wb = load_workbook(io.BytesIO(client.get("/commission/indicators/report.xlsx?month=2026-10").data))
+    summary = wb["指标汇总"]
+    header = [c.value for c in summary[3]] if summary["A3"].value == "指标" else None
+    rows = {r[0]: r for r in summary.iter_rows(values_only=True) if r and r[0] == "（十三）"}
+    assert rows["（十三）"][2] == "平台中小微企业信易贷放款额（元）", header
+    assert 1_000_000 in rows["（十三）"] and 10**12 in rows["（十三）"]
+    # GDP is entered and shown in 亿元 on the denominators page, its history too.
+    html = client.get("/commission/denominators").get_data(as_text=True)
+    assert "10,000.00 亿元" in html and "万元" not in html.split("修改记录")[1]

@@ -8,6 +8,7 @@ from .credit_data import (
     ProvidentFundRecord,
     RegistryCodeFinding,
     RegistryEnterprise,
+    RegistryStatusChange,
     SocialInsuranceRecord,
     TaxGrade,
     TaxRecord,
@@ -51,7 +52,7 @@ __all__ = [
     "User", "FormSubmission", "Enterprise", "IdentityCheck", "Institution", "Product",
     # credit_data: department records
     "ImportBatch", "RegistryEnterprise", "TaxRecord", "TaxGrade", "SocialInsuranceRecord", "ProvidentFundRecord",
-    "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification",
+    "UtilityRecord", "Penalty", "ListEntry", "RegistryCodeFinding", "CustomsCertification", "RegistryStatusChange",
     # financing
     "FinancingNeed", "Application", "ApplicationEvent", "CreditCommitment", "LoanRepayment", "LoanInstalment",
     "OffPlatformLoan",

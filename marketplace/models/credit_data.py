@@ -87,6 +87,24 @@ class RegistryEnterprise(db.Model):
     batch_id: Mapped[int] = _batch_fk()
 
 
+
+class RegistryStatusChange(db.Model):
+    """在营企业数据库 history: a firm's operating status as a registry file reported it, from that file's
+    数据截止日期 (effective_on) — a change of status, or the firm's first appearance after the first file
+    (from_status None: not in the registry before). registry_enterprises holds the latest state; these rows
+    rewind it to any earlier day (services/registry.py), so a past month's figures never move when a later
+    registry file arrives."""
+
+    __tablename__ = "registry_status_changes"
+    __table_args__ = (Index("ix_registry_status_changes_uscc_effective_on", "uscc", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date, index=True)
+    batch_id: Mapped[int] = _batch_fk()
+
 # The monthly tables: the unique key (uscc, period …) is the firm index as well; the period index serves
 # the replacement of a whole period on re-import. No more indexes than that: each one slows bulk loads.
 class TaxRecord(db.Model):

@@ -10,7 +10,6 @@ from .. import codes
 from ..extensions import db
 from ..models import (
     EnterpriseScore,
-    ListEntry,
     Penalty,
     ProvidentFundRecord,
     SocialInsuranceRecord,
@@ -18,6 +17,7 @@ from ..models import (
     TaxRecord,
     UtilityRecord,
 )
+from . import in_force
 
 IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
 
@@ -74,27 +74,31 @@ def grades_frame():
 
 
 def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
-    """USCCs on a serious-dishonesty list on day `on` (start_on <= on < end_on): a firm that leaves a list
-    is off it from that day. A firm whose legal representative is a listed person counts as listed (联合惩戒)."""
+    """USCCs on a serious-dishonesty list on day `on` (in_force.list_entries: start_on <= on < end_on, a
+    withdrawn entry until its withdrawal): a firm that leaves a list is off it from that day. A firm whose
+    legal representative is a listed person counts as listed (联合惩戒)."""
     from .joint import usccs_hit_through_representative
 
-    stmt = select(ListEntry.uscc).distinct().where(ListEntry.list_type.in_(list_types), ListEntry.active_on(on))
+    def listed(part=None) -> set[str]:
+        entries = in_force.list_entries(on, list_types, part).subquery()
+        return set(db.session.scalars(select(entries.c.uscc).distinct()))
+
     if usccs is None:
-        return set(db.session.scalars(stmt)) | usccs_hit_through_representative(on)
+        return listed() | usccs_hit_through_representative(on)
     codes_ = list(dict.fromkeys(usccs))
     out: set[str] = set()
     for start in range(0, len(codes_), IN_CHUNK):
         part = codes_[start:start + IN_CHUNK]
-        out |= set(db.session.scalars(stmt.where(ListEntry.uscc.in_(part))))
+        out |= listed(part)
         out |= usccs_hit_through_representative(on, part)
     return out
 
 
 def list_entries_of(uscc: str, on: date) -> list[dict]:
-    """A firm's active list entries (all list types), for its own profile and authorized banks."""
-    rows = db.session.execute(select(ListEntry.id, ListEntry.list_type, ListEntry.start_on, ListEntry.end_on,
-                                     ListEntry.document_no).where(ListEntry.uscc == uscc,
-                                                                  ListEntry.active_on(on))).all()
+    """A firm's list entries in force on `on` (all list types), for its own profile and authorized banks."""
+    entries = in_force.list_entries(on, usccs=[uscc]).subquery()
+    rows = db.session.execute(select(entries.c.id, entries.c.list_type, entries.c.start_on, entries.c.end_on,
+                                     entries.c.document_no).order_by(entries.c.start_on, entries.c.id)).all()
     return [dict(r._mapping) for r in rows]
 
 

@@ -28,17 +28,15 @@ from ..models import (
     Enterprise,
     ImportBatch,
     Institution,
-    ListEntry,
     LoanRepayment,
     Objection,
     OffPlatformLoan,
-    Penalty,
     Product,
     RegistryCodeFinding,
     RegistryEnterprise,
     TaxGrade,
 )
-from . import denominators
+from . import denominators, in_force, registry
 from .applications import DISBURSED_STATUSES
 from .exports import Column, Table
 from .workdays import SHANGHAI, local_date, working_days_between
@@ -114,10 +112,18 @@ class Figure:
     note: str = ""
     missing: list[str] = field(default_factory=list)
     secondary: str = ""  # a second reading shown beside the figure (三十六 in working days)
+    money: bool = False  # numerator and denominator are integer yuan (exports keep yuan; pages show 万元)
 
     @property
     def available(self) -> bool:
         return not self.missing and self.numerator is not None and bool(self.denominator)
+
+    @property
+    def labels_shown(self) -> tuple[str, str]:
+        """(numerator, denominator) labels as a page shows them: amounts in 万元 (exports name yuan, 元)."""
+        if not self.money:
+            return self.numerator_label, self.denominator_label
+        return tuple(label.replace("（元）", "（万元）") for label in (self.numerator_label, self.denominator_label))
 
     @property
     def value(self) -> Decimal | None:
@@ -144,6 +150,7 @@ class Definition:
     unit: str = "ratio"
     labels: dict = field(default_factory=dict)  # column → code labels
     secondary: Callable[[Select, "Period"], str] | None = None
+    money: bool = False  # numerator and denominator in integer yuan
 
 
 def _scalar(stmt) -> int:
@@ -164,10 +171,10 @@ def _sum(column: str):
 # ---- populations shared by several indicators ---------------------------------------------------------
 
 def registry_population(p: Period):
-    """SQL condition on RegistryEnterprise: an operating (存续) enterprise established by the period's end —
-    the denominator population of (十七) (二十) (二十四), and the numerator is restricted to it as well."""
-    return and_(RegistryEnterprise.operating_status == "active",
-                or_(RegistryEnterprise.established_on.is_(None), RegistryEnterprise.established_on <= p.last_day))
+    """SQL condition on RegistryEnterprise: operating (存续) on the period's last day and established by then, as
+    the registry files delivered up to that day reported it (services/registry) — the denominator population of
+    (十七) (二十) (二十四), and the numerator is restricted to it as well."""
+    return registry.operating_on(p.last_day)
 
 
 def _registry_denominator(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
@@ -282,13 +289,13 @@ def _rows_20(p: Period) -> Select:
 
 def _rows_24(p: Period) -> Select:
     """One row per firm (not per list entry): the firms of the registry population on a serious list on the
-    period's last day."""
+    period's last day (in_force: an entry withdrawn later still counts before its withdrawal)."""
+    entries = in_force.list_entries(p.last_day, codes.SERIOUS_LIST_TYPES).subquery()
     return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
-                   func.count(ListEntry.id).label("entries"), func.min(ListEntry.start_on).label("since"),
-                   func.aggregate_strings(ListEntry.list_type, ",").label("list_types"))
-            .join(ListEntry, ListEntry.uscc == RegistryEnterprise.uscc)
-            .where(registry_population(p), ListEntry.list_type.in_(codes.SERIOUS_LIST_TYPES),
-                   ListEntry.active_on(p.last_day))
+                   func.count(entries.c.id).label("entries"), func.min(entries.c.start_on).label("since"),
+                   func.aggregate_strings(entries.c.list_type, ",").label("list_types"))
+            .join(entries, entries.c.uscc == RegistryEnterprise.uscc)
+            .where(registry_population(p))
             .group_by(RegistryEnterprise.uscc, RegistryEnterprise.name).order_by(RegistryEnterprise.uscc))
 
 
@@ -299,12 +306,10 @@ def _rows_24(p: Period) -> Select:
 PUBLIC_RECORD_SOURCES = {"penalties": "行政处罚", "list_entries": "名单"}
 
 
-def publicly_shown(day: date) -> tuple:
-    """SQL conditions (penalties, list entries) for records publicly shown on `day`: a penalty from its decision
-    to its publication end unless repaired; a list entry while the firm is on the list."""
-    penalty = and_(Penalty.decided_on <= day, Penalty.publication_end >= day,
-                   or_(Penalty.repaired_on.is_(None), Penalty.repaired_on > day))
-    return penalty, ListEntry.active_on(day)
+def publicly_shown(day: date) -> tuple[Select, Select]:
+    """(penalties, list entries) publicly shown on `day` (services/in_force: a penalty from its decision to its
+    publication end until repaired, a list entry while the firm is on the list, each until withdrawn)."""
+    return in_force.penalties_shown(day), in_force.list_entries(day)
 
 
 def _rows_objections(p: Period) -> Select:
@@ -317,8 +322,7 @@ def _rows_objections(p: Period) -> Select:
 
 
 def _public_records(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
-    penalty, listed = publicly_shown(p.last_day)
-    n = _scalar(select(func.count(Penalty.id)).where(penalty)) + _scalar(select(func.count(ListEntry.id)).where(listed))
+    n = sum(_count(shown) for shown in publicly_shown(p.last_day))
     return (n or None), ([] if n else ["期末无公示中的公共信用记录"]), ""
 
 
@@ -370,15 +374,25 @@ def _rows_9(p: Period) -> Select:
             .order_by(RegistryCodeFinding.line))
 
 
-def _codes_total(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
+def _codes_total(stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
     batch = registry_batch_for(p)
     if batch is None or not batch.codes_total:
         return None, ["本期末前无数据截止日期在期内的在营企业数据库"], ""
     as_of = batch.as_of or local_date(batch.created_at)
-    return batch.codes_total, [], f"在营企业数据库第{batch.id}批（{batch.file_name}，数据截止{as_of:%Y-%m-%d}）"
+    note = f"在营企业数据库第{batch.id}批（{batch.file_name}，数据截止{as_of:%Y-%m-%d}）"
+    counted = (batch.codes_invalid or 0) + (batch.codes_duplicate or 0)
+    if counted and not _count(stmt):  # imported before each bad code was kept: a figure without its records
+        return batch.codes_total, [
+            f"第{batch.id}批导入于逐条保存重错码之前（导入时记录错码{batch.codes_invalid or 0}个、重码"
+            f"{batch.codes_duplicate or 0}个，无明细，不能追溯）：请用原文件补录明细——"
+            f"flask registry-findings {batch.id} 原文件路径"], note
+    return batch.codes_total, [], note
 
 
 # ---- the definitions ---------------------------------------------------------------------------------------
+
+REGISTRY_AS_OF = ("存续企业以期末适用的在营企业数据库为准：成立日期不晚于期末，经营状态取数据截止日期不晚于期末的各份"
+                  "文件所报；之后的文件所报注销、吊销或新增企业自其数据截止日期起生效，不改变以前各期")
 
 C = Column
 _OBJECTION_COLUMNS = (C("id", "异议编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"),
@@ -406,7 +420,7 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         (C("id", "申请编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("size", "规模"),
          C("size_basis", "规模依据"), C("institution", "金融机构"), C("product", "产品"),
          C("disbursed_on", "放款日期", "date"), C("disbursed_amount", "放款金额（万元）", "wan")),
-        _sum("disbursed_amount"), _gdp, labels={"size": codes.SIZES}),
+        _sum("disbursed_amount"), _gdp, labels={"size": codes.SIZES}, money=True),
     Definition(
         "十四", "平台外信易贷融资规模占GDP比重",
         "未通过信易贷平台实现的信易贷规模占城市GDP的比例",
@@ -416,12 +430,12 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         (C("institution", "报送机构"), C("month", "月份", "date"), C("uscc", "统一社会信用代码"),
          C("enterprise_name", "企业名称"), C("size", "规模"), C("loan_count", "笔数", "int"),
          C("amount", "放款金额（万元）", "wan")),
-        _sum("amount"), _gdp, labels={"size": codes.SIZES}),
+        _sum("amount"), _gdp, labels={"size": codes.SIZES}, money=True),
     Definition(
         "十七", "A级纳税人和海关高级认证企业占比",
         "A级纳税人和海关高级认证企业占法人企业比例",
-        "分子：在营企业数据库中期末存续的企业里，期末有效的纳税信用等级为A级（某年度等级于次年4月发布后生效）或期末"
-        "持有海关高级认证的企业（去重）；分母：同一口径的存续企业数（成立日期不晚于期末）",
+        "分子：期末存续的企业里，期末有效的纳税信用等级为A级（某年度等级于次年4月发布后生效）或期末"
+        "持有海关高级认证的企业（去重）；分母：同一口径的存续企业数。" + REGISTRY_AS_OF,
         "A级纳税人和海关高级认证企业数（户）", "存续法人企业数（户）", _rows_17,
         (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("tax_grade", "纳税信用等级"),
          C("customs", "海关认证")),
@@ -429,7 +443,7 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
     Definition(
         "二十", "信用承诺占比",
         "信用承诺信息上报数量占城市企业总量的比例（审批替代型、主动承诺型、信用修复型等）",
-        "分子：期内在本平台签署的信用承诺份数；分母：在营企业数据库中期末存续的企业数",
+        "分子：期内在本平台签署的信用承诺份数；分母：期末存续的企业数。" + REGISTRY_AS_OF,
         "信用承诺数（份）", "存续企业数（户）", _rows_20,
         (C("id", "承诺编号", "int"), C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("kind", "承诺类型"),
          C("signed_at", "签署时间", "datetime")),
@@ -437,8 +451,8 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
     Definition(
         "二十四", "严重失信主体占比",
         "严重失信名单主体数量占城市法人企业总数的比例",
-        "分子：期末存续企业中，期末在严重失信名单上的企业数（按企业去重，一家企业多条名单只计一次；移出当日起不再计入）；"
-        "分母：同一口径的存续企业数",
+        "分子：期末存续企业中，期末在严重失信名单上的企业数（按企业去重，一家企业多条名单只计一次；移出名单或经异议"
+        "撤下公示的，自该日起不再计入，此前各期照计）；分母：同一口径的存续企业数。" + REGISTRY_AS_OF,
         "严重失信主体数（户，期末）", "存续企业数（户）", _rows_24,
         (C("uscc", "统一社会信用代码"), C("name", "企业名称"), C("list_types", "所在名单"),
          C("entries", "名单条数", "int"), C("since", "最早列入日期", "date")),
@@ -448,7 +462,8 @@ DEFINITIONS: dict[str, Definition] = {d.code: d for d in (
         "有效异议信息数量占信用中国网站公开信息总量的比例——有效异议指针对公示信息（错误、遗漏、重复公示、不应公示、"
         "超期公示）、经核实、且信息来源于本市的异议",
         "分子：期内办结且异议成立、针对本市公示信用信息（行政处罚、名单）的异议；对纳税、社保、水电气等不公示数据的异议"
-        "不计入；分母：期末仍在公示期内的行政处罚（未修复）与在列名单条数",
+        "不计入；分母：期末仍在公示期内的行政处罚与在列名单条数——信用修复或经异议撤下公示的记录自修复、撤下当日起"
+        "不再计入，此前各期照计",
         "有效异议数（件）", "期末公示中的公共信用记录（条）", _rows_objections,
         _OBJECTION_COLUMNS, _count, _public_records, labels=_OBJECTION_LABELS),
     Definition(
@@ -479,7 +494,7 @@ def figure(code: str, p: Period) -> Figure:
     den, missing, note = d.denominator(stmt, p)
     num = d.numerator(stmt, p)
     return Figure(code, d.name, d.numerator_label, d.denominator_label, num, den, unit=d.unit, note=note,
-                  missing=missing, secondary=d.secondary(stmt, p) if d.secondary else "")
+                  missing=missing, secondary=d.secondary(stmt, p) if d.secondary else "", money=d.money)
 
 
 def records(code: str, p: Period) -> Table:

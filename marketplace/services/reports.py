@@ -15,19 +15,14 @@ GROUPS = {
     "信用信息": ("九", "十七", "二十", "二十四"),
     "异议处理": ("三十五", "三十六"),
 }
-# What the numerator and denominator of each indicator count: yuan, or a count (户、件、条、份、天).
-YUAN_CODES = ("十三", "十四")
-
-
-
-
 def _kinds(f: indicators.Figure) -> dict:
-    amount = "yuan" if f.code in YUAN_CODES else "int"
-    value = "days" if f.unit == "days" else ("small_ratio" if f.code in YUAN_CODES else "ratio")
+    """What the numerator and denominator count: yuan (the pack keeps yuan, named in the label), or a count
+    (户、件、条、份、天); ratios to GDP get enough digits to be read."""
+    amount = "yuan" if f.money else "int"
+    value = "days" if f.unit == "days" else ("small_ratio" if f.money else "ratio")
     kinds = {}
     for scope in indicators.SCOPES:
-        kinds |= {f"{scope}_num": amount, f"{scope}_den": "yuan" if f.code in YUAN_CODES else "int",
-                  f"{scope}_value": value}
+        kinds |= {f"{scope}_num": amount, f"{scope}_den": amount, f"{scope}_value": value}
     return kinds
 
 

@@ -27,7 +27,7 @@ from .reports import (
     report_path,
     save_report,
 )
-from .saving import Checked, ImportResult, check, import_file, save
+from .saving import Checked, ImportResult, backfill_findings, check, import_file, save
 from .sources import (
     KIND_LABELS,
     LIST_LABELS,
@@ -44,7 +44,8 @@ from .validation import known_usccs, parse_dates, uscc_problems, validate
 
 __all__ = [
     "KIND_LABELS", "LIST_LABELS", "MAX_REPORT_ROWS", "MAX_SHOWN_ERRORS", "REPORT_KEPT", "remove_old_reports", "PERIOD", "REPORT_COLUMNS", "SCOPE_LABELS", "SEVERITY_LABELS",
-    "SOURCES", "USCC", "UTILITY_LABELS", "Checked", "Field", "ImportResult", "Parsed", "Source", "check", "coverage",
-    "decode_csv", "governed", "import_file", "indicator_9", "known_usccs", "parse_dates", "read_file", "report_csv",
+    "SOURCES", "USCC", "UTILITY_LABELS", "backfill_findings", "Checked", "Field", "ImportResult", "Parsed", "Source",
+    "check", "coverage", "decode_csv", "governed", "import_file", "indicator_9", "known_usccs", "parse_dates",
+    "read_file", "report_csv",
     "report_path", "save", "save_report", "uscc_problems", "validate",
 ]

@@ -11,13 +11,14 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import and_, delete, insert, select
 
-from ...clock import now
+from ...clock import local_date, now
 from ...extensions import db
 from ...models import (
     ImportBatch,
     RegistryCodeFinding,
 )
 from .. import RuleViolation, bulk
+from .. import registry as registry_history
 from . import governed
 from .reading import read_file
 from .sources import SOURCES, Source
@@ -122,7 +123,7 @@ def save(checked: Checked, *, user_id: int | None = None,
              "created_by": user_id, "created_at": now()}
     rows = checked.rows
     if registry:
-        repeated = findings["问题"].str.startswith("重复")
+        repeated = _repeated(findings)
         as_of = rows["as_of"].max() if "as_of" in rows and rows["as_of"].notna().any() else None
         batch.update(codes_total=checked.rows_in_file, codes_invalid=int((~repeated).sum()),
                      codes_duplicate=int(repeated.sum()), as_of=as_of.date() if as_of is not None else None)
@@ -132,12 +133,10 @@ def save(checked: Checked, *, user_id: int | None = None,
     decided = governed.of(checked.source)
     with db.engine.begin() as conn:
         batch_id = conn.execute(insert(ImportBatch.__table__).values(**batch)).inserted_primary_key[0]
-        if registry and not findings.empty:  # indicator (九)'s records: every bad code with its line
-            bulk.write_frame(conn, RegistryCodeFinding.__table__, pd.DataFrame({
-                "batch_id": batch_id, "line": findings["行号"].astype(int),
-                "code": findings["值"].astype(str).str.slice(0, 64),
-                "problem": np.where(repeated, "duplicate", "invalid"),
-                "detail": findings["问题"].astype(str).str.slice(0, 64)}))
+        if registry:
+            _write_findings(conn, batch_id, findings)
+        if registry:  # the history the indicators read a past period's registry from
+            registry_history.record_changes(conn, rows, batch_id, batch["as_of"] or local_date(batch["created_at"]))
         replaced = 0
         rows, kept = governed.apply(conn, checked.source, decided, rows, batch_id)
         for stmt in _scope_deletes(checked.source, checked.rows, decided.spared):
@@ -149,6 +148,43 @@ def save(checked: Checked, *, user_id: int | None = None,
     result = ImportResult(checked, batch_id, len(rows), max(replaced, 0), kept=kept)
     result.rescored = _rescore(affected)
     return result
+
+
+def _repeated(findings: pd.DataFrame) -> pd.Series:
+    return findings["问题"].str.startswith("重复")
+
+
+def _write_findings(conn, batch_id: int, findings: pd.DataFrame) -> int:
+    """Indicator (九)'s records: every bad code of a registry file with its line."""
+    if findings.empty:
+        return 0
+    return bulk.write_frame(conn, RegistryCodeFinding.__table__, pd.DataFrame({
+        "batch_id": batch_id, "line": findings["行号"].astype(int),
+        "code": findings["值"].astype(str).str.slice(0, 64),
+        "problem": np.where(_repeated(findings), "duplicate", "invalid"),
+        "detail": findings["问题"].astype(str).str.slice(0, 64)}))
+
+
+def backfill_findings(batch_id: int, data: bytes, file_name: str) -> int:
+    """Store the bad codes of a registry batch imported before they were kept (indicator 九's records), read
+    again from the very file that was imported: its SHA-256 must be the batch's, and the codes found must be
+    as many as the batch counted. Returns the number of codes stored."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.source != "registry":
+        raise RuleViolation(f"第{batch_id}批不是在营企业数据库的导入批次。")
+    if db.session.scalar(select(RegistryCodeFinding.id).where(RegistryCodeFinding.batch_id == batch_id).limit(1)):
+        raise RuleViolation(f"第{batch_id}批的重错码明细已保存，无需补录。")
+    if hashlib.sha256(data).hexdigest() != batch.sha256:
+        raise RuleViolation(f"{Path(file_name).name} 不是第{batch_id}批导入的文件（SHA-256 不一致，该批为 "
+                            f"{batch.sha256[:12]}…，文件名 {batch.file_name}）。")
+    checked = check("registry", data, file_name)
+    findings = checked.findings
+    invalid, duplicate = int((~_repeated(findings)).sum()), int(_repeated(findings).sum())
+    if (invalid, duplicate) != (batch.codes_invalid or 0, batch.codes_duplicate or 0):
+        raise RuleViolation(f"重新读取得到错码{invalid}个、重码{duplicate}个，与该批导入时记录的错码"
+                            f"{batch.codes_invalid or 0}个、重码{batch.codes_duplicate or 0}个不符，未保存。")
+    with db.engine.begin() as conn:
+        return _write_findings(conn, batch_id, findings)
 
 
 def _rescore(usccs: set[str]) -> int:

@@ -108,7 +108,9 @@ SOURCES: dict[str, Source] = {s.code: s for s in (
         Field("legal_representative", "法定代表人", "text", required=False, max_length=64,
               aliases=("法人代表", "法定代表人姓名"), note="实名核验用；旧版文件可无此列"),
         Field("as_of", "数据截止日期", "date", required=False, aliases=("截止日期",),
-              note="文件所描述的日期（各行相同）；不填则以导入日期为准。指标（九）取数据截止日期在统计期内或之前的最新文件"),
+              note="文件所描述的日期（各行相同）；不填则以导入日期为准。指标（九）取数据截止日期在统计期内或之前的最新文件；"
+                   "文件所报经营状态的变化（注销、吊销、新增企业）自该日起计入（十七）（二十）（二十四），不改变以前各期；"
+                   "早于已导入文件数据截止日期的文件不予导入"),
     ), scope="uscc", record=("uscc",)),
     Source("customs_certifications", "海关高级认证企业", "海关", CustomsCertification, (
         USCC,

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import (
     RegistryEnterprise,
 )
+from .. import registry
 from .reading import Parsed
 from .reports import REPORT_COLUMNS
 from .sources import USCC, Source
@@ -159,6 +160,10 @@ def validate(source: Source, parsed: Parsed) -> tuple[pd.DataFrame, pd.DataFrame
                    "撤销日期早于认证日期")
     if source.code == "list_entries":
         report.add("end_on", out["end_on"].notna() & (out["end_on"] < out["start_on"]), "移出日期早于列入日期")
+    latest = registry.latest_as_of() if source.code == "registry" else None
+    if latest is not None:  # the registry's history only moves forward (services/registry)
+        report.add("as_of", out["as_of"].notna() & (out["as_of"] < pd.Timestamp(latest)),
+                   f"数据截止日期早于已导入的在营企业数据库（数据截止{latest}）：较旧的文件不能覆盖较新的登记状态")
     if source.key:
         dup = out.duplicated(list(source.key), keep="first") & out[list(source.key)].notna().all(axis=1)
         if dup.any():
