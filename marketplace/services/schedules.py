@@ -14,8 +14,9 @@ A payment is applied oldest instalment first, interest before principal; paying 
 instalment pays the next ones in order (no re-amortisation). An instalment is past due the day after its
 due date while anything of it is unpaid; days past due count from the oldest such instalment.
 `refresh` moves loans to 逾期 and to 不良 (at the product's or the commission's days-past-due rule)
-through the state machine; the CLI `flask refresh-loans` runs it for all loans (daily), and the bank's
-and the firm's loan pages run it for the loans they show.
+through the state machine; the worker runs it for all loans daily at 01:30 Beijing time
+(worker.refresh_loans; `flask refresh-loans` by hand), and the bank's and the firm's loan pages run it for
+the loans they show.
 """
 import calendar
 from datetime import date
