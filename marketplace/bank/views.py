@@ -22,6 +22,7 @@ from ..services import (
     off_platform,
     products,
     schedules,
+    workdays,
 )
 from ..services.applications import Actor
 from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
@@ -61,7 +62,7 @@ def home():
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
                            status_form=FlaskForm(), counts=counts, todo=applications.to_do(institution.id),
-                           days_left=applications.working_days_left)
+                           days_left=applications.working_days_left, today=workdays.today())
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
