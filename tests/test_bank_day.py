@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.money import wan
 from marketplace.models import AccessLog, Application, Institution, User
+from marketplace.money import wan
 from marketplace.services import applications, authorizations, workdays
 from marketplace.services.applications import Actor
 
