@@ -23,7 +23,9 @@ def identity_queue():
     """核验队列: pending checks, oldest first, and the latest decisions."""
     decided = db.session.scalars(select(IdentityCheck).where(IdentityCheck.decision.is_not(None))
                                  .order_by(IdentityCheck.decided_at.desc()).limit(50)).all()
-    return render_template("commission/identity_queue.html", rows=identity.queue(), decided=decided,
+    rows = identity.queue()
+    return render_template("commission/identity_queue.html", rows=rows, decided=decided,
+                           competing=identity.competing(rows), decisions=identity.DECISIONS,
                            mismatches=identity.MISMATCHES, form=DecisionForm(formdata=None),
                            reason_max=identity.REASON_MAX_LENGTH)
 
