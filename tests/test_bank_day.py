@@ -77,14 +77,9 @@ def test_application_page_shows_grade_and_reasons_only_under_authorization_and_l
 
 
 def test_each_repayment_shows_its_amount_in_the_timeline_and_the_repayment_list(client, auth, users, app):
-    app_id, _ = _submitted(app, users)  # _ is the firm's id
+    app_id = _disbursed(app, users, "测试信用贷", term_months=12)
     with app.app_context():
-        bank = _bank_actor()
-        applications.accept(app_id, bank)
-        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=12)
-        applications.confirm(app_id, Actor(role="enterprise", enterprise_id=_))
-        applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
-        applications.repay(app_id, bank, amount=120_000, on=workdays.today())
+        applications.repay(app_id, _bank_actor(), amount=120_000, on=workdays.today())
     auth.login(users["bank"])
     html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
     timeline = html[html.index("办理记录"):]
@@ -119,12 +114,13 @@ def test_refused_grant_keeps_the_values_and_puts_each_error_beside_its_field(cli
         assert db.session.scalar(select(User.id).where(User.username == users["bank"]))
 
 
-def _disbursed(app, users, name):
+def _disbursed(app, users, name, term_months=6):
+    """An application of the demo firm accepted, granted (50万, 4.2 %), confirmed and disbursed today."""
     app_id, firm_id = _submitted(app, users, name=name)
     with app.app_context():
         bank = _bank_actor()
         applications.accept(app_id, bank)
-        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=6)
+        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=term_months)
         applications.confirm(app_id, Actor(role="enterprise", enterprise_id=firm_id))
         applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
     return app_id
