@@ -119,7 +119,7 @@ def verify_identities_command():
 @click.command("refresh-loans")
 @with_appcontext
 def refresh_loans_command():
-    """Move loans to 逾期 / 不良 from their repayment schedules (run daily, e.g. from cron)."""
+    """Move loans to 逾期 / 不良 from their repayment schedules (the worker does it daily at 01:30 Beijing time; this runs it now)."""
     from .services import schedules
 
     moved = schedules.refresh()

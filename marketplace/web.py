@@ -2,9 +2,9 @@
 import io
 from decimal import Decimal
 
-from flask import abort, send_file
+from flask import abort, flash, send_file
 
-from .services import RuleViolation, ownership
+from .services import RuleViolation, ownership, workflow
 
 
 def wan_to_yuan(wan) -> int:
@@ -21,6 +21,15 @@ def show_violation(form, error: RuleViolation, default_field: str) -> None:
     """Put a service's Chinese message under the form field it concerns."""
     field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
     field.errors = list(field.errors) + [error.message]
+
+
+def show_refusal(form, error: RuleViolation, default_field: str) -> None:
+    """A refused decision coming back to its page with what was typed: the message beside the field it
+    concerns; a concurrent change (nothing the user typed is wrong) as a flash above the page."""
+    if isinstance(error, workflow.ConcurrentChange) or error.field == "version":
+        flash(error.message, "danger")
+    else:
+        show_violation(form, error, default_field)
 
 
 def get_owned_or_404(model, object_id: int, **owner):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import AccessLog, Application, Institution, User
+from marketplace.money import wan
 from marketplace.services import applications, authorizations, workdays
 from marketplace.services.applications import Actor
 
@@ -76,14 +77,9 @@ def test_application_page_shows_grade_and_reasons_only_under_authorization_and_l
 
 
 def test_each_repayment_shows_its_amount_in_the_timeline_and_the_repayment_list(client, auth, users, app):
-    app_id, _ = _submitted(app, users)  # _ is the firm's id
+    app_id = _disbursed(app, users, "测试信用贷", term_months=12)
     with app.app_context():
-        bank = _bank_actor()
-        applications.accept(app_id, bank)
-        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=12)
-        applications.confirm(app_id, Actor(role="enterprise", enterprise_id=_))
-        applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
-        applications.repay(app_id, bank, amount=120_000, on=workdays.today())
+        applications.repay(app_id, _bank_actor(), amount=120_000, on=workdays.today())
     auth.login(users["bank"])
     html = client.get(f"/bank/applications/{app_id}").get_data(as_text=True)
     timeline = html[html.index("办理记录"):]
@@ -116,3 +112,65 @@ def test_refused_grant_keeps_the_values_and_puts_each_error_beside_its_field(cli
     with app.app_context():
         assert db.session.get(Application, app_id).status == "accepted", "nothing was saved"
         assert db.session.scalar(select(User.id).where(User.username == users["bank"]))
+
+
+def _disbursed(app, users, name, term_months=6):
+    """An application of the demo firm accepted, granted (50万, 4.2 %), confirmed and disbursed today."""
+    app_id, firm_id = _submitted(app, users, name=name)
+    with app.app_context():
+        bank = _bank_actor()
+        applications.accept(app_id, bank)
+        applications.grant(app_id, bank, amount=500_000, rate="4.2", term_months=term_months)
+        applications.confirm(app_id, Actor(role="enterprise", enterprise_id=firm_id))
+        applications.disburse(app_id, bank, amount=500_000, on=workdays.today())
+    return app_id
+
+
+def test_home_to_do_panel_lists_instalments_past_due_and_due_soon_linking_to_the_repayment_form(
+        client, auth, users, app):
+    late, soon, later, paid = (_disbursed(app, users, f"贷款{i}") for i in range(4))
+    today = workdays.today()
+    with app.app_context():
+        def lines(app_id):
+            return db.session.get(Application, app_id).instalments
+        lines(late)[0].due_on, lines(late)[1].due_on = today - timedelta(days=5), today - timedelta(days=2)
+        lines(soon)[0].due_on = workdays.add_working_days(today, 2)
+        lines(later)[0].due_on = workdays.add_working_days(today, 6)
+        lines(paid)[0].due_on = today - timedelta(days=3)
+        db.session.commit()
+        applications.repay(paid, _bank_actor(), amount=lines(paid)[0].due, on=today)  # paid in full, on time or not
+        due_soon_amount = lines(soon)[0].outstanding
+    auth.login(users["bank"])
+    html = client.get("/bank/").get_data(as_text=True)
+    todo = html[html.index('id="todo"'):html.index("本机构产品")]
+    overdue = todo[todo.index("逾期未还的还款"):todo.index("3个工作日内应还的还款")]
+    coming = todo[todo.index("3个工作日内应还的还款"):]
+    assert f'href="/bank/applications/{late}#action-repay">#{late}' in overdue
+    assert "逾期未还的还款（1 笔）" in overdue, "one line per loan: its oldest unpaid instalment"
+    assert "第 1 期" in overdue and "逾期 5 天" in overdue and str(today - timedelta(days=5)) in overdue
+    assert f'href="/bank/applications/{soon}#action-repay">#{soon}' in coming
+    assert f"尚欠 {wan(due_soon_amount)} 万元" in coming
+    for app_id in (later, paid):
+        assert f"#{app_id}<" not in todo, app_id
+    # the link leads to the page where the repayment is recorded
+    page = client.get(f"/bank/applications/{late}").get_data(as_text=True)
+    assert 'id="action-repay"' in page and "登记还款" in page
+
+
+def test_instalments_to_collect_is_the_banks_own_and_leaves_settled_and_defaulted_loans_out(app, users):
+    from marketplace.services import schedules
+
+    app_id = _disbursed(app, users, "贷款")
+    with app.app_context():
+        a = db.session.get(Application, app_id)
+        a.instalments[0].due_on = workdays.today() - timedelta(days=1)
+        db.session.commit()
+        mine = schedules.instalments_to_collect(a.institution_id)
+        assert [x.application_id for x in mine["overdue"]] == [app_id]
+        other = Institution(name="另一家银行", kind="bank", licence_no="X", region_code="370100")
+        db.session.add(other)
+        db.session.commit()
+        assert schedules.instalments_to_collect(other.id) == {"overdue": [], "due_soon": []}
+        a.status = "defaulted"
+        db.session.commit()
+        assert schedules.instalments_to_collect(a.institution_id)["overdue"] == []

@@ -301,3 +301,136 @@ def test_bank_matches_show_no_grade_or_firm_data_before_authorization(client, au
         authorizations.grant(firm_id, bank_id, scopes=["profile"], valid_until=workdays.today())
     rows = client.get("/bank/matches").get_data(as_text=True)
     assert "隐藏的公司" in rows and "AAA" in rows
+
+
+# ------------------------------------------------------------------------------ competing claims of one USCC
+
+def _squat(client, app, legal="李四", username="squatter"):
+    """A stranger who knows the public USCC claims the registry firm first, with the wrong legal representative."""
+    with app.app_context():
+        if db.session.scalar(select(RegistryEnterprise.id)) is None:
+            _registry()
+    client.submit("/auth/register", _form(legal_representative=legal, username=username))
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert user.enterprise.identity_status == "pending"
+        return user.id, user.enterprise_id
+
+
+def _browser(app):
+    from .conftest import FormClient
+
+    return FormClient(app.test_client())
+
+
+def test_a_pending_squatter_never_blocks_the_real_firm_and_the_first_to_prove_wins(client, app):
+    from marketplace.services import accounts
+
+    squatter_id, firm_id = _squat(client, app)  # `client` stays logged in as the squatter
+    assert client.get("/enterprise/").status_code == 200
+    real = _browser(app)
+    html = real.submit("/auth/register", _form(username="realfirm"), follow_redirects=True).get_data(as_text=True)
+    assert "已注册" not in html
+    assert real.get("/enterprise/credit").status_code == 200, "the real firm proved itself at once"
+    with app.app_context():
+        firm = db.session.scalar(select(User).where(User.username == "realfirm")).enterprise
+        assert firm.id == firm_id and firm.identity_status == "verified"
+        assert (firm.name, firm.legal_representative) == (REGISTRY_NAME, "王建国")
+        lost = db.session.scalar(select(IdentityCheck).where(IdentityCheck.user_id == squatter_id))
+        assert db.session.get(User, squatter_id).active is False and lost.decision == "superseded"
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "enterprises.claim")) == 1
+    # the squatter's open session has ended: it sees nothing of the firm now that the firm is verified
+    assert client.get("/enterprise/credit").status_code == 302
+    assert client.get("/enterprise/").status_code == 302
+    r = client.submit("/auth/login", {"username": "squatter", "password": PASSWORD})
+    assert "已由另一账号先行通过实名核验" in r.get_data(as_text=True)
+    assert client.get("/enterprise/credit").status_code == 302
+    with app.app_context():
+        assert accounts.authenticate("squatter", "wrong-password-1") is None, "a wrong password learns nothing"
+
+
+def test_a_refused_squatter_does_not_block_the_real_firm_either(client, auth, app):
+    from marketplace.services import accounts
+
+    squatter_id, firm_id = _squat(client, app)
+    with app.app_context():
+        accounts.create_user(username="staff", password=PASSWORD, role="commission", display_name="信用办")
+        check_id = db.session.scalar(select(IdentityCheck.id).where(IdentityCheck.user_id == squatter_id))
+        identity.decide(check_id, db.session.scalar(select(User.id).where(User.username == "staff")),
+                        approve=False, reason="法定代表人不符")
+        assert db.session.get(IdentityCheck, check_id).enterprise.identity_status == "refused"
+    real = _browser(app)
+    real.submit("/auth/register", _form(username="realfirm"))
+    assert real.get("/enterprise/credit").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, squatter_id).active is False
+        # the refusal was addressed to the squatter's account: the real firm never reads it
+        texts = [n.title for n in db.session.scalars(select(Notification).where(
+            Notification.enterprise_id == firm_id, Notification.user_id.is_(None)))]
+        assert "实名核验未通过" not in texts
+    assert "实名核验未通过" not in real.get("/enterprise/messages").get_data(as_text=True)
+
+
+def test_competing_pending_claims_stand_side_by_side_each_sees_only_its_own_and_staff_decide(client, auth, app):
+    from marketplace.services import accounts
+
+    with app.app_context():
+        _registry(legal="")  # no legal representative in the registry: neither claim can verify itself
+        accounts.create_user(username="staff", password=PASSWORD, role="commission", display_name="信用办")
+    first = _browser(app)
+    first.submit("/auth/register", _form(username="first", legal_representative="赵一"))
+    second = _browser(app)
+    second.submit("/auth/register", _form(username="second", legal_representative="钱二"))
+    html1, html2 = first.get("/enterprise/").get_data(as_text=True), second.get("/enterprise/").get_data(as_text=True)
+    assert "赵一" in html1 and "钱二" not in html1, "a claimant never sees another claimant's typing"
+    assert "钱二" in html2 and "赵一" not in html2
+    with app.app_context():
+        checks = {c.user.username: c.id for c in db.session.scalars(select(IdentityCheck))}
+        assert len({c.enterprise_id for c in db.session.scalars(select(IdentityCheck))}) == 1
+    auth.login("staff")
+    queue = client.get("/commission/identity").get_data(as_text=True)
+    assert "竞争申请 2 个" in queue and "赵一" in queue and "钱二" in queue
+    client.submit(f"/commission/identity/{checks['first']}/refuse", {"reason": "无法核实"}, page="/commission/identity")
+    with app.app_context():
+        assert db.session.get(IdentityCheck, checks["first"]).enterprise.identity_status == "pending", \
+            "another claim still waits: the firm is not refused"
+    assert "实名核验未通过" in first.get("/enterprise/messages").get_data(as_text=True)
+    assert "实名核验未通过" not in second.get("/enterprise/messages").get_data(as_text=True)
+    client.submit(f"/commission/identity/{checks['second']}/approve", {"reason": "营业执照与法人身份证已核"},
+                  page="/commission/identity")
+    assert second.get("/enterprise/credit").status_code == 200
+    assert first.get("/enterprise/").status_code == 302, "the refused claimant's session ended"
+    with app.app_context():
+        users = {u.username: u.active for u in db.session.scalars(select(User).where(User.role == "enterprise"))}
+        assert users == {"first": False, "second": True}
+        firm = db.session.get(IdentityCheck, checks["second"]).enterprise
+        assert (firm.identity_status, firm.legal_representative) == ("verified", "钱二")
+
+
+def test_a_claim_racing_one_that_proved_first_is_refused_and_leaves_nothing(app):
+    """The race of two claimants, run in one thread: the firm row this registration read says pending, but
+    another claim proved it before this one locked the row (the compare-and-set sees the change)."""
+    from sqlalchemy import update
+
+    from marketplace.models import Enterprise
+    from marketplace.services import accounts
+
+    with app.app_context():
+        _registry()
+        accounts.register_enterprise(uscc=USCC_B, name=REGISTRY_NAME, legal_representative="李四", industry="F",
+                                     size="micro", username="squatter", password=PASSWORD)
+        firm = db.session.scalar(select(Enterprise))
+        assert firm.identity_status == "pending"
+        # the winner's commit, as another connection would make it (the object in hand still says pending)
+        db.session.execute(update(Enterprise).where(Enterprise.id == firm.id).values(identity_status="verified")
+                           .execution_options(synchronize_session=False))
+        claim = identity.Claim(USCC_B, REGISTRY_NAME, "王建国")
+        try:
+            accounts._claim_existing(firm, claim, "latecomer", PASSWORD)
+        except identity.FirmTaken as e:
+            assert "已注册并已通过实名核验" in e.message
+        else:
+            raise AssertionError("a second claim may not win a firm proved meanwhile")
+        db.session.rollback()
+        assert db.session.scalar(select(User.id).where(User.username == "latecomer")) is None
+        assert db.session.scalar(select(func.count(IdentityCheck.id))) == 1

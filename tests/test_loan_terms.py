@@ -191,3 +191,33 @@ def test_the_firms_decline_closes_the_application_and_is_no_grant(loan, app):
     assert (funnel["提交申请"], funnel["获得授信"]) == (1, 0)
     decisions = breakdowns.decisions(period)
     assert (decisions["decided"], decisions["granted"], decisions["rejected"]) == (1, 1, 0)
+
+
+def test_the_worker_runs_the_loan_check_daily_at_0130_beijing_time_and_a_second_run_moves_nothing(loan, monkeypatch):
+    from datetime import UTC, datetime
+
+    from marketplace import clock, worker
+
+    # huey's scheduler asks every minute which periodic tasks are due (naive UTC): 01:30 Beijing is 17:30 UTC
+    due_at = {t.name for t in worker.huey.read_periodic(datetime(2026, 11, 24, 17, 30))}
+    assert "refresh_loans" in due_at
+    for other in (datetime(2026, 11, 25, 1, 30), datetime(2026, 11, 24, 17, 31), datetime(2026, 11, 24, 9, 30)):
+        assert "refresh_loans" not in {t.name for t in worker.huey.read_periodic(other)}, other
+
+    app_id, sme, officer = loan()
+    applications.grant(app_id, officer, amount=600_000, rate="4.8", term_months=6)
+    applications.confirm(app_id, sme)
+    applications.disburse(app_id, officer, amount=600_000, on=workdays.today())
+    due = db.session.get(Application, app_id).instalments[0].due_on
+    # the worker's run in the night after the due date (01:30 Beijing time = 17:30 UTC the evening before)
+    night = datetime(due.year, due.month, due.day, 17, 30, tzinfo=UTC)
+    monkeypatch.setattr(clock, "_source", lambda: night)
+    assert clock.today() == due + timedelta(days=1)
+    worker.refresh_loans()  # queued, and run at once by huey's immediate mode (periodic tasks keep no result)
+    db.session.expire_all()
+    a = db.session.get(Application, app_id)
+    events = len(a.events)
+    assert a.status == "overdue" and a.events[-1].action == "overdue"
+    assert worker.refresh_loans.call_local() == {"overdue": 0, "defaulted": 0}
+    db.session.expire_all()
+    assert len(db.session.get(Application, app_id).events) == events, "idempotent: nothing written twice"

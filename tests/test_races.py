@@ -135,3 +135,52 @@ def test_double_submitted_need_is_created_once(app):
     assert sum(isinstance(r, submissions.DuplicateSubmission) for r in results) == 1, results
     with app.app_context():
         assert db.session.scalar(select(func.count(FinancingNeed.id))) == 1
+
+
+def _registry_firm(uscc=USCC_B, legal="王建国"):
+    from marketplace.models import ImportBatch, RegistryEnterprise
+
+    batch = ImportBatch(source="registry", file_name="在营企业.csv", sha256="0" * 64)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(RegistryEnterprise(uscc=uscc, name="泉城精密机械有限公司", region_code="370112", industry="C",
+                                      size="small", operating_status="active", legal_representative=legal,
+                                      batch_id=batch.id))
+    db.session.commit()
+
+
+def _claim(username, legal="王建国"):
+    return lambda: accounts.register_enterprise(
+        uscc=USCC_B, name="泉城精密机械有限公司", industry="C", size="small", legal_representative=legal,
+        username=username, password=PASSWORD).id
+
+
+@pytest.mark.parametrize("squatter_first", [False, True], ids=["new-code", "over-a-pending-squatter"])
+def test_two_claimants_proving_one_firm_at_once_exactly_one_wins(app, monkeypatch, squatter_first):
+    """Both type the registry's details (e.g. two employees, or a squatter who learnt the legal
+    representative). Both pass the check that no account proved the firm, meet at the barrier, then write: the
+    firm row's lock lets exactly one claim prove it; the other is told the firm is taken and leaves nothing."""
+    from marketplace.models import Enterprise, IdentityCheck
+
+    with app.app_context():
+        _registry_firm()
+        if squatter_first:
+            _claim("squatter", legal="李四")()
+    barrier = threading.Barrier(2, timeout=20)
+    if squatter_first:
+        monkeypatch.setattr(accounts, "_claim_existing", _wait_at(barrier)(accounts._claim_existing))
+    else:
+        monkeypatch.setattr(accounts, "_register_new", _wait_at(barrier)(accounts._register_new))
+    results = race(app, _claim("alpha"), _claim("beta"), barrier=barrier)
+    losers = [r for r in results if isinstance(r, RuleViolation)]
+    assert len(losers) == 1 and "已注册并已通过实名核验" in losers[0].message, results
+    with app.app_context():
+        firm = db.session.scalar(select(Enterprise))
+        assert db.session.scalar(select(func.count(Enterprise.id))) == 1 and firm.identity_status == "verified"
+        enterprise_users = {u.username: u.active for u in db.session.scalars(select(User))}
+        winners = [n for n in ("alpha", "beta") if enterprise_users.get(n)]
+        assert len(winners) == 1 and len([n for n in ("alpha", "beta") if n in enterprise_users]) == 1
+        if squatter_first:
+            assert enterprise_users["squatter"] is False
+        verified = db.session.scalars(select(IdentityCheck).where(IdentityCheck.outcome == "verified")).all()
+        assert len(verified) == 1 and verified[0].user.username == winners[0]

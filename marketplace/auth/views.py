@@ -76,7 +76,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data, form.password.data)
-        except accounts.AccountLocked as e:
+        except (accounts.AccountLocked, accounts.ClaimLost) as e:
             form.password.errors.append(e.message)
         else:
             if user is None:

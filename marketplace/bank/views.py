@@ -22,9 +22,10 @@ from ..services import (
     off_platform,
     products,
     schedules,
+    workdays,
 )
 from ..services.applications import Actor
-from ..web import get_owned_or_404, show_violation, wan_to_yuan, yuan_to_wan
+from ..web import get_owned_or_404, show_refusal, show_violation, wan_to_yuan, yuan_to_wan
 from . import bp
 from .forms import (
     GrantForm,
@@ -61,7 +62,7 @@ def home():
         Application.institution_id == institution.id).group_by(Application.status)).all())
     return render_template("bank/home.html", institution=institution, products=institution.products,
                            status_form=FlaskForm(), counts=counts, todo=applications.to_do(institution.id),
-                           days_left=applications.working_days_left)
+                           days_left=applications.working_days_left, today=workdays.today())
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -259,7 +260,9 @@ def matches():
 
 # ------------------------------------------------------------------------------ off-platform loans
 
-def _off_platform_page(form, upload):
+def _off_platform_page(form, upload, correcting: tuple[int, OffPlatformCorrectForm] | None = None, status=200):
+    """The month's reports; `correcting` is (report id, the officer's correction form) coming back refused,
+    with what was typed and each message beside its field."""
     inst = current_user.institution_id
     totals = off_platform.monthly_totals(inst)
     try:
@@ -271,8 +274,10 @@ def _off_platform_page(form, upload):
     corrections = {e.id: OffPlatformCorrectForm(prefix=f"c{e.id}", formdata=None, data={
         "enterprise_name": e.enterprise_name, "amount_wan": yuan_to_wan(e.amount), "loan_count": e.loan_count})
         for e in entries}
+    if correcting is not None and correcting[0] in corrections:
+        corrections[correcting[0]] = correcting[1]
     return render_template("bank/off_platform.html", form=form, upload=upload, totals=totals, month=month,
-                           entries=entries, corrections=corrections, action_form=FlaskForm())
+                           entries=entries, corrections=corrections, action_form=FlaskForm()), status
 
 
 @bp.route("/off-platform/<int:loan_id>/<action>", methods=["POST"])
@@ -284,9 +289,16 @@ def off_platform_entry(loan_id: int, action: str):
     get_owned_or_404(OffPlatformLoan, loan_id, institution_id=inst)  # another bank's report: 404, not a hint
     form = OffPlatformCorrectForm(prefix=f"c{loan_id}") if action == "correct" else FlaskForm()
     month_arg = request.args.get("month")
-    if not form.validate_on_submit():
-        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
+
+    def refused():  # typed corrections come back beside their fields; a one-button action as a flash
+        if action == "correct":
+            return _off_platform_page(OffPlatformForm(formdata=None), OffPlatformUploadForm(prefix="csv", formdata=None),
+                                      (loan_id, form), 422)
         return redirect(url_for(".off_platform_loans", month=month_arg))
+    if not form.validate_on_submit():
+        if action != "correct" or form.csrf_token.errors:
+            flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
+        return refused()
     try:
         if action == "correct":
             off_platform.correct(loan_id, inst, amount=wan_to_yuan(form.amount_wan.data),
@@ -297,7 +309,12 @@ def off_platform_entry(loan_id: int, action: str):
         else:
             off_platform.confirm_distinct(loan_id, inst, uid)
     except RuleViolation as e:
-        flash(e.message, "danger")
+        db.session.rollback()
+        if action == "correct":
+            show_refusal(form, e, "amount_wan")
+        else:
+            flash(e.message, "danger")
+        return refused()
     else:
         flash({"correct": "已更正，修改记录已写入审计日志。", "remove": "已撤销该条填报。",
                "confirm": "已确认为平台外另一笔贷款，计入指标（十四）。"}[action], "success")

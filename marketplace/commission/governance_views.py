@@ -53,7 +53,7 @@ from ..services import (
 )
 from ..services.workdays import today
 from ..web import download as _download
-from ..web import select_choices, show_violation, wan_to_yuan
+from ..web import select_choices, show_refusal, show_violation, wan_to_yuan
 from . import bp
 
 PAGE = 200
@@ -103,7 +103,11 @@ def firm_page(enterprise_id: int):
     """One firm as staff see it: registry row, department records by source and month, penalties and lists
     with their basis documents, commitments, objections, repairs, applications, scores and the access log.
     Opening it is itself written to the access log. Records change only through an objection or a repair."""
-    firm = db.get_or_404(Enterprise, enterprise_id)
+    return _firm_page(db.get_or_404(Enterprise, enterprise_id))
+
+
+def _firm_page(firm: Enterprise, broken: tuple[int, "BrokenForm"] | None = None, status: int = 200):
+    """`broken`: (commitment id, staff's 记录未履行 form) coming back refused, with what was typed."""
     access_log.log_staff_opening(current_user.id, firm.id)
     day = today()
     department = {}
@@ -133,7 +137,8 @@ def firm_page(enterprise_id: int):
         accesses=access_log.rows(access_log.search(uscc=firm.uscc, limit=100)),
         cases=db.session.scalars(select(JointCase).where(JointCase.enterprise_id == firm.id)
                                  .order_by(JointCase.id.desc()).limit(100)).all(),
-        score=credit.current_scores([firm.id]).get(firm.id))
+        score=credit.current_scores([firm.id]).get(firm.id),
+        broken=dict([broken]) if broken else {}), status
 
 
 # --------------------------------------------------------------------------------------------- 信用修复
@@ -162,19 +167,21 @@ def repair_queue():
 def repair_detail(repair_id: int):
     repair = db.get_or_404(CreditRepair, repair_id)
     form = RepairDecisionForm(data={"version": repair.version} if request.method == "GET" else None)
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         expected = arg("version", limits.VERSION, "版本", values=request.form)
         try:
             repairs.decide(repair, approve=request.form.get("decision") == "approve", reason=form.reason.data or "",
                            actor_id=current_user.id, expected_version=expected)
-        except RuleViolation as e:
+        except RuleViolation as e:  # the reason typed stays, the message beside it (a lost race: a flash)
             db.session.rollback()
-            flash(e.message, "danger")
-            return redirect(url_for(".repair_detail", repair_id=repair_id))
-        flash(f"修复申请 {repair.id}：{codes.REPAIR_STATUSES[repair.status]}。", "success")
-        return redirect(url_for(".repair_queue"))
+            repair = db.session.get(CreditRepair, repair_id)
+            show_refusal(form, e, "reason")
+        else:
+            flash(f"修复申请 {repair.id}：{codes.REPAIR_STATUSES[repair.status]}。", "success")
+            return redirect(url_for(".repair_queue"))
     return render_template("commission/repair.html", r=repair, form=form, late=repairs.is_late(repair),
-                           repairable_from=repairs.repairable_from(repair.penalty))
+                           repairable_from=repairs.repairable_from(repair.penalty)), status
 
 
 # --------------------------------------------------------------------------------------------- 联合奖惩
@@ -304,14 +311,16 @@ def record_broken_commitment(commitment_id: int):
     c = db.get_or_404(CreditCommitment, commitment_id)
     form = BrokenForm()
     if not form.validate_on_submit():
-        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
-    else:
-        try:
-            commitments.record_broken(c, on=form.on.data, evidence=form.evidence.data, actor_id=current_user.id)
-        except RuleViolation as e:
-            flash(e.message, "danger")
-        else:
-            flash(f"承诺 {c.id} 已记录为未履行，计入企业失信记录。", "success")
+        if form.csrf_token.errors:
+            flash("页面已过期，请重新提交。", "danger")
+        return _firm_page(c.enterprise, (c.id, form), 422)
+    try:
+        commitments.record_broken(c, on=form.on.data, evidence=form.evidence.data, actor_id=current_user.id)
+    except RuleViolation as e:  # the date and evidence typed stay, the message beside its field
+        db.session.rollback()
+        show_refusal(form, e, "evidence")
+        return _firm_page(db.session.get(CreditCommitment, commitment_id).enterprise, (commitment_id, form), 422)
+    flash(f"承诺 {c.id} 已记录为未履行，计入企业失信记录。", "success")
     return redirect(url_for(".firm_page", enterprise_id=c.enterprise_id))
 
 
@@ -406,12 +415,17 @@ def compensation_page():
 
 @bp.route("/compensation/<int:fund_id>")
 def compensation_fund(fund_id: int):
-    fund = db.get_or_404(CompensationFund, fund_id)
+    return _fund_page(db.get_or_404(CompensationFund, fund_id))
+
+
+def _fund_page(fund: CompensationFund, refused: tuple[int, "ClaimDecisionForm"] | None = None, status: int = 200):
+    """`refused`: (claim id, staff's decision form) coming back refused, with the reason typed beside its error."""
     claims = db.session.scalars(select(CompensationClaim).join(CompensationClaim.enrolment)
                                 .where(CompensationEnrolment.fund_id == fund.id)
                                 .order_by(CompensationClaim.id.desc())).all()
     return render_template("commission/compensation_fund.html", fund=fund, summary=compensation.summary(fund),
-                           rows=compensation.enrolment_rows(fund), claims=claims, decision_form=ClaimDecisionForm())
+                           rows=compensation.enrolment_rows(fund), claims=claims, decision_form=ClaimDecisionForm(),
+                           refused=dict([refused]) if refused else {}), status
 
 
 @bp.route("/compensation/<int:fund_id>.csv")
@@ -429,16 +443,18 @@ def decide_compensation_claim(claim_id: int):
     claim = db.get_or_404(CompensationClaim, claim_id)
     form = ClaimDecisionForm()
     if not form.validate_on_submit():
-        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
-    else:
-        expected = arg("version", limits.VERSION, "版本", values=request.form)
-        try:
-            compensation.decide_claim(claim, approve=request.form.get("decision") == "approve", reason=form.reason.data,
-                                      actor_id=current_user.id, expected_version=expected)
-        except RuleViolation as e:
-            db.session.rollback()
-            flash(e.message, "danger")
-        else:
-            flash(f"补偿申请 {claim.id}：{codes.CLAIM_STATUSES[claim.status]}。", "success")
+        if form.csrf_token.errors:
+            flash("页面已过期，请重新提交。", "danger")
+        return _fund_page(claim.enrolment.fund, (claim.id, form), 422)
+    expected = arg("version", limits.VERSION, "版本", values=request.form)
+    try:
+        compensation.decide_claim(claim, approve=request.form.get("decision") == "approve", reason=form.reason.data,
+                                  actor_id=current_user.id, expected_version=expected)
+    except RuleViolation as e:  # the reason typed stays, the message beside it (a lost race: a flash)
+        db.session.rollback()
+        claim = db.session.get(CompensationClaim, claim_id)
+        show_refusal(form, e, "reason")
+        return _fund_page(claim.enrolment.fund, (claim.id, form), 422)
+    flash(f"补偿申请 {claim.id}：{codes.CLAIM_STATUSES[claim.status]}。", "success")
     return redirect(url_for(".compensation_fund", fund_id=claim.enrolment.fund_id))
 

@@ -21,24 +21,36 @@ class DecisionForm(FlaskForm):
 @bp.route("/identity")
 def identity_queue():
     """核验队列: pending checks, oldest first, and the latest decisions."""
+    return _queue_page()
+
+
+def _queue_page(check_id: int | None = None, typed: str = "", error: str = "", status: int = 200):
+    """The queue; a refused decision comes back with the reason typed in its row and the message beside it."""
     decided = db.session.scalars(select(IdentityCheck).where(IdentityCheck.decision.is_not(None))
                                  .order_by(IdentityCheck.decided_at.desc()).limit(50)).all()
-    return render_template("commission/identity_queue.html", rows=identity.queue(), decided=decided,
+    rows = identity.queue()
+    return render_template("commission/identity_queue.html", rows=rows, decided=decided,
+                           competing=identity.competing(rows), decisions=identity.DECISIONS,
                            mismatches=identity.MISMATCHES, form=DecisionForm(formdata=None),
-                           reason_max=identity.REASON_MAX_LENGTH)
+                           reason_max=identity.REASON_MAX_LENGTH, typed={check_id: typed},
+                           errors={check_id: error} if error else {}), status
 
 
 @bp.route("/identity/<int:check_id>/<any(approve, refuse):decision>", methods=["POST"])
 def identity_decide(check_id: int, decision: str):
     db.get_or_404(IdentityCheck, check_id)
     form = DecisionForm()
+    typed = (form.reason.data or "")[:identity.REASON_MAX_LENGTH * 2]
     if not form.validate_on_submit():
-        flash("；".join(e for f in form for e in f.errors) or "提交的内容有误。", "danger")
-        return redirect(url_for(".identity_queue"))
+        if form.csrf_token.errors:
+            flash("页面已过期，请重新提交。", "danger")
+        return _queue_page(check_id, typed, "；".join(form.reason.errors), 422)
     try:
         row = identity.decide(check_id, current_user.id, approve=decision == "approve", reason=form.reason.data)
     except RuleViolation as e:
-        flash(e.message, "danger")
+        if e.field == "reason":
+            return _queue_page(check_id, typed, e.message, 422)
+        flash(e.message, "danger")  # already decided by a colleague: nothing typed is wrong
     else:
         flash(f"{row.enterprise.name}：{'已核验通过' if row.decision == 'approved' else '已拒绝'}，已通知企业。", "success")
     return redirect(url_for(".identity_queue"))

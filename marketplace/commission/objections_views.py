@@ -12,6 +12,7 @@ from ..extensions import db
 from ..inputs import arg, fits
 from ..models import Objection
 from ..services import RuleViolation, objections
+from ..web import show_refusal
 from . import bp
 
 
@@ -40,19 +41,29 @@ def objection_detail(objection_id: int):
     objection = db.get_or_404(Objection, objection_id)
     form = ResolutionForm(data={"version": objection.version} if request.method == "GET" else None)
     model, fields = objections.RECORDS.get(objection.record_source, (None, ()))
+    typed, errors, status = {}, {}, 200
     if form.validate_on_submit():
         expected = arg("version", limits.VERSION, "版本", values=request.form)
         new_values = {f: request.form.get(f"new_{f}", "") for f in fields}  # objections._parse bounds each
+        outcome = request.form.get("outcome") or None
         try:
             objections.move(objection, request.form.get("to_status", ""), actor_id=current_user.id,
-                            resolution=form.resolution.data or "", outcome=request.form.get("outcome") or None,
+                            resolution=form.resolution.data or "", outcome=outcome,
                             new_values=new_values, expected_version=expected)
         except RuleViolation as e:
+            # the page comes back with what staff typed and the message beside the part it concerns
             db.session.rollback()
-            flash(e.message, "danger")
-            return redirect(url_for(".objection_detail", objection_id=objection_id))
-        flash(f"异议 {objection.id} 已更新为：{codes.OBJECTION_STATUSES[objection.status]}。", "success")
-        return redirect(url_for(".objection_queue"))
+            objection = db.session.get(Objection, objection_id)
+            typed, status = {"outcome": outcome or "", **{f"new_{f}": v for f, v in new_values.items()}}, 422
+            if e.field in ("outcome", "new_values"):
+                errors[e.field] = e.message
+            else:
+                show_refusal(form, e, "resolution")
+        else:
+            flash(f"异议 {objection.id} 已更新为：{codes.OBJECTION_STATUSES[objection.status]}。", "success")
+            return redirect(url_for(".objection_queue"))
+    elif form.is_submitted():
+        status = 422
     record = objections.find_record(objection.record_source, objection.record_id)
     label = objections.record_label(objection.record_source, record) if record is not None else None
     values = [(f, getattr(record, f)) for f in fields] if record is not None else []
@@ -60,5 +71,5 @@ def objection_detail(objection_id: int):
                            next_statuses=sorted(objections.TRANSITIONS[objection.status]), record_label=label,
                            values=values, choices=objections.CHOICES,
                            lengths=objections.text_lengths(objection.record_source) if model is not None else {},
-                           overdue=objections.overdue(objection),
-                           corrections=objections.corrections(objection.id))
+                           overdue=objections.overdue(objection), corrections=objections.corrections(objection.id),
+                           typed=typed, errors=errors), status

@@ -44,7 +44,7 @@ def _unread():
     from flask_login import current_user as user
 
     if getattr(user, "is_authenticated", False) and user.role in ("enterprise", "bank"):
-        owner = {"enterprise_id": user.enterprise_id} if user.role == "enterprise" else \
+        owner = {"enterprise_id": user.enterprise_id, "user_id": user.id} if user.role == "enterprise" else \
             {"institution_id": user.institution_id}
         return {"unread_messages": notifications.unread_count(**owner)}
     return {}
@@ -63,7 +63,7 @@ def _verified_firms_only():
     firm = current_user.enterprise
     if firm.is_verified or request.endpoint in OPEN_TO_UNVERIFIED:
         return None
-    page = render_template("enterprise/unverified.html", firm=firm, check=identity.latest_check(firm.id),
+    page = render_template("enterprise/unverified.html", firm=firm, check=identity.claim_of(current_user),
                            mismatches=identity.MISMATCHES)
     return page, 200 if request.endpoint == "enterprise.home" else 403
 
@@ -292,9 +292,10 @@ def revoke_authorization(authorization_id: int):
 
 @bp.route("/messages")
 def messages():
-    rows = notifications.inbox(enterprise_id=current_user.enterprise_id)
+    mine = {"enterprise_id": current_user.enterprise_id, "user_id": current_user.id}
+    rows = notifications.inbox(**mine)
     unread = {n.id for n in rows if n.read_at is None}
-    notifications.mark_all_read(enterprise_id=current_user.enterprise_id)
+    notifications.mark_all_read(**mine)
     return render_template("messages.html", rows=rows, unread=unread, home=url_for(".home"),
                            detail_endpoint="enterprise.application_detail")
 

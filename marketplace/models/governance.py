@@ -75,13 +75,15 @@ class ApiKey(db.Model):
 
 
 class Notification(db.Model):
-    """站内消息 to a firm (all its users) or to an institution (all its officers)."""
+    """站内消息 to a firm (all its users) or to an institution (all its officers); with `user_id`, to that one
+    account of the firm only (the outcome of its own 实名核验 claim, which competing claimants must not read)."""
 
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     title: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text, default="")

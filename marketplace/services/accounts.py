@@ -48,13 +48,14 @@ def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal
     The account is checked at once (services/identity.py): verified when the registry confirms the typed name
     and legal representative, pending for staff otherwise. What the registry holds — district, industry,
     size, capital, founding date, status — is taken from it, never from the form; the form's industry and
-    size only stand in for a firm the registry does not know yet.
+    size only stand in for a firm the registry does not know yet. A USCC already claimed by an account that
+    has not proved it is claimed again by this one (a pending claim never blocks the real firm; the first to
+    prove wins); one already proved is refused (identity.FirmTaken).
     """
     from . import identity
 
     code = normalise_uscc(uscc)
-    if db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == code)):
-        raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc")
+    _claimable(code)
     name, legal_representative = (name or "").strip(), (legal_representative or "").strip()
     if not name:
         raise RuleViolation("请填写企业名称。", "name")
@@ -66,6 +67,48 @@ def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal
         raise RuleViolation("请选择企业规模。", "size")
     username = _check_new_username(username)
     _check_password(password, username)
+    claim = identity.Claim(code, name, legal_representative)
+    for _ in range(2):  # a second round only when a concurrent registration created the firm meanwhile
+        firm = _claimable(code)
+        try:
+            if firm is not None:
+                return _claim_existing(firm, claim, username, password)
+            return _register_new(claim, industry, size, username, password, registered_capital, established_on)
+        except _FirmCreatedMeanwhile:
+            continue
+    raise identity.FirmTaken()
+
+
+def _claimable(code: str) -> Enterprise | None:
+    """The firm row of this USCC if one exists and no account has proved it yet; FirmTaken if one has."""
+    from . import identity
+
+    firm = db.session.scalar(select(Enterprise).where(Enterprise.uscc == code))
+    if firm is not None and firm.is_verified:
+        raise identity.FirmTaken()
+    return firm
+
+
+class _FirmCreatedMeanwhile(Exception):
+    pass
+
+
+def _claim_existing(firm: Enterprise, claim, username: str, password: str) -> User:
+    """Another account claimed this USCC but has not proved it: this account claims it too (first to prove
+    wins, services/identity.claim_again)."""
+    from . import identity
+
+    user = User(username=username, display_name=claim.name, role="enterprise", enterprise=firm)
+    user.set_password(password)
+    db.session.add(user)
+    _commit_new(username, then=lambda: identity.claim_again(firm, claim, user.id))
+    return user
+
+
+def _register_new(claim, industry, size, username, password, registered_capital, established_on) -> User:
+    from . import identity
+
+    code, name, legal_representative = claim.uscc, claim.name, claim.legal_representative
     enterprise = Enterprise(uscc=code, name=name, region_code=codes.CITY_CODE, industry=industry, size=size,
                             legal_representative=legal_representative, registered_capital=registered_capital,
                             established_on=established_on)
@@ -79,9 +122,8 @@ def register_enterprise(*, uscc: str, name: str, industry: str, size: str, legal
     user = User(username=username, display_name=name, role="enterprise", enterprise=enterprise)
     user.set_password(password)
     db.session.add_all([enterprise, user])
-    # 实名核验 needs the ids; a racing registration of the same login or firm is refused at the flush.
-    _commit_new(username, uscc=code,
-                then=lambda: identity.check(enterprise, identity.Claim(code, name, legal_representative), user.id))
+    # 实名核验 needs the ids; a racing registration of the same login or firm is caught at the flush.
+    _commit_new(username, uscc=code, then=lambda: identity.check(enterprise, claim, user.id))
     return user
 
 
@@ -135,6 +177,10 @@ class AccountLocked(RuleViolation):
     """Too many wrong passwords in a row: no password is checked until the lock ends."""
 
 
+class ClaimLost(RuleViolation):
+    """The account claimed a firm that another account proved first (services/identity): it is closed."""
+
+
 # Checked when the login name is unknown, so that an unknown name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -151,7 +197,7 @@ def _commit_new(username: str, *, uscc: str | None = None, institution: str | No
     except IntegrityError:
         db.session.rollback()
         if uscc and db.session.scalar(select(Enterprise.id).where(Enterprise.uscc == uscc)):
-            raise RuleViolation("该统一社会信用代码已注册，请直接登录；如非本企业操作，请联系平台。", "uscc") from None
+            raise _FirmCreatedMeanwhile() from None  # claim it as a further claimant (register_enterprise)
         if institution and db.session.scalar(select(Institution.id).where(Institution.name == institution)):
             raise RuleViolation("该机构已入驻。", "name") from None
         raise RuleViolation("该登录名已被使用，请换一个。", "username") from None
@@ -179,6 +225,11 @@ def authenticate(username: str, password: str) -> User | None:
         db.session.commit()
         return None
     if not user.active:
+        from . import identity
+
+        if user.role == "enterprise" and identity.lost_claim(user.id):  # the right password: say why
+            raise ClaimLost("本账号已停用：该企业已由另一账号先行通过实名核验。如您确为该企业，请携营业执照和法定代表人"
+                            "身份证明联系市发展改革委信用办。")
         return None
     if user.failed_logins or user.locked_until:
         user.failed_logins, user.locked_until = 0, None

@@ -524,10 +524,12 @@ def working_days_left(app: Application, on: date | None = None) -> int | None:
 DUE_SOON_WORKING_DAYS = 3
 
 
-def to_do(institution_id: int, on: date | None = None) -> dict[str, list[Application]]:
+def to_do(institution_id: int, on: date | None = None) -> dict[str, list]:
     """待办 of an institution: applications waiting to be accepted, decisions overdue, decisions due within
-    DUE_SOON_WORKING_DAYS working days."""
+    DUE_SOON_WORKING_DAYS working days, and instalments to collect (schedules.instalments_to_collect):
+    past due and unpaid (one line per loan, its oldest), and due within the same DUE_SOON_WORKING_DAYS."""
     on = on or today()
+    collect = schedules.instalments_to_collect(institution_id, on, within_working_days=DUE_SOON_WORKING_DAYS)
     mine = select(Application).where(Application.institution_id == institution_id)
     soon = add_working_days(on, DUE_SOON_WORKING_DAYS)
     return {
@@ -537,4 +539,6 @@ def to_do(institution_id: int, on: date | None = None) -> dict[str, list[Applica
         "due_soon": db.session.scalars(mine.where(Application.status == "accepted", Application.decision_due >= on,
                                                   Application.decision_due <= soon)
                                        .order_by(Application.decision_due, Application.id)).all(),
+        "instalments_overdue": collect["overdue"],
+        "instalments_due": collect["due_soon"],
     }

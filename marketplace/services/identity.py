@@ -15,6 +15,17 @@ Evidence(verified=True) only when that provider confirmed the claim; nothing her
 A pending or refused firm's account sees none of the firm's data and cannot act in its name:
 `require_verified` is called by every service that acts for a firm, and the enterprise blueprint shows
 such an account only its status page and its messages.
+
+Competing claims (USCCs are public, so anyone can type one): a claim that has not proved itself never
+blocks the real firm. While no account has proved a USCC, any number of accounts may claim it, each with
+its own claim row, its own status page and its own messages (never another claimant's typing or staff's
+reasons about it). **The first claim to prove itself wins** — at registration when the registry confirms it,
+or when staff approve it in the queue, where competing claims of one USCC are shown side by side. At that
+moment every other account that claimed the firm is closed (its claim `superseded`, the account inactive,
+its sessions ended; its login says why), so only the proven account ever sees the firm's data. The race of
+two claimants is decided under the firm row's lock (workflow.transition's compare-and-set on
+`identity_status`): of two claims proving at once exactly one wins, the other is told the firm is taken.
+Pending claims do not expire: as they block nobody, they wait for staff, who see them as competing.
 """
 import unicodedata
 from collections.abc import Callable
@@ -28,7 +39,7 @@ from .. import codes
 from ..clock import now
 from ..extensions import db
 from ..limits import TEXT
-from ..models import Enterprise, IdentityCheck, RegistryEnterprise
+from ..models import Enterprise, IdentityCheck, RegistryEnterprise, User
 from . import RuleViolation, notifications, workflow
 
 MISMATCHES = {
@@ -39,6 +50,8 @@ MISMATCHES = {
     "registry_lacks_legal_representative": "登记信息未载明法定代表人，无法自动核对",
 }
 METHODS = {"registry": "市场监管登记信息比对", "staff": "人工核验"}
+DECISIONS = {"approved": "通过", "refused": "拒绝", "superseded": "失效（另一账号已先证明是该企业）"}
+SUPERSEDED_REASON = "该企业已由另一账号先行证明身份，本账号的核验申请失效"
 CLOSED_STATUSES = ("revoked", "cancelled")
 REASON_MAX_LENGTH = TEXT["note"]  # staff's 核验意见: the column, the form and this service share it
 
@@ -143,9 +156,47 @@ def _proofs() -> list[Callable[[Claim], Evidence]]:
     return current_app.config.get("IDENTITY_PROOFS") or PROOFS
 
 
+class FirmTaken(RuleViolation):
+    """Another account has already proved it is this firm."""
+
+    def __init__(self):
+        super().__init__("该统一社会信用代码已注册并已通过实名核验，请直接登录；如非本企业操作，请联系平台。", "uscc")
+
+
 def check(enterprise: Enterprise, claim: Claim, user_id: int | None) -> IdentityCheck:
     """Put the claim to the proofs and record the outcome; sets the firm's status. Added, not committed:
-    registration commits it together with the new account."""
+    registration commits it together with the new account. For a firm already on the platform that no
+    account has proved yet, see `claim_again`."""
+    row = _put(enterprise, claim, user_id)
+    enterprise.identity_status = row.outcome
+    return row
+
+
+def claim_again(enterprise: Enterprise, claim: Claim, user_id: int) -> IdentityCheck:
+    """A further account claims a firm no account has proved yet (pending or refused): its own claim row;
+    if the proofs verify it, it wins and every other claimant is closed. Through workflow.transition (audit
+    row `enterprises.claim`, the firm row locked): when another claim won meanwhile, FirmTaken. Flushed, not
+    committed: registration commits it with the new account."""
+    out = {}
+
+    def apply(firm):
+        row = out["row"] = _put(firm, claim, user_id)
+        if row.outcome == "verified":
+            _win(firm, row)
+        return row.outcome, {"check_id": row.id, "user_id": user_id, "outcome": row.outcome}
+
+    try:
+        workflow.transition(enterprise, "claim", subject="实名核验", label="提交核验", state="identity_status",
+                            apply=apply, allowed_from=("pending", "refused"), statuses=codes.IDENTITY_STATUSES,
+                            actor_id=user_id, commit=False)
+    except workflow.ConcurrentChange:
+        raise FirmTaken() from None
+    except RuleViolation:  # the firm is verified already
+        raise FirmTaken() from None
+    return out["row"]
+
+
+def _put(enterprise: Enterprise, claim: Claim, user_id: int | None) -> IdentityCheck:
     results = [proof(claim) for proof in _proofs()]
     evidence = next((e for e in results if e.verified), results[0])
     row = IdentityCheck(enterprise=enterprise, user_id=user_id, method=evidence.method, typed_name=claim.name,
@@ -154,9 +205,44 @@ def check(enterprise: Enterprise, claim: Claim, user_id: int | None) -> Identity
                         registry_legal_representative=evidence.registry_legal_representative,
                         registry_region_code=evidence.registry_region_code, mismatches=evidence.mismatches,
                         outcome="verified" if evidence.verified else "pending")
-    enterprise.identity_status = row.outcome
     db.session.add(row)
+    db.session.flush()
     return row
+
+
+def _win(firm: Enterprise, row: IdentityCheck) -> None:
+    """The claim `row` proved the firm: the firm takes its typed name and legal representative, and every
+    other account that claimed the firm is closed (claim superseded, account inactive, sessions ended)."""
+    firm.name, firm.legal_representative = row.typed_name, row.typed_legal_representative
+    others = db.session.scalars(select(IdentityCheck).where(
+        IdentityCheck.enterprise_id == firm.id, IdentityCheck.id != row.id, IdentityCheck.user_id.is_not(None),
+        IdentityCheck.user_id != row.user_id)).all()
+    moment = now()
+    for other in others:
+        if other.decision is None:
+            other.decision, other.decision_reason, other.decided_at = "superseded", SUPERSEDED_REASON, moment
+    losers = {o.user_id for o in others} - {row.user_id}
+    for user in db.session.scalars(select(User).where(User.id.in_(losers), User.enterprise_id == firm.id)):
+        user.active = False
+        user.new_session_token()
+
+
+def claimants(enterprise_id: int) -> int:
+    """How many accounts have claimed the firm."""
+    return len(set(db.session.scalars(select(IdentityCheck.user_id).where(
+        IdentityCheck.enterprise_id == enterprise_id, IdentityCheck.user_id.is_not(None)))))
+
+
+def claim_of(user) -> IdentityCheck | None:
+    """The account's own latest claim; an account created without one (seed, staff) reads the firm's."""
+    return db.session.scalar(select(IdentityCheck).where(IdentityCheck.user_id == user.id)
+                             .order_by(IdentityCheck.id.desc()).limit(1)) or latest_check(user.enterprise_id)
+
+
+def lost_claim(user_id: int) -> bool:
+    """The account's claim was superseded: another account proved the firm first."""
+    return db.session.scalar(select(IdentityCheck.id).where(IdentityCheck.user_id == user_id,
+                                                            IdentityCheck.decision == "superseded").limit(1)) is not None
 
 
 def require_verified(enterprise_id: int | None) -> Enterprise:
@@ -179,6 +265,14 @@ def queue() -> list[IdentityCheck]:
                               .order_by(IdentityCheck.id)).all()
 
 
+def competing(rows: list[IdentityCheck]) -> dict[int, list[IdentityCheck]]:
+    """Per firm of the queue, its pending claims when there is more than one (staff see them as competing)."""
+    by_firm: dict[int, list[IdentityCheck]] = {}
+    for r in rows:
+        by_firm.setdefault(r.enterprise_id, []).append(r)
+    return {k: v for k, v in by_firm.items() if len(v) > 1}
+
+
 def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> IdentityCheck:
     """Staff approve (the firm is verified) or refuse (it stays shut out) a pending check, with a reason —
     through the one lock-event-audit mechanism (audit row `enterprises.verify` / `enterprises.refuse`), the
@@ -197,16 +291,24 @@ def decide(check_id: int, staff_user_id: int, *, approve: bool, reason: str) -> 
     def apply(firm):
         row.decision = "approved" if approve else "refused"
         row.decision_reason, row.decided_by, row.decided_at = reason, staff_user_id, now()
-        return ("verified" if approve else "refused"), {"check_id": row.id, "reason": reason}
+        if approve:
+            _win(firm, row)
+            return "verified", {"check_id": row.id, "reason": reason}
+        # another account's claim still waiting keeps the firm pending (it may be the real firm)
+        waiting = db.session.scalar(select(IdentityCheck.id).where(
+            IdentityCheck.enterprise_id == firm.id, IdentityCheck.id != row.id, IdentityCheck.outcome == "pending",
+            IdentityCheck.decision.is_(None)).limit(1))
+        return ("pending" if waiting else "refused"), {"check_id": row.id, "reason": reason}
 
-    def notify(firm, to_status, detail):
+    def notify(firm, to_status, detail):  # to the claimant's own account: competing claimants never read it
         if approve:
             notifications.to_enterprise(firm.id, "实名核验已通过",
-                                        f"平台工作人员已核验本企业身份：{reason}。现在可以查看信用画像、发布需求和申请贷款。")
+                                        f"平台工作人员已核验本企业身份：{reason}。现在可以查看信用画像、发布需求和申请贷款。",
+                                        user_id=row.user_id)
         else:
             notifications.to_enterprise(firm.id, "实名核验未通过",
                                         f"平台工作人员未能核实本企业身份：{reason}。如确为本企业，请携营业执照和法定代表人"
-                                        "身份证明联系市发展改革委信用办重新核验。")
+                                        "身份证明联系市发展改革委信用办重新核验。", user_id=row.user_id)
 
     try:
         workflow.transition(row.enterprise, "verify" if approve else "refuse", subject="实名核验",
@@ -225,12 +327,15 @@ def verify_pending_against_registry() -> dict:
     Returns counts."""
     e, r = Enterprise.__table__, RegistryEnterprise.__table__
     decided = select(IdentityCheck.enterprise_id).where(IdentityCheck.decision.is_not(None))
+    # competing claims are staff's to decide: the firm row holds only the first claimant's typing
+    contested = (select(IdentityCheck.enterprise_id).where(IdentityCheck.user_id.is_not(None))
+                 .group_by(IdentityCheck.enterprise_id).having(func.count(IdentityCheck.user_id.distinct()) > 1))
     checked = set(db.session.scalars(select(IdentityCheck.enterprise_id).distinct()))
     rows = db.session.execute(
         select(e.c.id, e.c.uscc, e.c.name, e.c.legal_representative, r.c.name.label("reg_name"),
                r.c.legal_representative.label("reg_legal"), r.c.operating_status, r.c.region_code)
         .join(r, r.c.uscc == e.c.uscc)
-        .where(e.c.identity_status == "pending", e.c.id.not_in(decided))).all()
+        .where(e.c.identity_status == "pending", e.c.id.not_in(decided), e.c.id.not_in(contested))).all()
     df = pd.DataFrame(rows, columns=["id", "uscc", "name", "legal", "reg_name", "reg_legal", "status", "region"])
     if df.empty:
         return {"checked": 0, "verified": 0}

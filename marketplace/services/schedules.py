@@ -14,8 +14,9 @@ A payment is applied oldest instalment first, interest before principal; paying 
 instalment pays the next ones in order (no re-amortisation). An instalment is past due the day after its
 due date while anything of it is unpaid; days past due count from the oldest such instalment.
 `refresh` moves loans to 逾期 and to 不良 (at the product's or the commission's days-past-due rule)
-through the state machine; the CLI `flask refresh-loans` runs it for all loans (daily), and the bank's
-and the firm's loan pages run it for the loans they show.
+through the state machine; the worker runs it for all loans daily at 01:30 Beijing time
+(worker.refresh_loans; `flask refresh-loans` by hand), and the bank's and the firm's loan pages run it for
+the loans they show.
 """
 import calendar
 from datetime import date
@@ -23,11 +24,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..models import Application, LoanInstalment, LoanRepayment
 from . import RuleViolation
-from .workdays import today
+from .workdays import add_working_days, today
 
 METHODS = ("equal_instalment", "interest_only", "bullet")
 
@@ -167,3 +169,31 @@ def refresh(on: date | None = None, *, institution_id: int | None = None, enterp
         except RuleViolation:  # someone else moved it first (optimistic lock): the next run sees it
             db.session.rollback()
     return moved
+
+
+# Loans whose instalments the bank still collects (a 不良 loan has left the schedule's day-to-day work).
+COLLECTING = ("disbursed", "overdue")
+
+
+def instalments_to_collect(institution_id: int, on: date | None = None, *, within_working_days: int = 3,
+                           limit: int = 50) -> dict[str, list[LoanInstalment]]:
+    """The bank's instalments to collect (待办): `overdue` — per loan its oldest instalment past due and unpaid
+    (days past due count from it), and `due_soon` — unpaid instalments due from today to `within_working_days`
+    working days on. Each carries its application (firm, product) for the link to where the repayment is
+    recorded."""
+    on = on or today()
+    base = (select(LoanInstalment).join(LoanInstalment.application)
+            .where(Application.institution_id == institution_id, Application.status.in_(COLLECTING),
+                   LoanInstalment.settled_on.is_(None))
+            .options(contains_eager(LoanInstalment.application).options(
+                joinedload(Application.enterprise), joinedload(Application.product))))
+    late = db.session.scalars(base.where(LoanInstalment.due_on < on)
+                              .order_by(LoanInstalment.due_on, LoanInstalment.application_id)).unique().all()
+    oldest: dict[int, LoanInstalment] = {}
+    for x in late:
+        oldest.setdefault(x.application_id, x)  # the loan's oldest unpaid instalment: its days past due
+    soon = db.session.scalars(base.where(LoanInstalment.due_on >= on,
+                                         LoanInstalment.due_on <= add_working_days(on, within_working_days))
+                              .order_by(LoanInstalment.due_on, LoanInstalment.application_id)
+                              .limit(limit)).unique().all()
+    return {"overdue": list(oldest.values())[:limit], "due_soon": soon}

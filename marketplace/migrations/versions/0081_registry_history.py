@@ -2,7 +2,7 @@
 effective from the file's 数据截止日期, so a past period's registry population never moves
 
 Revision ID: 0081
-Revises: 0020
+Revises: 0080
 Create Date: 2026-11-25 03:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0081'
-down_revision = '0020'
+down_revision = '0080'
 branch_labels = None
 depends_on = None
 
