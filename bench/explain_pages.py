@@ -24,7 +24,6 @@ TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def login(client, username: str) -> None:
-    client.get("/auth/logout")
     token = TOKEN.search(client.get("/auth/login").get_data(as_text=True)).group(1)
     client.post("/auth/login", data={"csrf_token": token, "username": username, "password": DEMO_PASSWORD})
 
@@ -35,7 +34,6 @@ def main() -> None:
     ap.add_argument("--pages", nargs="*", default=PAGES)
     args = ap.parse_args()
     app = create_app({"RATELIMIT_ENABLED": False})
-    client = app.test_client()
     sent: list[tuple[float, str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
@@ -49,6 +47,7 @@ def main() -> None:
     event.listen(engine, "after_cursor_execute", after)
     print(f"load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}")
     for page in args.pages:
+        client = app.test_client()  # one session per page, as its user
         login(client, "bank_demo" if page.startswith("/bank/") else "admin_demo")
         client.get(page)  # warm (templates, model files)
         sent.clear()
