@@ -2,15 +2,18 @@
 
     .venv/bin/python bench/load.py --database-url postgresql://ci@127.0.0.1:54329/bench_city [--scale 0.1]
 
-Builds the city once into that database (28,000 platform firms × 24 months of department data, 63
-institutions, 250 products, 100,000 applications, demo accounts; `--scale` shrinks firms and applications),
-reuses it when already seeded, starts `gunicorn -w WORKERS` and `huey_consumer`, drives the mix of
+Builds the city once into that database (28,000 platform firms with 24 months of department data among a
+580,000-firm registry, 63 institutions, 250 products, 100,000 applications with their authorizations, the
+demo accounts; `--scale` shrinks firms, registry and applications), trains and scores it,
+reuses it when already seeded, starts gunicorn as the README recommends (`--workers 4 --timeout 120`) and
+`huey_consumer`, drives the mix of
 bench/locustfile.py for `--duration` seconds at each `--users` level and prints requests/s, p50/p95/p99 per
 page, failures and the load average (the machine's other work is in those figures: read them beside it).
 """
 import argparse
 import csv
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -27,7 +30,12 @@ def run(cmd, env, **kw):
 
 
 def sizes(scale: float) -> tuple[int, int]:
+    """(platform firms, applications) of a city at this fraction of Jinan's."""
     return max(int(28_000 * scale), 500), max(int(100_000 * scale), 1_000)
+
+
+def registry_size(scale: float) -> int:
+    return max(int(580_000 * scale), sizes(scale)[0])
 
 
 def city_in(env) -> tuple[int, int]:
@@ -46,9 +54,9 @@ def build_city(env, scale: float, seed: int, reset: bool) -> None:
     firms, apps = sizes(scale)
     flask = [str(BIN / "flask"), "--app", "marketplace"]
     started = time.perf_counter()
-    run(flask + ["seed", "--enterprises", str(firms), "--institutions", "63", "--products", "250", "--months", "24",
-                 "--applications", str(apps), "--seed", str(seed)] + (["--reset"] if reset else []), env,
-        input=b"y\n")
+    run(flask + ["seed", "--enterprises", str(firms), "--registry", str(registry_size(scale)), "--institutions", "63",
+                 "--products", "250", "--months", "24", "--applications", str(apps), "--seed", str(seed)]
+        + (["--reset"] if reset else []), env, input=b"y\n")
     run(flask + ["train-model"], env)
     run(flask + ["score-all"], env)
     run([sys.executable, "-c", "from marketplace import create_app; from seed.accounts import ensure_demo_accounts\n"
@@ -108,6 +116,7 @@ def main() -> None:
     ap.add_argument("--users", default="10,50")
     ap.add_argument("--duration", type=int, default=60, help="seconds per user level")
     ap.add_argument("--port", type=int, default=8180)
+    ap.add_argument("--build-only", action="store_true", help="build (or check) the city, then stop")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers (the README's recommendation)")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
@@ -115,17 +124,21 @@ def main() -> None:
         raise SystemExit("--scale must be in (0, 1]")
     out = ROOT / "instance" / "bench-load"
     out.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DATABASE_URL=args.database_url, INSTANCE_PATH=str(out), SECRET_KEY="bench-only",
-               JOBS_SQLITE=str(out / "jobs.sqlite3"))
+    # gunicorn's entry point refuses a short or well-known SECRET_KEY: a random one for this run
+    env = dict(os.environ, DATABASE_URL=args.database_url, INSTANCE_PATH=str(out), SECRET_KEY=secrets.token_urlsafe(48),
+               JOBS_SQLITE=str(out / "jobs.sqlite3"), MODEL_DIR=str(out / "models"))
     have, want = city_in(env), sizes(args.scale)
     if have == want:
         print(f"reusing the city already in the database ({have[0]:,} firms, {have[1]:,} applications)")
     else:  # anything else in it (an empty or a different city) is replaced
         build_city(env, args.scale, args.seed, reset=have != (0, 0))
+    if args.build_only:
+        return
     worker = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    web = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-                            "wsgi:app"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(args.workers), "--timeout", "120",
+                            "--bind", f"127.0.0.1:{args.port}", "--no-control-socket", "marketplace.wsgi:app"],
+                           env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(out / "gunicorn.log", "w"))
     try:
         wait_for(args.port)
         warm_up(args.port)

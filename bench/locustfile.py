@@ -1,11 +1,14 @@
 """The load mix of bench/load.py (locust): anonymous visitors, SME owners, bank officers and commission staff
-in the proportions of a city's users. Pages are named by route so the report has one line per page."""
+in the proportions of a city's users. Pages are named by route so the report has one line per page; pages
+with an id (a need's recommendations, an application, a firm) take ids the user's own pages link to."""
 import random
 import re
+import time
 
 from locust import HttpUser, between, task
 
-PASSWORD = "demo2026!"
+from seed.accounts import DEMO_PASSWORD
+
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -14,10 +17,23 @@ class _LoggedIn(HttpUser):
     username = ""
 
     def on_start(self):
-        page = self.client.get("/auth/login", name="login").text
-        token = TOKEN.search(page).group(1)
-        self.client.post("/auth/login", data={"csrf_token": token, "username": self.username,
-                                              "password": PASSWORD}, name="login")
+        # The login form is rate-limited per address (all simulated users share 127.0.0.1): wait as told.
+        for _ in range(20):
+            page = self.client.get("/auth/login", name="login").text
+            token = TOKEN.search(page).group(1)
+            with self.client.post("/auth/login", data={"csrf_token": token, "username": self.username,
+                                                       "password": DEMO_PASSWORD}, name="login",
+                                  catch_response=True) as r:
+                if r.status_code == 429:
+                    r.success()  # the limit working as designed, not a failure of the site
+                    time.sleep(float(r.headers.get("Retry-After", 5)))
+                    continue
+                if "/auth/login" in r.url:
+                    r.failure("login refused")
+                return
+
+    def ids(self, url: str, pattern: str, name: str) -> list[str]:
+        return re.findall(pattern, self.client.get(url, name=name).text)
 
 
 class Visitor(HttpUser):
@@ -52,6 +68,13 @@ class Firm(_LoggedIn):
     def applications(self):
         self.client.get("/enterprise/applications", name="/enterprise/applications")
 
+    @task(2)
+    def recommendations(self):
+        needs = self.ids("/enterprise/", r"/enterprise/needs/(\d+)/recommendations", "/enterprise/")
+        if needs:
+            self.client.get(f"/enterprise/needs/{random.choice(needs)}/recommendations",
+                            name="/enterprise/needs/<id>/recommendations")
+
 
 class Bank(_LoggedIn):
     weight = 15
@@ -69,6 +92,15 @@ class Bank(_LoggedIn):
     @task(1)
     def matches(self):
         self.client.get("/bank/matches", name="/bank/matches")
+
+    @task(2)
+    def application_and_firm(self):
+        apps = self.ids("/bank/applications", r"/bank/applications/(\d+)\"", "/bank/applications")
+        if apps:
+            page = self.client.get(f"/bank/applications/{random.choice(apps)}", name="/bank/applications/<id>").text
+            firms = re.findall(r"/bank/firms/(\d+)", page)
+            if firms:
+                self.client.get(f"/bank/firms/{firms[0]}", name="/bank/firms/<id>")
 
 
 class Staff(_LoggedIn):
@@ -91,3 +123,15 @@ class Staff(_LoggedIn):
     @task(1)
     def jobs(self):
         self.client.get("/commission/jobs", name="/commission/jobs")
+
+    @task(1)
+    def sharing(self):
+        self.client.get("/commission/sharing", name="/commission/sharing")
+
+    @task(1)
+    def firms(self):
+        self.client.get(f"/commission/firms?q=济南{random.choice('华信泰盛')}", name="/commission/firms?q")
+
+    @task(1)
+    def access_log(self):
+        self.client.get("/commission/access-log", name="/commission/access-log")

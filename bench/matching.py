@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from marketplace import codes, create_app
 from marketplace.config import _normalise_db_url
 from marketplace.extensions import db
-from marketplace.models import EnterpriseScore, FinancingNeed
+from marketplace.models import CurrentScore, EnterpriseScore, FinancingNeed
 from marketplace.services import bulk, matching
 from seed import load
 
@@ -48,6 +48,7 @@ def build(enterprises: int, products: int, seed: int = 2026) -> int:
     with db.engine.begin() as conn:
         bulk.write_frame(conn, FinancingNeed.__table__, needs)
         bulk.write_frame(conn, EnterpriseScore.__table__, scores)
+        CurrentScore.refresh(conn)
     return len(needs)
 
 

@@ -200,5 +200,6 @@ JOINT_VIA = {"firm": "企业本身", "legal_representative": "法定代表人"}
 CLAIM_STATUSES = {"filed": "待审核", "approved": "已代偿", "rejected": "已驳回"}
 
 # 后台任务 (services/jobs.py): what a job does and where it is.
-JOB_KINDS = {"import": "部门数据导入", "score_all": "全部企业重新评分", "report_pack": "月度报表包", "sharing_batch": "数据共享批次"}
+JOB_KINDS = {"import": "部门数据导入", "score_all": "全部企业重新评分", "report_pack": "月度报表包", "sharing_batch": "数据共享批次",
+             "activate_model": "签批启用模型（重新评分全部企业）"}
 JOB_STATES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}

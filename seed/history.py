@@ -36,12 +36,13 @@ def _instant(day: date, rng) -> datetime:
 
 
 def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications: int, seed: int,
-             as_of: date = city.AS_OF, months: int = 24, paid_through: date | None = None) -> dict[str, pd.DataFrame]:
+             as_of: date = city.AS_OF, months: int = 24, paid_through: date | None = None,
+             progress=None) -> dict[str, pd.DataFrame]:
     """DataFrames for financing_needs, credit_commitments, applications, application_events,
     loan_instalments, loan_repayments and off_platform_loans (ids from 1). `enterprises` needs id, uscc,
     name; `products` needs id, institution_id, amount_min/max, term_min/max, rate_min/max and optionally
     repayment_method. Instalments falling due up to `paid_through` (default `as_of`) have been paid or
-    missed; later ones lie ahead."""
+    missed; later ones lie ahead. `progress(done)` is told every tenth of the applications generated."""
     paid_through = max(paid_through or as_of, as_of)
     rng = np.random.default_rng([seed, 7, 0])
     # Firms' answers to grants come from a stream of their own, so the draws below stay as they were.
@@ -61,7 +62,10 @@ def generate(enterprises: pd.DataFrame, products: pd.DataFrame, *, applications:
                        "from_status": from_status, "to_status": to_status, "detail": detail, "created_at": at})
 
     pairs = set()
+    tenth = max(applications // 10, 1)
     for i in range(applications):
+        if progress and i and i % tenth == 0:
+            progress(i)
         firm, prod, h = firms.iloc[i], prods.iloc[i], health[i]
         # One application per firm and product in the demo history, so that none can break the database's
         # rule of one open application per firm and product (uq_applications_open_per_product).

@@ -56,14 +56,16 @@ REGISTRY_COLUMNS = ["uscc", "name", "region_code", "industry", "size", "establis
 
 
 def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int, as_of: date = city.AS_OF,
-                     progress: Callable[[int], None] | None = None, registry: int | None = None) -> dict:
+                     progress: Callable[[int], None] | None = None, registry: int | None = None,
+                     registry_progress: Callable[[int], None] | None = None) -> dict:
     """Insert the synthetic city's department data (registry and every source), chunk by chunk, in one
     transaction; one import batch per source records the generator parameters. Returns rows per table.
 
     `registry` (≥ enterprises) makes the 在营企业数据库 that many firms: the platform's firms are its first
     `enterprises`, the rest are the city's other registered firms (registry rows only) — so that, as in a
     real city (Jinan: about 28,000 platform firms among 580,000), the registry is much larger than the
-    platform and the department data covers the platform's firms."""
+    platform and the department data covers the platform's firms. `progress(n)` is told per chunk of
+    platform firms, `registry_progress(n)` per chunk of the other registry firms (a second phase)."""
     spec = SPEC.format(seed=seed, enterprises=enterprises, months=months, as_of=as_of)
     counts = dict.fromkeys(SOURCES, 0)
     with engine.begin() as conn:
@@ -87,6 +89,8 @@ def load_departments(engine: Engine, *, enterprises: int, months: int, seed: int
                     frame = rest[REGISTRY_COLUMNS].assign(batch_id=batches["registry"])
                     frame["established_on"] = pd.to_datetime(frame["established_on"]).astype("datetime64[ns]")
                     counts["registry"] += bulk.write_frame(conn, SOURCES["registry"].sql_table, frame)
+                if registry_progress:
+                    registry_progress(int(len(rest)))
         first = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time.date()
         last = pd.Timestamp(as_of).to_period("M").start_time.date()
         for code, batch_id in batches.items():
@@ -161,7 +165,8 @@ def load_history(engine: Engine, *, applications: int, seed: int, paid_through: 
                      "rate_max", "repayment_method"])
         phase(f"生成融资历史：{applications:,} 笔申请，{len(firms):,} 家企业 × {len(products):,} 个产品……")
         frames = history.generate(firms, products, applications=applications, seed=seed,
-                                  paid_through=paid_through or today())
+                                  paid_through=paid_through or today(),
+                                  progress=lambda done: phase(f"已生成 {done:,} / {applications:,} 笔申请……"))
         frames["data_authorizations"] = _authorizations_of(frames["applications"])
         counts = {}
         for model in (FinancingNeed, CreditCommitment, Application, ApplicationEvent, LoanInstalment,

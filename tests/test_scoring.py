@@ -205,9 +205,37 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
         assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
+    from marketplace.models import Job
+
+    with app.app_context():
+        rows_before = db.session.scalar(select(func.count(EnterpriseScore.id)))
+    # the re-score fails after its rows were written: the job fails, the previous model stays active with its
+    # scores current, no score row is kept, and only the sign-off is on record (nothing half-switched)
+    original = credit.refresh_current
+
+    def broken(*a, **kw):
+        raise RuntimeError("disk full")
+    credit.refresh_current = broken
+    try:
+        response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分通过，同意启用"},
+                                 page=f"/commission/models/{second}")
+    finally:
+        credit.refresh_current = original
+    assert response.status_code == 302 and "/commission/jobs/" in response.headers["Location"]
+    with app.app_context():
+        failed = db.session.scalar(select(Job).order_by(Job.id.desc()))
+        assert failed.kind == "activate_model" and failed.state == "failed" and "回滚" in failed.error
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
+        assert {s.model_version for s in credit.current_scores().values()} == {first}
+        assert db.session.scalar(select(func.count(EnterpriseScore.id))) == rows_before
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
+        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activation_signed"))
+        assert signed.object_id == second and signed.detail["reason"] == "影子评分通过，同意启用"
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分与回测均通过，同意启用"},
                              page=f"/commission/models/{second}")
     assert response.status_code == 302
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"已用模型 {second} 重新评分 {FIRMS:,} 家平台企业" in job_page and f"替换 {first}" in job_page
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
         current = credit.current_scores()
@@ -215,6 +243,8 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activated"))
         assert log.object_id == second and log.detail["reason"] == "影子评分与回测均通过，同意启用"
         assert log.detail["previous"] == first
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action == "model.activation_signed")) == 2
     assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
 
 

@@ -124,3 +124,23 @@ def test_share_feed_command_writes_files(runner, app, tmp_path):
     again = runner.invoke(args=["share-feed", "--month", "2026-10", "--out", str(tmp_path / "again")])
     assert again.exit_code == 0 and "没有新增或变更的记录" in again.output
     assert not (tmp_path / "again").exists(), "no empty batch, no files"
+
+
+def test_the_page_counts_never_sent_records_in_sql_without_loading_them(client, auth, users, app):
+    from .test_query_counts import statements
+
+    loan_id = _setup(app)
+    auth.login(users["commission"])
+    with statements(app) as sent:
+        page = client.get("/commission/sharing?month=2026-10").get_data(as_text=True)
+    assert "从未发送的记录 2 条（融资需求 1，授信 1，放款 0）" in page
+    reads = [s for s in sent if "financing_needs" in s or "applications" in s]
+    assert reads and all(s.lstrip().upper().startswith("SELECT COUNT") for s in reads), \
+        "needs and applications are counted in SQL, never loaded row by row"
+    with app.app_context():
+        sharing.produce(OCT, actor_id=None)
+        loan = db.session.get(Application, loan_id)
+        loan.disbursed_amount, loan.disbursed_on, loan.status = 500_000, date(2026, 10, 25), "disbursed"
+        db.session.commit()
+        assert sharing.new_counts(OCT) == {"financing_need": 0, "credit_grant": 0, "disbursement": 1}
+        assert sharing.new_counts(date(2026, 9, 1)) == {"financing_need": 0, "credit_grant": 0, "disbursement": 0}

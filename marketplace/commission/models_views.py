@@ -1,6 +1,4 @@
 """评分模型 (model card): the credit-risk model's quality figures and versions, and switching the active one."""
-import time
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -42,17 +40,21 @@ def rescore_all():
 
 @bp.route("/models/<version>/activate", methods=["POST"])
 def activate_model(version: str):
-    """A staff sign-off: the reason is required; the scoring service activates, re-scores and audits."""
+    """A staff sign-off with a required reason, run as a background job: the sign-off is audited when the
+    job starts and the version becomes active once every platform firm is re-scored with it."""
     _saved_or_404(version)
-    started = time.perf_counter()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "")
     try:
-        result = scoring.activate_model(version, actor_id=current_user.id, reason=request.form.get("reason", ""))
+        reason = scoring.check_signoff(version, reason)
     except scoring.ScoringError as e:
         flash(str(e), "danger")
         return redirect(url_for(".model_card", version=version) + "#signoff"), 303
-    flash(f"已启用模型 {version}，并已重新评分 {result['scored']:,} 家平台企业（用时 {time.perf_counter() - started:.1f} 秒）。",
-          "success")
-    return redirect(url_for(".model_card", version=version))
+    if (running := jobs.unfinished("activate_model")) is not None:
+        flash("另一项模型启用正在进行，请等它完成后再签批。", "warning")
+        return redirect(url_for(".job_page", job_id=running.id)), 303
+    return to_job_page(jobs.enqueue("activate_model", current_user.id, version=version, reason=reason))
 
 
 @bp.route("/models/<version>/scorecard.csv")

@@ -160,9 +160,8 @@ def sharing_page():
         job = jobs.enqueue("sharing_batch", current_user.id, month=month.isoformat())
         return to_job_page(job)
     batches = db.session.scalars(select(ShareBatch).order_by(ShareBatch.id.desc()).limit(100)).all()
-    pending = sharing.pending(month)
     return render_template("commission/sharing.html", form=form, month=month, batches=batches,
-                           pending=pending, labels=SHARE_LABELS, fields=sharing.FIELDS)
+                           new=sharing.new_counts(month), labels=SHARE_LABELS, fields=sharing.FIELDS)
 
 
 @bp.route("/sharing/<int:batch_id>.<fmt>")

@@ -176,7 +176,7 @@ class ShareBatch(db.Model):
     period: Mapped[date] = mapped_column(Date, index=True)  # the month it covers up to (first day)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {"financing_need": n, "credit_grant": n, …}
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[str] = mapped_column(Text)  # JSON Lines, one record a line
+    content: Mapped[str] = mapped_column(Text, deferred=True)  # JSON Lines, one record a line; read on download only
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     delivered_at = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, event, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -28,3 +28,42 @@ class EnterpriseScore(db.Model):
     grade: Mapped[str] = mapped_column(String(4))  # codes.GRADES
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class CurrentScore(db.Model):
+    """Which score row is each firm's current one (its latest by as_of, then id): one row per scored firm,
+    kept by services/credit.refresh_current whenever scores are written, so the pages that read every firm's
+    grade (需求撮合, the matcher, the decision history) join this small table instead of ranking every score
+    row ever written."""
+
+    __tablename__ = "enterprise_current_scores"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("enterprise_scores.id"), unique=True)
+
+    @staticmethod
+    def refresh(conn, enterprise_ids=None) -> None:
+        """Point these firms (every scored firm when None) at their latest score row, in the caller's
+        transaction: the one definition of "latest" (as_of, then id), applied when scores are written."""
+        scores, current = EnterpriseScore.__table__, CurrentScore.__table__
+        ids = None if enterprise_ids is None else sorted({int(i) for i in enterprise_ids})
+        for part in [None] if ids is None else [ids[i:i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]:
+            ranked = select(scores.c.enterprise_id, scores.c.id, func.row_number().over(
+                partition_by=scores.c.enterprise_id, order_by=(scores.c.as_of.desc(), scores.c.id.desc())).label("rn"))
+            clear = current.delete()
+            if part is not None:
+                ranked = ranked.where(scores.c.enterprise_id.in_(part))
+                clear = clear.where(current.c.enterprise_id.in_(part))
+            ranked = ranked.subquery()
+            conn.execute(clear)
+            conn.execute(current.insert().from_select(["enterprise_id", "score_id"], select(
+                ranked.c.enterprise_id, ranked.c.id).where(ranked.c.rn == 1)))
+
+
+IN_CHUNK = 900  # firms per IN (…) list: SQLite caps bound parameters
+
+
+@event.listens_for(EnterpriseScore, "after_insert")
+def _current_after_orm_insert(mapper, connection, target) -> None:
+    """A score added one at a time through the ORM becomes current like a bulk-written one."""
+    CurrentScore.refresh(connection, [target.enterprise_id])

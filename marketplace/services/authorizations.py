@@ -109,14 +109,17 @@ def valid_authorization(enterprise_id: int, institution_id: int, scope: str | No
 
 
 def authorized_enterprise_ids(institution_id: int, enterprise_ids) -> set[int]:
-    """Of these firms, those that currently authorize the institution (one query)."""
-    ids = list(enterprise_ids)
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(DataAuthorization.enterprise_id).where(
-        DataAuthorization.institution_id == institution_id, DataAuthorization.enterprise_id.in_(ids),
+    """Of these firms (every firm when None), those that currently authorize the institution (one query)."""
+    stmt = select(DataAuthorization.enterprise_id).where(
+        DataAuthorization.institution_id == institution_id,
         DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= today(),
-        DataAuthorization.enterprise_id.in_(_verified_firms()))))
+        DataAuthorization.enterprise_id.in_(_verified_firms()))
+    if enterprise_ids is not None:
+        ids = list(enterprise_ids)
+        if not ids:
+            return set()
+        stmt = stmt.where(DataAuthorization.enterprise_id.in_(ids))
+    return set(db.session.scalars(stmt))
 
 
 def open_firm_data(institution_id: int, enterprise_id: int, *, what: str, user_id: int | None = None,

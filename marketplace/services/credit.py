@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from .. import codes
 from ..extensions import db
 from ..models import (
+    CurrentScore,
     EnterpriseScore,
     Penalty,
     ProvidentFundRecord,
@@ -23,13 +24,8 @@ IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
 
 
 def _latest_scores():
-    """Subquery: the latest score row of each firm (by as_of, then id)."""
-    ranked = select(
-        EnterpriseScore.id,
-        func.row_number().over(partition_by=EnterpriseScore.enterprise_id,
-                               order_by=(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc())).label("rn"),
-    ).subquery()
-    return select(ranked.c.id).where(ranked.c.rn == 1)
+    """Select of each firm's current score row id (enterprise_current_scores, kept when scores are written)."""
+    return select(CurrentScore.score_id)
 
 
 def latest_score_ids():
@@ -39,19 +35,20 @@ def latest_score_ids():
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
     """{enterprise_id: latest EnterpriseScore} for these firms (all firms when None); unscored firms absent."""
+    stmt = select(EnterpriseScore).join(CurrentScore, CurrentScore.score_id == EnterpriseScore.id)
     if enterprise_ids is None:
-        stmt = select(EnterpriseScore).where(EnterpriseScore.id.in_(_latest_scores()))
         return {s.enterprise_id: s for s in db.session.scalars(stmt)}
-    # For a few firms, their own rows newest first (index enterprise_id, as_of) beat ranking the whole table.
     ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
     out: dict[int, EnterpriseScore] = {}
     for start in range(0, len(ids), IN_CHUNK):
-        part = ids[start:start + IN_CHUNK]
-        stmt = (select(EnterpriseScore).where(EnterpriseScore.enterprise_id.in_(part))
-                .order_by(EnterpriseScore.as_of.desc(), EnterpriseScore.id.desc()))
-        for s in db.session.scalars(stmt):
-            out.setdefault(s.enterprise_id, s)
+        for s in db.session.scalars(stmt.where(CurrentScore.enterprise_id.in_(ids[start:start + IN_CHUNK]))):
+            out[s.enterprise_id] = s
     return out
+
+
+def refresh_current(conn, enterprise_ids=None) -> None:
+    """After score rows were bulk-written: these firms (all when None) now read their latest row."""
+    CurrentScore.refresh(conn, enterprise_ids)
 
 
 def current_grade(enterprise_ids=None) -> dict[int, str | None]:
@@ -69,7 +66,7 @@ def grades_frame():
     import pandas as pd
 
     rows = db.session.execute(select(EnterpriseScore.enterprise_id, EnterpriseScore.grade, EnterpriseScore.pd)
-                              .where(EnterpriseScore.id.in_(_latest_scores()))).all()
+                              .join(CurrentScore, CurrentScore.score_id == EnterpriseScore.id)).all()
     return pd.DataFrame(rows, columns=["enterprise_id", "grade", "pd"])
 
 

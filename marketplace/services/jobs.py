@@ -272,7 +272,29 @@ def _sharing_batch(job: Job, progress: Progress):
              "label": f"下载第 {batch.id} 批（JSON Lines）"})
 
 
+def _activate_model(job: Job, progress: Progress):
+    """The staff sign-off of a model version: audited as the job starts, the version active once every
+    platform firm is re-scored with it (scoring.activate_model; a failure leaves the previous model)."""
+    from . import scoring
+
+    version = job.params["version"]
+    try:
+        out = scoring.activate_model(version, actor_id=job.created_by, reason=job.params["reason"],
+                                     progress=_scoring_progress(progress))
+    except scoring.ScoringError as e:
+        raise RuleViolation(str(e)) from None
+    return ({"scored": out["scored"], "unscored": out["unscored"], "previous": out["previous"] or ""},
+            {"route": "commission.model_card", "args": {"version": version}, "label": f"查看模型 {version}"})
+
+
+def unfinished(kind: str) -> Job | None:
+    """A job of this kind still queued or running (e.g. one model activation at a time)."""
+    return db.session.scalar(select(Job).where(Job.kind == kind, Job.state.in_(ACTIVE_STATES))
+                             .order_by(Job.id).limit(1))
+
+
 HANDLERS: dict[str, Callable[[Job, Progress], tuple[dict, dict]]] = {
     "import": _import, "score_all": _score_all, "report_pack": _report_pack, "sharing_batch": _sharing_batch,
+    "activate_model": _activate_model,
 }
 assert set(HANDLERS) == set(codes.JOB_KINDS)

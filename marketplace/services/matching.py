@@ -485,33 +485,43 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     n = load_needs(on=on)
     if n.empty:
         return {int(r.product_id): (r, pd.DataFrame(columns=MATCH_COLUMNS)) for r in p.itertuples()}
-    authorized = authorizations.authorized_enterprise_ids(institution_id, set(n["enterprise_id"].tolist()))
+    authorized = authorizations.authorized_enterprise_ids(institution_id, None)  # no id list growing with the city
     is_auth = n["enterprise_id"].isin(authorized).to_numpy()
-    published = dict(db.session.execute(select(FinancingNeed.id, FinancingNeed).where(
-        FinancingNeed.id.in_([int(i) for i in n["need_id"]]))).all())
     ok, flagged = eligible(n, p)
     rules = rule_grid(n, p)
     terms_ok = rules["amount"] & rules["term"]
     s = scores(n, p)
-    for j, prod in enumerate(p.itertuples()):
+    shown_per_product = []
+    for j in range(len(p)):
         auth_idx = np.flatnonzero(ok[:, j] & is_auth)
         auth_idx = auth_idx[np.argsort(-s["total"][auth_idx, j], kind="stable")]
         anon_idx = np.flatnonzero(terms_ok[:, j] & ~is_auth)
         anon_idx = anon_idx[np.argsort(-n["need_id"].to_numpy()[anon_idx], kind="stable")]
+        shown = [(int(i), True) for i in auth_idx[:per_product]]
+        shown += [(int(i), False) for i in anon_idx[:per_product - len(shown)]]
+        shown_per_product.append(shown)
+    # What the firms published, read for the needs shown only (at most per_product per product).
+    wanted = sorted({int(n["need_id"].iat[i]) for shown in shown_per_product for i, _ in shown})
+    published = {}
+    for start in range(0, len(wanted), credit.IN_CHUNK):
+        published.update((r.id, r) for r in db.session.execute(select(
+            FinancingNeed.id, FinancingNeed.amount, FinancingNeed.term_months, FinancingNeed.guarantee,
+            FinancingNeed.urgency, FinancingNeed.purpose, FinancingNeed.created_at)
+            .where(FinancingNeed.id.in_(wanted[start:start + credit.IN_CHUNK]))))
+    for j, prod in enumerate(p.itertuples()):
         rows = []
-        for idx, shown in ((auth_idx, True), (anon_idx, False)):
-            for i in idx:
-                need = published[int(n["need_id"].iat[i])]
-                row = {"need_id": need.id, "authorized": shown,
-                       "enterprise_id": int(n["enterprise_id"].iat[i]) if shown else None,
-                       "amount": need.amount, "term_months": need.term_months, "guarantee": need.guarantee,
-                       "urgency": need.urgency, "purpose": need.purpose, "created_at": need.created_at}
-                if shown:
-                    row.update(region_code=n["region_code"].iat[i], industry=n["industry"].iat[i],
-                               size=n["size"].iat[i], grade=n["grade"].iat[i], score=float(s["total"][i, j]),
-                               approval=float(s["approval"][i, j]), flagged=bool(flagged[i, j]))
-                else:
-                    row.update({c: None for c in FIRM_COLUMNS})
-                rows.append(row)
-        out[int(prod.product_id)] = (prod, pd.DataFrame(rows[:per_product], columns=MATCH_COLUMNS))
+        for i, shown in shown_per_product[j]:
+            need = published[int(n["need_id"].iat[i])]
+            row = {"need_id": need.id, "authorized": shown,
+                   "enterprise_id": int(n["enterprise_id"].iat[i]) if shown else None,
+                   "amount": need.amount, "term_months": need.term_months, "guarantee": need.guarantee,
+                   "urgency": need.urgency, "purpose": need.purpose, "created_at": need.created_at}
+            if shown:
+                row.update(region_code=n["region_code"].iat[i], industry=n["industry"].iat[i],
+                           size=n["size"].iat[i], grade=n["grade"].iat[i], score=float(s["total"][i, j]),
+                           approval=float(s["approval"][i, j]), flagged=bool(flagged[i, j]))
+            else:
+                row.update({c: None for c in FIRM_COLUMNS})
+            rows.append(row)
+        out[int(prod.product_id)] = (prod, pd.DataFrame(rows, columns=MATCH_COLUMNS))
     return out

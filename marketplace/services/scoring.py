@@ -28,7 +28,7 @@ from ..models import (
     RegistryEnterprise,
     TaxRecord,
 )
-from . import bulk, ingest
+from . import bulk, credit, ingest
 from .workdays import local_date
 
 # features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
@@ -74,9 +74,8 @@ def activate(version: str) -> None:
 REASON_MAX = 500  # the sign-off reason: one limit for the form and the audit detail
 
 
-def activate_model(version: str, *, actor_id: int, reason: str) -> dict:
-    """A staff sign-off: make `version` the active model, re-score every platform firm with it, and write
-    the audit record (who, why, which version replaced which). The reason is required."""
+def check_signoff(version: str, reason: str) -> str:
+    """The sign-off's reason (stripped) when it may go ahead; otherwise ScoringError saying why."""
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ScoringError("启用模型须填写签批理由（至少4个字）。")
@@ -84,17 +83,38 @@ def activate_model(version: str, *, actor_id: int, reason: str) -> dict:
         raise ScoringError(f"签批理由不能超过 {REASON_MAX} 个字。")
     if version not in {v["version"] for v in registry.versions(model_dir())}:
         raise ScoringError(f"没有模型版本 {version}。")
+    return reason
+
+
+def activate_model(version: str, *, actor_id: int, reason: str, progress=None) -> dict:
+    """A staff sign-off: re-score every platform firm with `version`, then make it the active model.
+
+    The sign-off (who, why, which version is to replace which) is audited first, and stays even if the
+    re-score fails. The scores are written in one transaction; `version` becomes active only after they
+    are all written, in the same step as the "model.activated" audit row: a failure anywhere leaves the
+    previous model active and its scores current (nothing half-switched)."""
+    reason = check_signoff(version, reason)
     try:
         previous = registry.active_version(model_dir())
     except registry.ModelNotFound:
         previous = None
-    registry.set_active(model_dir(), version)
-    result = score_firms()
+    detail = {"reason": reason, "previous": previous}
+    db.session.add(AuditLog(actor_id=actor_id, action="model.activation_signed", object_type="model_version",
+                            object_id=version[:64], detail=detail))
+    db.session.commit()
+    result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
     db.session.add(AuditLog(actor_id=actor_id, action="model.activated", object_type="model_version",
                             object_id=version[:64],
-                            detail={"reason": reason, "previous": previous, "scored": result["scored"],
-                                    "as_of": str(result["as_of"])}))
-    db.session.commit()
+                            detail={**detail, "scored": result["scored"], "as_of": str(result["as_of"])}))
+    db.session.flush()
+    registry.set_active(model_dir(), version)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        if previous is not None:  # the scores were not kept: neither is the switch
+            registry.set_active(model_dir(), previous)
+        raise
     return {**result, "previous": previous}
 
 
@@ -360,9 +380,10 @@ def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str 
 # ---- scoring ----------------------------------------------------------------------------------------
 
 def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: date | None = None,
-                progress=None) -> dict:
+                progress=None, commit: bool = True) -> dict:
     """Score the platform's firms (only `usccs`, when given) with `m` (default: the active model) and
-    append one enterprise_scores row per firm that the registry knows; commits once.
+    append one enterprise_scores row per firm that the registry knows; commits once (commit=False: the
+    caller commits, e.g. a model activation that switches the model in the same step).
 
     Returns scored, unscored (platform firms without a registry record), version, as_of and grade counts.
     """
@@ -393,7 +414,9 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
             grades[g] = grades.get(g, 0) + int(n)
         if progress:
             progress(len(part))
-    db.session.commit()
+    credit.refresh_current(conn, None if usccs is None else ids.reindex(X.index).tolist())
+    if commit:
+        db.session.commit()
     return {"scored": int(len(X)), "unscored": int(len(firms) - len(X)), "version": version, "as_of": as_of,
             "grades": grades}
 
@@ -437,9 +460,7 @@ def rescore_enterprises(enterprise_ids) -> int:
 
 def current_scores_of(version: str) -> np.ndarray:
     """The scores firms hold now (their latest row) that came from this model version (for the drift PSI)."""
-    from .credit import _latest_scores
-
-    rows = db.session.scalars(select(EnterpriseScore.score).where(EnterpriseScore.id.in_(_latest_scores()),
+    rows = db.session.scalars(select(EnterpriseScore.score).where(EnterpriseScore.id.in_(credit.latest_score_ids()),
                                                                   EnterpriseScore.model_version == version)).all()
     return np.asarray(rows, dtype=float)
 

@@ -45,24 +45,31 @@ PRODUCT_GUARANTEE = codes.PRODUCT_GUARANTEE
 def _records(end: Period) -> list[dict]:
     """Every need, grant and disbursement as it stands, up to the period's end."""
     out = []
+    # Plain rows of the columns the feed carries, never ORM objects: a city has 100,000s of records.
     needs = db.session.execute(
-        select(FinancingNeed, Enterprise.uscc, Enterprise.name).join(Enterprise)
-        .where(FinancingNeed.created_at < end.end_instant).order_by(FinancingNeed.id)).all()
-    for need, uscc, name in needs:
+        select(FinancingNeed.id, FinancingNeed.created_at, FinancingNeed.amount, FinancingNeed.term_months,
+               FinancingNeed.guarantee, FinancingNeed.status, Enterprise.uscc, Enterprise.name).join(Enterprise)
+        .where(FinancingNeed.created_at < end.end_instant).order_by(FinancingNeed.id))
+    for need in needs:
+        uscc, name = need.uscc, need.name
         out.append({"record_type": "financing_need", "record_id": need.id, "uscc": uscc, "enterprise_name": name,
                     "institution": "", "institution_licence": "", "product": "",
                     "date": need.created_at.astimezone(SHANGHAI).date().isoformat(), "amount": need.amount,
                     "term_months": need.term_months, "rate": "", "guarantee": need.guarantee,
                     "status": need.status})
     apps = db.session.execute(
-        select(Application, Enterprise.uscc, Enterprise.name, Institution.name, Institution.licence_no,
-               Product.name, Product.kind)
+        select(Application.id, Application.status, Application.granted_rate, Application.decided_at,
+               Application.granted_amount, Application.granted_term, Application.disbursed_on,
+               Application.disbursed_amount, Application.closed_on,
+               Enterprise.uscc, Enterprise.name, Institution.name, Institution.licence_no, Product.name,
+               Product.kind)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .join(Institution, Institution.id == Application.institution_id)
         .join(Product, Product.id == Application.product_id)
         .where(Application.status.in_(GRANTED_STATUSES), Application.decided_at < end.end_instant)
-        .order_by(Application.id)).all()
-    for app, uscc, name, inst, licence, product, kind in apps:
+        .order_by(Application.id))
+    for row in apps:
+        app, (uscc, name, inst, licence, product, kind) = row, row[-6:]
         base = {"uscc": uscc, "enterprise_name": name, "institution": inst, "institution_licence": licence,
                 "product": product, "guarantee": PRODUCT_GUARANTEE.get(kind, kind),
                 "status": _status_at(app, end.last_day),
@@ -76,7 +83,7 @@ def _records(end: Period) -> list[dict]:
     return out
 
 
-def _status_at(app: Application, last_day: date) -> str:
+def _status_at(app, last_day: date) -> str:
     """The application's status as it stood at the end of `last_day`, from its dated steps."""
     if app.disbursed_on is None or app.disbursed_on > last_day:
         return app.status if app.status in ("granted", "confirmed") else "granted"
@@ -112,6 +119,26 @@ def pending(month: date) -> list[dict]:
             continue
         out.append({**rec, "op": "update" if key in sent else "new", "_hash": h})
     return out
+
+
+def new_counts(month: date) -> dict[str, int]:
+    """How many records up to the month's end were never sent, per record type — counted in SQL (the page
+    shows it on every view). Changed contents of records already sent (op "update") are found when the
+    batch is produced, which compares every record's content with the versions sent."""
+    end = Period(month, "cumulative")
+
+    def never_sent(record_type: str, record_id):
+        return ~select(SharedRecord.id).where(SharedRecord.record_type == record_type,
+                                              SharedRecord.record_id == record_id).exists()
+    granted = (Application.status.in_(GRANTED_STATUSES), Application.decided_at < end.end_instant)
+    return {
+        "financing_need": db.session.scalar(select(func.count(FinancingNeed.id)).where(
+            FinancingNeed.created_at < end.end_instant, never_sent("financing_need", FinancingNeed.id))) or 0,
+        "credit_grant": db.session.scalar(select(func.count(Application.id)).where(
+            *granted, never_sent("credit_grant", Application.id))) or 0,
+        "disbursement": db.session.scalar(select(func.count(Application.id)).where(
+            *granted, Application.disbursed_on <= end.last_day, never_sent("disbursement", Application.id))) or 0,
+    }
 
 
 def _sent_versions():
