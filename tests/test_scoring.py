@@ -2,6 +2,7 @@
 firm's data changes (import, upheld objection)."""
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select, update
@@ -144,6 +145,25 @@ def test_train_model_from_outcome_files_and_from_a_synthetic_city(app, runner, t
     with app.app_context():
         versions = scoring.registry.versions(app.config["MODEL_DIR"])
         assert len(versions) == 2 and versions[0]["active"] and not versions[1]["active"]
+
+
+def test_train_model_on_a_synthetic_city_of_one_month_and_as_of_another_date(app, runner):
+    seed_city(runner, 20)
+    # One month of records: every year-on-year ratio is missing; the WOE challenger used to crash on it.
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "700",
+                                 "--months", "1", "--as-of", "2026-06-30"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        card = scoring.registry.load_active(app.config["MODEL_DIR"]).card
+    assert card["training"]["as_of"] == "2026-06-30" and card["challenger"]["auc"] > 0.5
+    # The outcomes are those of the city generated as of that date (not of the seeded city's date).
+    city = departments.generate(700, months=1, seed=2026, as_of=date(2026, 6, 30))
+    founded = city["registry"].loc[city["registry"]["established_on"] < "2026-06-30", "uscc"]
+    outcomes = city["outcomes"].set_index("uscc")["defaulted_12m"]
+    assert card["sizes"]["bads"] == int(outcomes.loc[founded].sum())
+    for bad in (["--enterprises", "0"], ["--months", "0"]):
+        result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", *bad])
+        assert result.exit_code == 2 and "正整数" in result.output and "Traceback" not in result.output
 
 
 def test_score_all_without_a_model_says_what_to_do(app, runner):

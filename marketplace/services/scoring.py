@@ -246,14 +246,17 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
     if enterprises_from == "synthetic":
         if outcomes is not None or truth is not None:
             raise TrainingSetUsage("--outcomes / --truth 只用于 --enterprises-from db：合成城市自带结局。")
-        n = enterprises or (spec or {}).get("enterprises", 2000)
+        n = enterprises if enterprises is not None else (spec or {}).get("enterprises", 2000)
         seed_value = seed_value if seed_value is not None else (spec or {}).get("seed", 2026)
-        months = months or (spec or {}).get("months", 24)
-        city_as_of = (spec or {}).get("as_of", city.AS_OF)
-        as_of = as_of or city_as_of
+        months = months if months is not None else (spec or {}).get("months", 24)
+        if n < 1 or months < 1:
+            raise TrainingSetUsage("--enterprises 与 --months 须为正整数。")
+        # The city is generated as of the feature date, so its outcomes are the 12 months after that date
+        # (features of one date with the outcomes of another would leak or mislead).
+        as_of = as_of or (spec or {}).get("as_of", city.AS_OF)
         # Chunk by chunk: only one chunk's department records are in memory at a time.
         parts, outs, truths = [], [], []
-        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=city_as_of):
+        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=as_of):
             parts.append(features.build(chunk, as_of))
             outs.append(chunk["outcomes"])
             truths.append(chunk["truth"])
