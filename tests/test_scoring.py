@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from marketplace import codes
+from marketplace.clock import today
 from marketplace.extensions import db
-from marketplace.models import Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
-from marketplace.services import credit, ingest, objections, scoring
+from marketplace.models import CreditCommitment, Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
+from marketplace.services import commitments, credit, ingest, objections, scoring
 from seed import departments
 
 FIRMS = 800
@@ -93,6 +94,26 @@ def test_import_rescores_only_the_firms_it_changed(app, runner):
         assert new.enterprise_id == best.enterprise_id
         assert credit.current_scores([best.enterprise_id])[best.enterprise_id].id == new.id
         assert float(new.pd) > float(best.pd)
+
+
+def test_a_broken_commitment_counts_against_the_firm_and_rescores_it(app, runner):
+    seed_city(runner)
+    train_and_score(runner, "--no-challenger")
+    with app.app_context():
+        card = scoring.active_model().card
+        gain = {r["name"]: r["gain_share"] for r in card["importance"]}
+        assert gain["negative_records_36m"] > 0  # the aggregated count gets splits where each sparse flag may not
+        before = score_rows()
+        best = min(before, key=lambda r: r.pd)
+        assert not any(f["feature"] == "negative_records_36m" for f in best.reasons)
+        c = CreditCommitment(enterprise_id=best.enterprise_id, kind=next(iter(codes.COMMITMENT_TYPES)),
+                             text="按期足额还款", purpose="融资申请")
+        db.session.add(c)
+        db.session.commit()
+        commitments.record_broken(c, on=today(), evidence="逾期未按承诺补缴社保，见人社局函", actor_id=None)
+        after = score_rows()
+        assert len(after) == len(before) + 1 and after[-1].enterprise_id == best.enterprise_id
+        assert float(after[-1].pd) > float(best.pd)
 
 
 def test_import_without_an_active_model_scores_nobody(app, runner):
