@@ -46,19 +46,6 @@ DEFAULT_PARAMS = {
 }
 
 
-# Small files (≤ CV_MAX_ROWS rows): the inner folds also choose between the default trees and these shallower,
-# slower-learning ones with small leaves and category groups — on a few hundred bad rows the default's
-# 40-row leaves and 50-row category groups leave most categorical splits out. Chosen per fit by the
-# out-of-fold AUC of the inner folds (never by the rows the metrics are measured on).
-SMALL_FILE_CANDIDATES = {
-    "default": {},
-    "shallow": {"learning_rate": 0.03, "num_leaves": 4, "max_depth": 2, "min_data_in_leaf": 15,
-                "min_data_per_group": 10, "cat_smooth": 10.0, "feature_fraction": 0.6, "lambda_l2": 10.0},
-    "medium": {"learning_rate": 0.03, "num_leaves": 8, "max_depth": 3, "min_data_in_leaf": 25,
-               "min_data_per_group": 20, "cat_smooth": 10.0, "feature_fraction": 0.7},
-}
-
-
 class TrainingDataError(ValueError):
     """The data cannot train a model (one class, empty, too few rows …); the message says why."""
 
@@ -317,7 +304,7 @@ def train(X: pd.DataFrame, y, *, categorical=None, monotone: dict | None = None,
         p.setdefault(k, seed)
     p["monotone_constraints"] = [mono[c] for c in features]
     fit = _Fitter(p, features, [features.index(c) for c in categorical], num_boost_round, early_stopping,
-                  calibration, imbalance, seed, choose=not params)  # parameters given by the caller are kept
+                  calibration, imbalance, seed)
 
     n = len(X)
     use_cv = (n <= CV_MAX_ROWS) if cv is None else cv
@@ -366,8 +353,7 @@ def train(X: pd.DataFrame, y, *, categorical=None, monotone: dict | None = None,
         "sizes": {"rows": n, "bads": bads, "train": len(train_rows), "test": len(test_rows),
                   "test_bads": int(yt.sum())},
         "evaluation": evaluation,
-        "params": {k: v for k, v in {**p, **SMALL_FILE_CANDIDATES.get(info.get("params"), {})}.items()
-                   if k != "monotone_constraints"},
+        "params": {k: v for k, v in p.items() if k != "monotone_constraints"},
         "best_iteration": info["trees"],
         "early_stopping": info,
         "features": [_feature_card(c, mono[c], c in categories, use_catalogue) for c in features],
@@ -388,8 +374,8 @@ class _Fitter:
     """One fit of the engine on some rows: trees chosen by early stopping in CAL_FOLDS folds, refitted on
     all the rows with the folds' mean tree count, calibration fitted on the folds' out-of-fold scores."""
 
-    def __init__(self, params, features, cat_idx, rounds, patience, calibration, imbalance, seed, choose=True):
-        self.params, self.features, self.cat_idx, self.choose = dict(params), features, cat_idx, choose
+    def __init__(self, params, features, cat_idx, rounds, patience, calibration, imbalance, seed):
+        self.params, self.features, self.cat_idx = dict(params), features, cat_idx
         self.rounds, self.patience, self.calibration, self.imbalance, self.seed = \
             rounds, patience, calibration, imbalance, seed
 
@@ -401,27 +387,10 @@ class _Fitter:
         w_bad = float(p.pop("scale_pos_weight", np.sqrt(neg / pos) if self.imbalance == "sqrt" and pos < neg
                             else 1.0))
         w = np.where(y == 1, w_bad, 1.0)
-        folds = list(StratifiedKFold(CAL_FOLDS, shuffle=True, random_state=self.seed).split(M, y))
-        candidates = SMALL_FILE_CANDIDATES if len(y) <= CV_MAX_ROWS and self.choose else {"default": {}}
-        tried = {}
-        for name, extra in candidates.items():
-            oof, iters = self._folds({**p, **extra}, M, y, w, folds)
-            tried[name] = (metrics.auc(y, oof), oof, iters)
-        chosen = max(tried, key=lambda k: tried[k][0])  # ties: the first (the default)
-        _, oof, iters = tried[chosen]
-        p = {**p, **candidates[chosen]}
-        trees = max(1, int(round(float(np.mean(iters)))))
-        dall = lgb.Dataset(M, y, weight=w, feature_name=self.features, categorical_feature=self.cat_idx)
-        booster = lgb.train(p, dall, num_boost_round=trees)
-        return booster, _fit_calibration(oof, y, self.calibration), \
-            {"trees": trees, "fold_trees": iters, "folds": CAL_FOLDS, "rows": int(len(y)), "bad_weight": w_bad,
-             "params": chosen, "inner_auc": {k: round(float(v[0]), 4) for k, v in tried.items()}}
-
-    def _folds(self, p, M, y, w, folds):
-        """Out-of-fold raw scores and the early-stopped tree count of each inner fold."""
+        folds = StratifiedKFold(CAL_FOLDS, shuffle=True, random_state=self.seed)
         oof = np.empty(len(y))
         iters = []
-        for tr, va in folds:
+        for tr, va in folds.split(M, y):
             dtr = lgb.Dataset(M[tr], y[tr], weight=w[tr], feature_name=self.features,
                               categorical_feature=self.cat_idx, free_raw_data=False)
             dva = lgb.Dataset(M[va], y[va], weight=w[va], reference=dtr, categorical_feature=self.cat_idx)
@@ -430,7 +399,11 @@ class _Fitter:
             it = int(b.best_iteration or b.current_iteration())
             iters.append(it)
             oof[va] = b.predict(M[va], raw_score=True, num_iteration=it)
-        return oof, iters
+        trees = max(1, int(round(float(np.mean(iters)))))
+        dall = lgb.Dataset(M, y, weight=w, feature_name=self.features, categorical_feature=self.cat_idx)
+        booster = lgb.train(p, dall, num_boost_round=trees)
+        return booster, _fit_calibration(oof, y, self.calibration), \
+            {"trees": trees, "fold_trees": iters, "folds": CAL_FOLDS, "rows": int(len(y)), "bad_weight": w_bad}
 
 
 def _levels(s: pd.Series) -> list[str]:

@@ -263,30 +263,3 @@ def test_zero_revenue_is_a_fact_not_missing_data(trained):
     M = m.matrix(no_records)
     var = explain.variants(M, m.features, m.categories, m.monotone, explain.percentiles(M, m.features, m.quantiles))
     assert var[0, j] == explain.MISSING
-
-
-def test_small_files_choose_their_trees_in_the_inner_folds_never_on_the_measured_rows(monkeypatch):
-    X, y = feature_frame(1500, seed=4)
-    seen = []
-    real = model._Fitter._folds
-
-    def spy(self, p, M, yv, w, folds):
-        seen.append((p["num_leaves"], len(yv)))
-        return real(self, p, M, yv, w, folds)
-
-    monkeypatch.setattr(model._Fitter, "_folds", spy)
-    m = model.train(X, y, measure=False, **FAST)
-    info = m.card["early_stopping"]
-    # every candidate is tried on the same inner folds of the rows being fitted; the best out-of-fold AUC wins
-    assert set(info["inner_auc"]) == set(model.SMALL_FILE_CANDIDATES) and len(seen) == len(model.SMALL_FILE_CANDIDATES)
-    assert info["params"] == max(info["inner_auc"], key=info["inner_auc"].get)
-    leaves = model.SMALL_FILE_CANDIDATES[info["params"]].get("num_leaves", model.DEFAULT_PARAMS["num_leaves"])
-    assert m.booster.dump_model()["tree_info"][0]["num_leaves"] <= leaves
-    # under cross-validation each outer fit chooses on its own training rows only (1200 of 1500)
-    seen.clear()
-    model.train(X, y, baseline=False, **FAST)
-    assert {n for _, n in seen} == {1200, 1500}
-    # parameters given by the caller are kept as given: one candidate
-    seen.clear()
-    m = model.train(X, y, measure=False, params={"num_leaves": 7}, **FAST)
-    assert seen == [(7, 1500)] and m.card["early_stopping"]["params"] == "default"
