@@ -473,7 +473,7 @@ def _penalties(s: _State) -> pd.DataFrame:
 
 def _broken_commitments(s: _State) -> pd.DataFrame:
     """信用承诺未履行 recorded by staff: a firm in trouble breaks a commitment with monthly probability
-    σ(−7.5 − 1.5h) (about 1 % of firms over two years). Drawn from a hash of the USCC and the month, so the
+    σ(−7.5 − 1.5h) (about 5 % of firms over two years). Drawn from a hash of the USCC and the month, so the
     other tables' random streams are untouched; like a penalty it reads health, it adds no risk of its own."""
     months = np.arange(s.T)
     u = np.array([[zlib.crc32(f"{code}:commitment:{t}".encode()) / 2**32 for t in months] for code in s.uscc]) \
