@@ -38,6 +38,7 @@ def _f(name, label, source, direction, reason, plain, categorical=False):
 TAX, GRADE, SI, PF, UTIL = "tax_records", "tax_grades", "social_insurance_records", "provident_fund_records", \
     "utility_records"
 PEN, LIST, REG = "penalties", "list_entries", "registry_enterprises"
+COMMIT, NEG = "broken_commitments", "penalties+list_entries+broken_commitments"
 
 UTILITY_KINDS = {"water": "用水", "electricity": "用电", "gas": "用气"}
 
@@ -139,6 +140,11 @@ FEATURES: tuple[Feature, ...] = (
        "被列入经营异常名录", "贵企业目前在经营异常名录上"),
     _f("list_red", "在守信红名单上（条数）", LIST, -1,
        "未进入守信红名单", "贵企业尚未进入守信红名单"),
+    # 信用承诺（工作人员核实记录的未履行承诺）
+    _f("commitments_broken_36m", "近36个月未履行信用承诺次数", COMMIT, +1,
+       "近36个月有未履行的信用承诺", "贵企业近三年有未履行的信用承诺"),
+    _f("negative_records_36m", "近36个月失信记录合计（一般及严重处罚、失信名单、经营异常、未履行承诺）", NEG, +1,
+       "近36个月失信记录较多", "贵企业近三年有多条失信记录"),
     # 企业基本情况
     _f("firm_age_years", "成立年限（年）", REG, -1,
        "企业成立时间较短", "贵企业成立时间还不长"),

@@ -24,8 +24,10 @@ RED_LISTS = ("a_taxpayer", "contract_honoring")
 SEVERITIES = ("minor", "general", "serious")
 
 # The department tables — the ONE list (the seed, scoring, the imports and the benches read it from here).
+# broken_commitments (uscc, broken_on) is not a department import: staff record a broken 信用承诺 with its
+# evidence on the platform (marketplace/services/commitments), and it counts as a negative record.
 TABLES = ("registry", "tax_records", "tax_grades", "social_insurance_records", "provident_fund_records",
-          "utility_records", "penalties", "list_entries")
+          "utility_records", "penalties", "list_entries", "broken_commitments")
 MONTHLY_TABLES = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
 
 
@@ -62,6 +64,12 @@ def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:
     out.update(_utilities(tables.get("utility_records"), firms, as_of, ref))
     out.update(_penalties(tables.get("penalties"), firms, as_of))
     out.update(_lists(tables.get("list_entries"), firms, as_of))
+    out["commitments_broken_36m"] = _broken(tables.get("broken_commitments"), firms, as_of)
+    # One count of the firm's negative records: each kind alone is held by fewer firms than a leaf needs
+    # (min_data_in_leaf), so a sparse flag such as a broken commitment would get no split and no weight;
+    # summed, they share one monotone effect.
+    out["negative_records_36m"] = (out["pen_general_36m"] + out["pen_serious_36m"] + out["list_serious_dishonest"]
+                                   + out["list_abnormal_operation"] + out["commitments_broken_36m"])
     out["revenue_per_head"] = out.pop("_revenue_3m") / 3 / np.maximum(out["si_headcount"], 1.0)
     age_days = (as_of - established.loc[reg.index]).dt.days.to_numpy(dtype=float)
     out["firm_age_years"] = age_days / 365.25
@@ -288,6 +296,18 @@ def _penalties(df, firms, as_of):
         for i, s in enumerate(SEVERITIES):
             out[f"pen_{s}_{w}m"] = c[:, i].astype(float)
     return out
+
+
+def _broken(df, firms, as_of):
+    """Broken commitments recorded before as_of, within the last 36 months."""
+    n = len(firms)
+    if _empty(df):
+        return np.zeros(n)
+    on = pd.to_datetime(df["broken_on"])
+    code = _codes(df, firms)
+    age = (as_of - on).dt.days.to_numpy(dtype=float)
+    ok = (on < as_of).to_numpy() & (age < 36 * 365.25 / 12) & (code >= 0)
+    return np.bincount(code[ok], minlength=n).astype(float)
 
 
 def _lists(df, firms, as_of):

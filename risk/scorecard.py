@@ -8,7 +8,7 @@ its points (plus nothing else): `score_from_table` recomputes it from the export
 how the export is checked. The point scale is the engine's (risk.grades.ScoreScale: 600 points at 50 : 1
 good-to-bad odds, 40 points to double the odds), so the challenger's scores sit beside the champion's.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ class WoeScorecard:
     features: list[str]
     categorical: list[str]
     scale: ScoreScale
+    unknown: list[str] = field(default_factory=list)  # columns left out: no known value in the training rows
 
     def _frame(self, X: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(index=X.index)
@@ -50,9 +51,9 @@ class WoeScorecard:
 
     def iv(self) -> pd.DataFrame:
         """feature, iv (information value of its optimal binning), selected — sorted by iv."""
-        s = self.scorecard.binning_process_.summary()
-        return (s.rename(columns={"name": "feature"})[["feature", "iv", "selected"]]
-                .sort_values("iv", ascending=False).reset_index(drop=True))
+        s = self.scorecard.binning_process_.summary().rename(columns={"name": "feature"})[["feature", "iv", "selected"]]
+        s = pd.concat([s, pd.DataFrame({"feature": self.unknown, "iv": 0.0, "selected": False})], ignore_index=True)
+        return s.sort_values("iv", ascending=False, kind="stable").reset_index(drop=True)
 
     def score_from_table(self, X: pd.DataFrame, table: pd.DataFrame | None = None) -> np.ndarray:
         """Each row's score recomputed as the sum of its attributes' points in the exported table."""
@@ -80,13 +81,20 @@ def fit(X: pd.DataFrame, y, categorical=(), monotone: dict | None = None, scale:
     """A WOE scorecard on X (numeric and categorical columns) and 0/1 y (1 = bad).
 
     Numeric bins follow the catalogue's direction where one is given ({column: +1/−1}: more is riskier /
-    safer), else the shape optbinning finds best; every bin holds at least 5 % of the rows.
+    safer), else the shape optbinning finds best; every bin holds at least 5 % of the rows. A numeric column
+    without any known value in these rows (e.g. a year-on-year ratio in a city with one month of records)
+    cannot be binned: it is left out, with IV 0 in `iv()`.
     """
     from optbinning import BinningProcess, Scorecard
     from sklearn.linear_model import LogisticRegression
 
     scale = scale or ScoreScale()
-    features = [str(c) for c in X.columns]
+    X = X.set_axis([str(c) for c in X.columns], axis=1)
+    cats = set(map(str, categorical))
+    unknown = [c for c in X.columns if c not in cats and pd.to_numeric(X[c], errors="coerce").notna().sum() == 0]
+    features = [c for c in X.columns if c not in unknown]
+    if not features:
+        raise ValueError("every column is missing in every row: nothing to bin")
     categorical = [c for c in features if c in set(map(str, categorical))]
     params = {}
     for c in features:
@@ -96,7 +104,7 @@ def fit(X: pd.DataFrame, y, categorical=(), monotone: dict | None = None, scale:
         d = (monotone or {}).get(c, 0)
         trend = "ascending" if d > 0 else "descending" if d < 0 else "auto"  # of the event (bad) rate
         params[c] = {"dtype": "numerical", "min_bin_size": MIN_BIN_SHARE, "monotonic_trend": trend}
-    sc = WoeScorecard(None, features, categorical, scale)
+    sc = WoeScorecard(None, features, categorical, scale, unknown)
     bp = BinningProcess(features, categorical_variables=categorical or None, binning_fit_params=params,
                         min_bin_size=MIN_BIN_SHARE, selection_criteria={"iv": {"min": 0.02}})
     card = Scorecard(binning_process=bp, estimator=LogisticRegression(max_iter=2000, C=1.0, random_state=seed),

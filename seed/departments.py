@@ -413,6 +413,7 @@ def _tables(s: _State, firms: pd.DataFrame, alpha: float) -> dict[str, pd.DataFr
         "utility_records": utilities,
         "penalties": penalties,
         "list_entries": list_entries,
+        "broken_commitments": _broken_commitments(s),
         "outcomes": pd.DataFrame({"uscc": s.uscc, "defaulted_12m": (r["outcome"] < true_pd).astype(np.int64)}),
         "truth": pd.DataFrame({"uscc": s.uscc, "true_pd": true_pd}),
     }
@@ -468,6 +469,20 @@ def _penalties(s: _State) -> pd.DataFrame:
         "publication_end": publication_end,
         "repaired_on": np.where(can_repair, repaired, np.datetime64("NaT")).astype("datetime64[ns]"),
     })
+
+
+def _broken_commitments(s: _State) -> pd.DataFrame:
+    """信用承诺未履行 recorded by staff: a firm in trouble breaks a commitment with monthly probability
+    σ(−7.5 − 1.5h) (about 5 % of firms over two years). Drawn from a hash of the USCC and the month, so the
+    other tables' random streams are untouched; like a penalty it reads health, it adds no risk of its own."""
+    months = np.arange(s.T)
+    u = np.array([[zlib.crc32(f"{code}:commitment:{t}".encode()) / 2**32 for t in months] for code in s.uscc]) \
+        if s.n else np.zeros((0, s.T))
+    hit = (u < _sigmoid(-7.5 - 1.5 * s.h)) & s.active
+    first = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+    i = np.nonzero(first >= 0)[0]
+    day = _day_in_month(s.periods[first[i]], u[i, first[i]] * 1000 % 1, s.as_of)
+    return pd.DataFrame({"uscc": s.uscc[i], "broken_on": day.astype("datetime64[ns]")})
 
 
 def _entry_frame(uscc, list_type, start, end, docs) -> pd.DataFrame:

@@ -17,6 +17,7 @@ COLUMNS = {
     "penalties": ["uscc", "decided_on", "authority", "category", "severity", "fine", "document_no",
                   "publication_end", "repaired_on"],
     "list_entries": ["uscc", "list_type", "start_on", "end_on", "document_no"],
+    "broken_commitments": ["uscc", "broken_on"],
     "customs_certifications": ["uscc", "certified_on", "revoked_on", "certificate_no"],
     "outcomes": ["uscc", "defaulted_12m"],
     "truth": ["uscc", "true_pd"],
@@ -36,6 +37,11 @@ def test_tables_have_the_contract_columns_and_sane_values():
     assert not t["tax_records"].duplicated(["uscc", "period"]).any()
     assert not t["utility_records"].duplicated(["uscc", "period", "kind"]).any()
     assert set(t["tax_grades"]["grade"]) <= set("ABMCD")
+    broken = t["broken_commitments"]  # recorded by staff on the platform: rare, within the window, by firms in trouble
+    assert 0 < len(broken) < 0.1 * 600 and broken["uscc"].is_unique
+    assert broken["broken_on"].between("2024-11-01", "2026-10-31").all()
+    bad = t["outcomes"].set_index("uscc")["defaulted_12m"]
+    assert bad.loc[broken["uscc"]].mean() > bad.mean()
 
 
 def test_customs_certifications_are_rare_operating_non_micro_firms():

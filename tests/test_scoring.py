@@ -2,14 +2,16 @@
 firm's data changes (import, upheld objection)."""
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select, update
 
 from marketplace import codes
+from marketplace.clock import today
 from marketplace.extensions import db
-from marketplace.models import Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
-from marketplace.services import credit, ingest, objections, scoring
+from marketplace.models import CreditCommitment, Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
+from marketplace.services import commitments, credit, ingest, objections, scoring
 from seed import departments
 
 FIRMS = 800
@@ -94,6 +96,26 @@ def test_import_rescores_only_the_firms_it_changed(app, runner):
         assert float(new.pd) > float(best.pd)
 
 
+def test_a_broken_commitment_counts_against_the_firm_and_rescores_it(app, runner):
+    seed_city(runner)
+    train_and_score(runner, "--no-challenger")
+    with app.app_context():
+        card = scoring.active_model().card
+        gain = {r["name"]: r["gain_share"] for r in card["importance"]}
+        assert gain["negative_records_36m"] > 0  # the aggregated count gets splits where each sparse flag may not
+        before = score_rows()
+        best = min(before, key=lambda r: r.pd)
+        assert not any(f["feature"] == "negative_records_36m" for f in best.reasons)
+        c = CreditCommitment(enterprise_id=best.enterprise_id, kind=next(iter(codes.COMMITMENT_TYPES)),
+                             text="按期足额还款", purpose="融资申请")
+        db.session.add(c)
+        db.session.commit()
+        commitments.record_broken(c, on=today(), evidence="逾期未按承诺补缴社保，见人社局函", actor_id=None)
+        after = score_rows()
+        assert len(after) == len(before) + 1 and after[-1].enterprise_id == best.enterprise_id
+        assert float(after[-1].pd) > float(best.pd)
+
+
 def test_import_without_an_active_model_scores_nobody(app, runner):
     seed_city(runner, 50)
     with app.app_context():
@@ -144,6 +166,25 @@ def test_train_model_from_outcome_files_and_from_a_synthetic_city(app, runner, t
     with app.app_context():
         versions = scoring.registry.versions(app.config["MODEL_DIR"])
         assert len(versions) == 2 and versions[0]["active"] and not versions[1]["active"]
+
+
+def test_train_model_on_a_synthetic_city_of_one_month_and_as_of_another_date(app, runner):
+    seed_city(runner, 20)
+    # One month of records: every year-on-year ratio is missing; the WOE challenger used to crash on it.
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "700",
+                                 "--months", "1", "--as-of", "2026-06-30"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        card = scoring.registry.load_active(app.config["MODEL_DIR"]).card
+    assert card["training"]["as_of"] == "2026-06-30" and card["challenger"]["auc"] > 0.5
+    # The outcomes are those of the city generated as of that date (not of the seeded city's date).
+    city = departments.generate(700, months=1, seed=2026, as_of=date(2026, 6, 30))
+    founded = city["registry"].loc[city["registry"]["established_on"] < "2026-06-30", "uscc"]
+    outcomes = city["outcomes"].set_index("uscc")["defaulted_12m"]
+    assert card["sizes"]["bads"] == int(outcomes.loc[founded].sum())
+    for bad in (["--enterprises", "0"], ["--months", "0"]):
+        result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", *bad])
+        assert result.exit_code == 2 and "正整数" in result.output and "Traceback" not in result.output
 
 
 def test_score_all_without_a_model_says_what_to_do(app, runner):

@@ -10,7 +10,7 @@ from ..clock import SHANGHAI, add_months, parse_month, today
 from ..extensions import db
 from ..limits import TEXT
 from ..models import CreditCommitment, Enterprise, User
-from . import RuleViolation, audit, notifications
+from . import RuleViolation, audit, notifications, scoring
 
 EVIDENCE_MAX = TEXT["evidence"]  # credit_commitments.broken_evidence: column, form and check
 PAGE = 500
@@ -64,6 +64,7 @@ def record_broken(commitment: CreditCommitment, *, on: date, evidence: str, acto
                                 f"{codes.COMMITMENT_TYPES.get(commitment.kind, '')}承诺经核实未履行（{on}），"
                                 f"已记入本企业失信记录。如有异议可提出异议。")
     db.session.commit()
+    scoring.rescore_enterprises([commitment.enterprise_id])  # a risk feature (negative records) changed
     return commitment
 
 

@@ -23,6 +23,7 @@ from ..clock import now, today
 from ..extensions import db
 from ..models import (
     AuditLog,
+    CreditCommitment,
     Enterprise,
     EnterpriseScore,
     RegistryEnterprise,
@@ -33,7 +34,8 @@ from .workdays import local_date
 
 # features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
 # the features look at.
-TABLES = {name: ingest.SOURCES[name].table for name in features.TABLES}
+# (broken_commitments is a platform record, not an import: read from credit_commitments below.)
+TABLES = {name: ingest.SOURCES[name].table for name in features.TABLES if name in ingest.SOURCES}
 MONTHLY = features.MONTHLY_TABLES
 SKIP_COLUMNS = ("id", "batch_id", "name")
 IN_LIMIT = 900  # a longer list of firms is read through a sub-query on enterprises instead of IN (…)
@@ -191,6 +193,16 @@ def department_tables(as_of: date, usccs=None, platform_only: bool = False,
                 stmt = stmt.where(t.c.uscc >= uscc_range[0], t.c.uscc <= uscc_range[1])
             dates = [c.name for c in cols if isinstance(c.type, Date)]
             frames[name] = pd.read_sql(stmt, conn, parse_dates=dates)
+        # Broken commitments (信用承诺未履行) recorded by staff count as negative records. Only platform firms
+        # sign commitments, so no platform_only filter is needed.
+        stmt = select(Enterprise.uscc, CreditCommitment.broken_on) \
+            .join(Enterprise, Enterprise.id == CreditCommitment.enterprise_id) \
+            .where(CreditCommitment.broken_on.is_not(None))  # features.build applies the as-of cut
+        if codes is not None:
+            stmt = stmt.where(Enterprise.uscc.in_(codes))
+        if uscc_range is not None:
+            stmt = stmt.where(Enterprise.uscc >= uscc_range[0], Enterprise.uscc <= uscc_range[1])
+        frames["broken_commitments"] = pd.read_sql(stmt, conn, parse_dates=["broken_on"])
     return frames
 
 
@@ -266,14 +278,17 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
     if enterprises_from == "synthetic":
         if outcomes is not None or truth is not None:
             raise TrainingSetUsage("--outcomes / --truth 只用于 --enterprises-from db：合成城市自带结局。")
-        n = enterprises or (spec or {}).get("enterprises", 2000)
+        n = enterprises if enterprises is not None else (spec or {}).get("enterprises", 2000)
         seed_value = seed_value if seed_value is not None else (spec or {}).get("seed", 2026)
-        months = months or (spec or {}).get("months", 24)
-        city_as_of = (spec or {}).get("as_of", city.AS_OF)
-        as_of = as_of or city_as_of
+        months = months if months is not None else (spec or {}).get("months", 24)
+        if n < 1 or months < 1:
+            raise TrainingSetUsage("--enterprises 与 --months 须为正整数。")
+        # The city is generated as of the feature date, so its outcomes are the 12 months after that date
+        # (features of one date with the outcomes of another would leak or mislead).
+        as_of = as_of or (spec or {}).get("as_of", city.AS_OF)
         # Chunk by chunk: only one chunk's department records are in memory at a time.
         parts, outs, truths = [], [], []
-        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=city_as_of):
+        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=as_of):
             parts.append(features.build(chunk, as_of))
             outs.append(chunk["outcomes"])
             truths.append(chunk["truth"])
@@ -422,15 +437,26 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
 
 
 def _governance_known_today(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str, pd.DataFrame]:
-    """A score given today reflects the credit repairs decided up to today even when the department data
-    (as_of) ends earlier: a penalty repaired on or before today no longer counts (信用修复). Training keeps
-    the point-in-time rule of risk.features (repaired before the feature date)."""
+    """A score given today reflects the governance decisions up to today even when the department data
+    (as_of) ends earlier: a penalty repaired on or before today no longer counts (信用修复), a commitment
+    recorded as broken by today counts. Training keeps the point-in-time rule of risk.features (dated
+    before the feature date)."""
     pen = tables.get("penalties")
     day = today()
-    if pen is None or pen.empty or "repaired_on" not in pen or day <= as_of:
+    if day <= as_of:
         return tables
-    repaired = pd.to_datetime(pen["repaired_on"])
-    return {**tables, "penalties": pen[~(repaired.notna() & (repaired <= pd.Timestamp(day)))]}
+    out = dict(tables)
+    if pen is not None and not pen.empty and "repaired_on" in pen:
+        repaired = pd.to_datetime(pen["repaired_on"])
+        out["penalties"] = pen[~(repaired.notna() & (repaired <= pd.Timestamp(day)))]
+    # Likewise a commitment recorded as broken up to today counts today (dated the day before as_of).
+    broken = tables.get("broken_commitments")
+    if broken is not None and not broken.empty:
+        on = pd.to_datetime(broken["broken_on"])
+        known = on <= pd.Timestamp(day)
+        out["broken_commitments"] = broken[known].assign(
+            broken_on=on[known].clip(upper=pd.Timestamp(as_of) - pd.Timedelta(days=1)))
+    return out
 
 
 def _reasons(s: pd.DataFrame) -> list[list[dict]]:

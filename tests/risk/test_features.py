@@ -144,3 +144,21 @@ def test_zero_revenue_is_zero_and_no_records_is_missing(tables):
     assert X.loc[FIRMS[2], "revenue_12m"] == 0
     t["tax_records"] = tax[tax["uscc"] != FIRMS[2]]
     assert np.isnan(F.build(t, AS_OF).loc[FIRMS[2], "revenue_12m"])
+
+
+def test_broken_commitments_count_as_negative_records_before_as_of_only(tables):
+    a, b, _, _ = FIRMS
+    tables["broken_commitments"] = pd.DataFrame({
+        "uscc": [a, a, a, b],
+        # a: one within 36 months, one older than 36 months, one on AS_OF itself (not yet known)
+        "broken_on": pd.to_datetime(["2025-03-10", "2023-01-05", AS_OF, "2026-06-30"])})
+    X = features.build(tables, AS_OF)
+    assert X.loc[a, "commitments_broken_36m"] == 1 and X.loc[b, "commitments_broken_36m"] == 1
+    assert X.loc[FIRMS[2], "commitments_broken_36m"] == 0
+    # the aggregated count: general and serious penalties, dishonesty and abnormal-operation lists, commitments
+    row = X.loc[b]
+    assert row.negative_records_36m == (row.pen_general_36m + row.pen_serious_36m + row.list_serious_dishonest
+                                        + row.list_abnormal_operation + 1) >= 3
+    assert catalogue.MONOTONE["commitments_broken_36m"] == catalogue.MONOTONE["negative_records_36m"] == 1
+    without = features.build({k: v for k, v in tables.items() if k != "broken_commitments"}, AS_OF)
+    assert (without["commitments_broken_36m"] == 0).all()

@@ -28,3 +28,15 @@ def test_exported_points_reproduce_the_scores_and_rank_risk():
     assert metrics.auc(y.iloc[1000:], sc.predict_pd(test)) > 0.7
     iv = sc.iv()
     assert iv.iloc[0]["iv"] >= iv.iloc[-1]["iv"] and set(iv["feature"]) == {"debt", "income", "city"}
+
+
+def test_a_column_missing_in_every_row_is_left_out_not_a_crash():
+    # A city with one month of records has no year-on-year ratios at all: optbinning cannot bin an empty
+    # column (it raised "Found array with 0 sample(s)" and took `flask train-model` down with it).
+    X, y = frame()
+    X["yoy"] = np.nan
+    sc = scorecard.fit(X, y, categorical=["city"], monotone={"debt": 1, "yoy": 1})
+    assert "yoy" not in sc.features and "yoy" not in set(sc.points_table()["feature"])
+    iv = sc.iv().set_index("feature")
+    assert iv.loc["yoy", "iv"] == 0 and not iv.loc["yoy", "selected"]
+    assert metrics.auc(y, sc.predict_pd(X)) > 0.7
