@@ -426,7 +426,7 @@ def demo_command(host, port, enterprises, workers):
                MODEL_DIR=current_app.config["MODEL_DIR"])
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     sys.exit(serve_with_worker([gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers),
-                                "--access-logfile", "-", "marketplace.wsgi:app"], env))
+                                "--no-control-socket", "--access-logfile", "-", "marketplace.wsgi:app"], env))
 
 
 WORKER_COMMAND = [sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey", "--workers", "1"]

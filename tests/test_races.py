@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from marketplace import codes
 from marketplace.extensions import db
 from marketplace.models import Application, FinancingNeed, OffPlatformLoan, User
 from marketplace.services import (
@@ -71,7 +72,7 @@ def test_two_registrations_with_one_login_name(app, monkeypatch):
 
     def register(uscc, name):
         return lambda: accounts.register_enterprise(
-            uscc=uscc, name=name, region_code="370102", industry="C", size="small", legal_representative="张三",
+            uscc=uscc, name=name, industry="C", size="small", legal_representative="张三",
             username="same-name", password=PASSWORD).id
 
     results = race(app, register(USCC_A, "甲公司"), register(USCC_B, "乙公司"), barrier=barrier)
@@ -110,7 +111,8 @@ def test_two_one_click_applications_to_one_product(app, monkeypatch):
         monkeypatch.setattr(matching, "check_eligibility", _wait_at(barrier)(check))
         apply = lambda: [a.id for a in applications.submit(  # noqa: E731
             actor, product_ids=[product_id], amount=500_000, term_months=12,
-            authorize_until=date.today() + timedelta(days=30), commitment_accepted=True)]
+            authorize_until=date.today() + timedelta(days=30), commitment_accepted=True,
+            scopes=list(codes.AUTHORIZATION_SCOPES))]
         results = race(app, apply, apply, barrier=barrier)
         losers = [r for r in results if isinstance(r, RuleViolation)]
         assert len(losers) == 1 and "已有一笔处理中的申请" in losers[0].message, results

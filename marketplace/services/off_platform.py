@@ -104,8 +104,11 @@ def matching_platform_loan(institution_id: int, month: date, uscc: str, amount: 
 
 
 def _flag(loan: OffPlatformLoan) -> None:
-    """Re-check the match after any change; a changed report needs a fresh confirmation."""
-    loan.platform_application_id = matching_platform_loan(loan.institution_id, loan.month, loan.uscc, loan.amount)
+    """Re-check the match after any change; a changed report needs a fresh confirmation. The lookup must not
+    flush the new row: its INSERT belongs in _commit, where a racing duplicate becomes a RuleViolation
+    (flushed here, the second report would wait on the first and fail with an IntegrityError, a 500)."""
+    with db.session.no_autoflush:
+        loan.platform_application_id = matching_platform_loan(loan.institution_id, loan.month, loan.uscc, loan.amount)
     loan.confirmed_at = loan.confirmed_by = None
 
 
