@@ -115,6 +115,7 @@ def test_objection_names_a_record_marks_it_on_all_three_pages_and_upheld_correct
     detail = f"/commission/objections/{o.id}"
     page = client.get(detail).get_data(as_text=True)
     assert "济市监罚〔2025〕1号" in page and "更正数据" in page
+    assert '<label for="new_fine">罚款金额</label>' in page  # the department file's header, not the column name
     # upheld without saying how the record changes: refused, nothing written
     client.submit(detail, {"to_status": "upheld", "resolution": "成立", "version": "1"})
     with app.app_context():
@@ -127,6 +128,9 @@ def test_objection_names_a_record_marks_it_on_all_three_pages_and_upheld_correct
         assert db.session.get(Penalty, firm_id).fine == 30_000
         c = db.session.scalar(select(RecordCorrection))
         assert c.old_values == {"fine": 50_000} and c.new_values == {"fine": 30_000}
+    history = client.get(detail).get_data(as_text=True)
+    assert "罚款金额：50000" in history and "罚款金额：30000" in history and "fine=" not in history
+    with app.app_context():
         assert "已更正" in db.session.scalars(select(Notification.body).order_by(Notification.id.desc())).first()
         assert other_id  # the other firm's record is untouched
         assert db.session.get(Penalty, foreign.id).fine == 50_000

@@ -72,4 +72,5 @@ def objection_detail(objection_id: int):
                            values=values, choices=objections.CHOICES,
                            lengths=objections.text_lengths(objection.record_source) if model is not None else {},
                            overdue=objections.overdue(objection), corrections=objections.corrections(objection.id),
-                           typed=typed, errors=errors), status
+                           typed=typed, errors=errors, label=objections.field_label, shown=objections.value_text,
+                           lines=objections.correction_lines), status

@@ -306,6 +306,29 @@ def handling_days(objection: Objection) -> int | None:
     return working_days_between(local_date(objection.submitted_at), local_date(objection.resolved_at))
 
 
+def field_label(source: str, name: str) -> str:
+    """The Chinese header of a disputed record's column, as the department file names it."""
+    from .ingest import SOURCES
+
+    labels = {f.name: f.label for f in SOURCES[source].fields} if source in SOURCES else {}
+    return labels.get(name) or {"uscc": "统一社会信用代码", "period": "所属期"}.get(name, "其他字段")
+
+
+def value_text(name: str, value) -> str:
+    """A stored value as a person reads it: labels for codes, a dash for nothing."""
+    if value is None or value == "":
+        return "—"
+    if name in CHOICES:
+        return CHOICES[name].get(str(value), str(value))
+    return str(value)
+
+
+def correction_lines(source: str, values: dict) -> list[str]:
+    """A kept copy or a new-values dict as 'label：value' lines (never a column name or a raw code)."""
+    return [f"{field_label(source, k)}：{value_text(k, v)}" for k, v in values.items()
+            if k not in ("id", "batch_id", "created_at", "updated_at")]
+
+
 def corrections(objection_id: int) -> list[RecordCorrection]:
     return db.session.scalars(select(RecordCorrection).where(RecordCorrection.objection_id == objection_id)
                               .order_by(RecordCorrection.id)).all()
