@@ -311,7 +311,7 @@ def record_broken_commitment(commitment_id: int):
     c = db.get_or_404(CreditCommitment, commitment_id)
     form = BrokenForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form._fields and form.csrf_token.errors:
             flash("页面已过期，请重新提交。", "danger")
         return _firm_page(c.enterprise, (c.id, form), 422)
     try:
@@ -443,7 +443,7 @@ def decide_compensation_claim(claim_id: int):
     claim = db.get_or_404(CompensationClaim, claim_id)
     form = ClaimDecisionForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form._fields and form.csrf_token.errors:
             flash("页面已过期，请重新提交。", "danger")
         return _fund_page(claim.enrolment.fund, (claim.id, form), 422)
     expected = arg("version", limits.VERSION, "版本", values=request.form)

@@ -42,7 +42,7 @@ def identity_decide(check_id: int, decision: str):
     form = DecisionForm()
     typed = (form.reason.data or "")[:identity.REASON_MAX_LENGTH * 2]
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form._fields and form.csrf_token.errors:
             flash("页面已过期，请重新提交。", "danger")
         return _queue_page(check_id, typed, "；".join(form.reason.errors), 422)
     try:
