@@ -241,8 +241,10 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
 
     from marketplace.models import AuditLog
     # activation is a sign-off: without a reason nothing changes
-    response = client.submit(f"/commission/models/{second}/activate", {"reason": "  "}, page=f"/commission/models/{second}")
-    assert response.status_code == 303
+    response = client.submit(f"/commission/models/{second}/activate", {"reason": "同意"}, page=f"/commission/models/{second}")
+    assert response.status_code == 422  # the card again: the reason typed kept, the message beside it
+    html = response.get_data(as_text=True)
+    assert ">同意</textarea>" in html and 'id="reason-error">启用模型须填写签批理由（至少4个字）。' in html
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
         assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None

@@ -48,9 +48,9 @@ def activate_model(version: str):
     reason = request.form.get("reason", "")
     try:
         reason = scoring.check_signoff(version, reason)
-    except scoring.ScoringError as e:
-        flash(str(e), "danger")
-        return redirect(url_for(".model_card", version=version) + "#signoff"), 303
+    except scoring.ScoringError as e:  # the card again, with the reason typed and the message beside it
+        return render_template("commission/model_card.html", m=scoring.model_card(version),
+                               signoff={"reason": reason, "error": str(e)}), 422
     if (running := jobs.unfinished("activate_model")) is not None:
         flash("另一项模型启用正在进行，请等它完成后再签批。", "warning")
         return redirect(url_for(".job_page", job_id=running.id)), 303
