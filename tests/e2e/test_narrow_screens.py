@@ -80,3 +80,22 @@ def test_skip_link_focus_ring_and_favicon(demo_server, phone):
     assert outline[0] == "solid" and outline[1] == "3px"
     icon = phone.locator('link[rel="icon"]').get_attribute("href")
     assert phone.request.get(base + icon).status == 200
+
+
+def test_the_navbar_fits_a_laptop_screen(demo_server, phone):
+    """Above 1200 px the navbar is expanded: a bank's or the commission's links and the account name fit
+    1280 and 1366 px laptops (they wrap to a second row rather than widen the page)."""
+    base, urls = demo_server
+    too_wide = []
+    for width in (1280, 1366):
+        phone.set_viewport_size({"width": width, "height": 800})
+        for role, username in USERS.items():
+            _log_in(phone, base, username)
+            for url in urls[role][:3]:
+                phone.goto(base + url, wait_until="load")
+                expect(phone.locator(".navbar-collapse")).to_be_visible()
+                scroll, viewport = phone.evaluate(WIDTH)
+                if scroll > viewport:
+                    too_wide.append(f"{width}px {role} {url}: {scroll}px")
+            phone.context.clear_cookies()
+    assert not too_wide, "pages wider than a laptop screen:\n" + "\n".join(too_wide)
