@@ -2,23 +2,19 @@
 for 实名核验, staff approve it, it publishes a need and applies in one click choosing what each bank may see,
 the bank accepts and grants (a rate outside the product's range refused), the firm confirms the offer, the
 bank disburses, both see the 还款计划, and the home page's 累计融资 moves."""
-import os
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from marketplace.extensions import db
 from marketplace.services import workdays
 
 from ..conftest import PASSWORD, USCC_B, make_product
+from .conftest import chromium, serving
 
 REGISTRY_NAME = "济南泉城精密机械有限公司"
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture
@@ -31,28 +27,18 @@ def live_server(app, users):
         bank = db.session.scalar(db.select(Institution))
         make_product(bank, name="浏览器旅程信用贷", amount_min=100_000, amount_max=5_000_000)
         _registry(uscc=USCC_B, name=REGISTRY_NAME, legal="王建国")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base:
+        yield base
 
 
 @pytest.fixture
 def page():
-    if not os.path.exists(CHROMIUM):
-        # .ci/run installs Debian's chromium and sets REQUIRE_BROWSER, so CI can never skip this test.
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        pytest.fail(message) if os.environ.get("REQUIRE_BROWSER") else pytest.skip(message)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page(locale="zh-CN")
         # The Content-Security-Policy forbids inline script: a template that slips one in shows up here.
         blocked = []
         page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
         yield page
-        browser.close()
         assert blocked == [], f"CSP violations in the browser console: {blocked}"
 
 
