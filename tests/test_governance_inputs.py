@@ -133,3 +133,6 @@ def test_the_correction_form_limits_each_text_to_its_column(client, auth, users,
     assert 'id="new_fine" value="">' in page  # a number: bounded where it is parsed (objections._parse), not by a length
     with app.app_context():
         assert objections.text_lengths("registry_enterprises")["name"] == 128
+        # a disputed record's columns by its department file's headers, whatever its table is called
+        assert objections.field_label("registry_enterprises", "name") == "企业名称"
+        assert objections.field_label("penalties", "fine") == "罚款金额"

@@ -310,8 +310,8 @@ def field_label(source: str, name: str) -> str:
     """The Chinese header of a disputed record's column, as the department file names it."""
     from .ingest import SOURCES
 
-    labels = {f.name: f.label for f in SOURCES[source].fields} if source in SOURCES else {}
-    return labels.get(name) or {"uscc": "统一社会信用代码", "period": "所属期"}.get(name, "其他字段")
+    fields = next((s.fields for s in SOURCES.values() if s.sql_table.name == source), ())
+    return next((f.label for f in fields if f.name == name), "其他字段")
 
 
 def value_text(name: str, value) -> str:
