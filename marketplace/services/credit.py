@@ -23,14 +23,10 @@ from . import in_force
 IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
 
 
-def _latest_scores():
-    """Select of each firm's current score row id (enterprise_current_scores, kept when scores are written)."""
-    return select(CurrentScore.score_id)
-
-
 def latest_score_ids():
-    """A select of the ids of each firm's latest score row (for joins by other services)."""
-    return _latest_scores()
+    """A select of the ids of each firm's latest score row, for joins by other services
+    (enterprise_current_scores, kept when scores are written)."""
+    return select(CurrentScore.score_id)
 
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
