@@ -5,6 +5,8 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, TypeDecorator
 
 from ..clock import now as utcnow  # noqa: F401 — the one clock (marketplace/clock.py), the models' defaults
 
+IN_CHUNK = 900  # values per IN (…) list: SQLite caps bound parameters (and no list grows with the data)
+
 
 def one_of(column: str, allowed, name: str | None = None) -> CheckConstraint:
     """CHECK (column IN (…)) generated from a codes.py list, so the database and the code share one copy."""

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, event, fu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import IN_CHUNK, UTCDateTime, utcnow
 
 
 class EnterpriseScore(db.Model):
@@ -58,9 +58,6 @@ class CurrentScore(db.Model):
             conn.execute(clear)
             conn.execute(current.insert().from_select(["enterprise_id", "score_id"], select(
                 ranked.c.enterprise_id, ranked.c.id).where(ranked.c.rn == 1)))
-
-
-IN_CHUNK = 900  # firms per IN (…) list: SQLite caps bound parameters
 
 
 @event.listens_for(EnterpriseScore, "after_insert")

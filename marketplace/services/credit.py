@@ -18,9 +18,8 @@ from ..models import (
     TaxRecord,
     UtilityRecord,
 )
+from ..models.base import IN_CHUNK
 from . import in_force
-
-IN_CHUNK = 900  # ids per IN (…) list: SQLite caps bound parameters
 
 
 def latest_score_ids():

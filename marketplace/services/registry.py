@@ -15,9 +15,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from ..extensions import db
 from ..models import ImportBatch, RegistryEnterprise, RegistryStatusChange
+from ..models.base import IN_CHUNK
 from . import bulk
-
-_CHUNK = 900  # codes per IN (…): SQLite caps bound parameters
 
 
 def operating_on(day: date):
@@ -49,9 +48,9 @@ def record_changes(conn: Connection, rows: pd.DataFrame, batch_id: int, effectiv
         return 0  # the first registry file is the baseline
     codes_ = rows["uscc"].tolist()
     before: dict[str, str] = {}
-    for start in range(0, len(codes_), _CHUNK):
+    for start in range(0, len(codes_), IN_CHUNK):
         before.update(conn.execute(select(t.c.uscc, t.c.operating_status)
-                                   .where(t.c.uscc.in_(codes_[start:start + _CHUNK]))).all())
+                                   .where(t.c.uscc.in_(codes_[start:start + IN_CHUNK]))).all())
     old = rows["uscc"].map(before)
     changed = rows[old.ne(rows["operating_status"]) | old.isna()]
     frame = pd.DataFrame({"uscc": changed["uscc"], "from_status": old[changed.index],
