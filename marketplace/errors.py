@@ -3,6 +3,7 @@ oversized uploads, 429 for too many requests, CSRF failures."""
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 
+from .extensions import db
 from .inputs import BadInput
 
 MESSAGES = {
@@ -18,6 +19,8 @@ MESSAGES = {
 
 def _render(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
+    if code >= 500:  # a failed statement aborts the transaction; the page's own queries (navbar) need a fresh one
+        db.session.rollback()
     if request.path.startswith("/api/"):
         return {"error": title, "message": detail or message}, code
     return render_template("error.html", code=code, title=title, message=detail or message), code
