@@ -263,3 +263,45 @@ def test_zero_revenue_is_a_fact_not_missing_data(trained):
     M = m.matrix(no_records)
     var = explain.variants(M, m.features, m.categories, m.monotone, explain.percentiles(M, m.features, m.quantiles))
     assert var[0, j] == explain.MISSING
+
+
+def test_small_files_get_the_small_file_trees_fitted_on_each_folds_training_rows_only(monkeypatch):
+    X, y = feature_frame(1500, seed=4)
+    fits, calls = [], []
+    real_fit, real_train = model._Fitter.__call__, model.lgb.train
+
+    def fit_spy(self, M, yv):
+        fits.append(M)
+        return real_fit(self, M, yv)
+
+    def train_spy(params, data, *a, **k):
+        booster = real_train(params, data, *a, **k)
+        calls.append((data.num_data(), params["num_leaves"], bool(k.get("valid_sets"))))
+        return booster
+
+    monkeypatch.setattr(model._Fitter, "__call__", fit_spy)
+    monkeypatch.setattr(model.lgb, "train", train_spy)
+    m = model.train(X, y, baseline=False, **FAST)
+    small = model.SMALL_FILE_PARAMS["num_leaves"]
+    assert small < model.DEFAULT_PARAMS["num_leaves"] and m.card["params"]["num_leaves"] == small
+    # every fit of the file, in its CV folds and the final one, has the small-file shape
+    assert {leaves for _, leaves, _ in calls} == {small}
+    assert all(t["num_leaves"] <= small for t in m.booster.dump_model()["tree_info"])
+    # each outer fit sees exactly its fold's training rows (never the rows it is measured on) and refits on all
+    # of them; the final model is refitted on every row of the file
+    outer = model.StratifiedKFold(model.CV_FOLDS, shuffle=True, random_state=model.SEED).split(np.arange(1500), y)
+    for M, (tr, _) in zip(fits, outer, strict=False):
+        assert np.array_equal(M, m.matrix(X.iloc[tr]), equal_nan=True)
+    assert len(fits) == model.CV_FOLDS + 1 and np.array_equal(fits[-1], m.matrix(X), equal_nan=True)
+    refits = [n for n, _, early in calls if not early]
+    assert refits == [1200] * model.CV_FOLDS + [1500]
+    # parameters given by the caller win over the small-file shape
+    calls.clear()
+    model.train(X, y, measure=False, params={"num_leaves": 7}, **FAST)
+    assert {leaves for _, leaves, _ in calls} == {7}
+
+
+def test_large_files_keep_the_default_trees(trained):
+    m = trained[0]
+    assert m.card["sizes"]["rows"] > model.CV_MAX_ROWS
+    assert m.card["params"]["num_leaves"] == model.DEFAULT_PARAMS["num_leaves"]
