@@ -505,8 +505,8 @@ def share_feed(month, out_dir):
         return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"share-{batch.id}.jsonl").write_text(batch.content, encoding="utf-8")
-    (out / f"share-{batch.id}.csv").write_bytes(sharing.as_csv(batch))
+    for fmt in ("jsonl", "csv"):
+        shutil.copyfile(sharing.batch_file(batch, fmt), out / f"share-{batch.id}.{fmt}")
     counts = "，".join(f"{sharing.RECORD_LABELS[k]} {v} 条" for k, v in batch.counts.items())
     click.echo(f"第 {batch.id} 批：{counts}，SHA-256 {batch.sha256}")
 

@@ -47,6 +47,7 @@ def _seed(instance: Path) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'marketplace.db'}",
                       "SECRET_KEY": SECRET, "MODEL_DIR": str(instance / "models")})
+    app.instance_path = str(instance)  # the share batch's file is written where gunicorn will read it
     with app.app_context():
         upgrade()
         load.load_city(db.engine, enterprises=120, institutions=4, products=12, seed=5)
