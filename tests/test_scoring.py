@@ -5,7 +5,9 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from marketplace import codes
 from marketplace.clock import today
@@ -239,7 +241,7 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     csv = client.get(f"/commission/models/{second}/scorecard.csv")
     assert csv.status_code == 200 and "points" in csv.get_data(as_text=True).splitlines()[0]
 
-    from marketplace.models import AuditLog
+    from marketplace.models import AuditLog, ModelActivation
     # activation is a sign-off: without a reason nothing changes
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "同意"}, page=f"/commission/models/{second}")
     assert response.status_code == 422  # the card again: the reason typed kept, the message beside it
@@ -247,7 +249,8 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     assert ">同意</textarea>" in html and 'id="reason-error">启用模型须填写签批理由（至少4个字）。' in html
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action.like("model_activations.%"))) is None
+        assert db.session.scalar(select(func.count(ModelActivation.id))) == 0
     from marketplace.models import Job
 
     with app.app_context():
@@ -271,9 +274,15 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
         assert {s.model_version for s in credit.current_scores().values()} == {first}
         assert db.session.scalar(select(func.count(EnterpriseScore.id))) == rows_before
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
-        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activation_signed"))
-        assert signed.object_id == second and signed.detail["reason"] == "影子评分通过，同意启用"
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model_activations.activate")) is None
+        # the sign-off stays on record, and the activation is failed (it no longer blocks the next one)
+        failed_activation = db.session.scalar(select(ModelActivation))
+        assert (failed_activation.status, failed_activation.model_version) == ("failed", second)
+        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.sign"))
+        assert signed.object_id == str(failed_activation.id) and signed.detail["reason"] == "影子评分通过，同意启用"
+        assert signed.detail["model_version"] == second and signed.detail["to_status"] == "signed"
+        assert db.session.scalar(select(AuditLog.detail).where(AuditLog.action == "model_activations.fail")) \
+            == {"from_status": "signed", "to_status": "failed", "model_version": second, "error": "RuntimeError"}
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分与回测均通过，同意启用"},
                              page=f"/commission/models/{second}")
     assert response.status_code == 302
@@ -283,11 +292,14 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
         current = credit.current_scores()
         assert len(current) == FIRMS and {s.model_version for s in current.values()} == {second}
-        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activated"))
-        assert log.object_id == second and log.detail["reason"] == "影子评分与回测均通过，同意启用"
-        assert log.detail["previous"] == first
+        done = db.session.scalar(select(ModelActivation).order_by(ModelActivation.id.desc()))
+        assert (done.status, done.reason, done.previous_version) == ("activated", "影子评分与回测均通过，同意启用", first)
+        assert done.finished_at is not None
+        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.activate"))
+        assert log.object_id == str(done.id) and log.detail["previous"] == first
+        assert log.detail["model_version"] == second and log.detail["scored"] == FIRMS
         assert db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "model.activation_signed")) == 2
+            AuditLog.action == "model_activations.sign")) == 2
     assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
 
 
@@ -295,3 +307,47 @@ def test_model_card_without_a_model(app, client, auth, users):
     auth.login("staff")
     page = client.get("/commission/models").get_data(as_text=True)
     assert "flask train-model" in page
+
+
+def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
+    """A second sign-off while one is re-scoring the city is refused in Chinese, at the page and in the service,
+    and nothing of it is recorded; once the first has finished, the next one goes through."""
+    from marketplace.models import AuditLog, Job, ModelActivation
+    from marketplace.services import jobs
+
+    seed_city(runner)
+    train_and_score(runner, "--no-challenger")
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
+                                 "--seed", "11", "--no-activate", "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        first, second = [v["version"] for v in scoring.registry.versions(app.config["MODEL_DIR"])]
+    queued = []
+    monkeypatch.setattr("marketplace.worker.run_job", queued.append)  # the worker has not picked it up yet
+    auth.login("staff")
+    response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分通过，同意启用"},
+                             page=f"/commission/models/{second}")
+    assert response.status_code == 302 and len(queued) == 1
+    again = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
+                          page=f"/commission/models/{first}")
+    assert again.status_code == 422
+    assert f"另一项模型启用（模型 {second}）正在重新评分，请等它完成后再签批。" in again.get_data(as_text=True)
+    with app.app_context():
+        with pytest.raises(scoring.ScoringError, match="另一项模型启用"):
+            scoring.request_activation(first, actor_id=None, reason="回退到上一版本")
+        assert db.session.scalar(select(func.count(ModelActivation.id))) == 1
+        assert db.session.scalar(select(func.count(Job.id))) == 1
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action == "model_activations.sign")) == 1
+        # two sign-offs racing past the check: the database keeps one signed row
+        db.session.add(ModelActivation(model_version=first, reason="并发签批", status="signed"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        jobs.run(queued[0])  # the worker runs it: the second version is active, the rule lifts
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
+        assert scoring.activation_in_progress() is None
+    response = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
+                             page=f"/commission/models/{first}")
+    assert response.status_code == 302 and len(queued) == 2

@@ -14,22 +14,25 @@ import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Date, func, select
+from sqlalchemy.exc import IntegrityError
 
 from risk import features, metrics, registry, validation
 from risk import model as risk_model
 from risk.grades import GRADES
 
+from .. import codes
 from ..clock import now, today
 from ..extensions import db
+from ..limits import TEXT
 from ..models import (
-    AuditLog,
     CreditCommitment,
     Enterprise,
     EnterpriseScore,
+    ModelActivation,
     RegistryEnterprise,
     TaxRecord,
 )
-from . import bulk, credit, ingest
+from . import bulk, credit, ingest, workflow
 from .workdays import local_date
 
 # features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
@@ -73,7 +76,7 @@ def activate(version: str) -> None:
     registry.set_active(model_dir(), version)
 
 
-REASON_MAX = 500  # the sign-off reason: one limit for the form and the audit detail
+REASON_MAX = TEXT["signoff"]  # the sign-off reason: one limit for the form and the column
 
 
 def check_signoff(version: str, reason: str) -> str:
@@ -88,36 +91,89 @@ def check_signoff(version: str, reason: str) -> str:
     return reason
 
 
-def activate_model(version: str, *, actor_id: int, reason: str, progress=None) -> dict:
-    """A staff sign-off: re-score every platform firm with `version`, then make it the active model.
+ACTIVATION = {"subject": "模型启用", "statuses": codes.MODEL_ACTIVATION_STATUSES}
 
-    The sign-off (who, why, which version is to replace which) is audited first, and stays even if the
-    re-score fails. The scores are written in one transaction; `version` becomes active only after they
-    are all written, in the same step as the "model.activated" audit row: a failure anywhere leaves the
-    previous model active and its scores current (nothing half-switched)."""
+
+def activation_in_progress() -> ModelActivation | None:
+    return db.session.scalar(select(ModelActivation).where(ModelActivation.status == "signed").limit(1))
+
+
+def _one_at_a_time(running: ModelActivation | None) -> ScoringError:
+    shown = f"（模型 {running.model_version}）" if running is not None else ""
+    return ScoringError(f"另一项模型启用{shown}正在重新评分，请等它完成后再签批。")
+
+
+def request_activation(version: str, *, actor_id: int, reason: str):
+    """签批启用: the sign-off (a reason, a saved version, and no other activation under way — one at a time)
+    recorded through services/workflow (status signed, audited), then the re-score of the city queued as a
+    background job (run_activation). Returns the job. Refused: ScoringError, nothing recorded."""
+    from . import jobs
+
     reason = check_signoff(version, reason)
+    if (running := activation_in_progress()) is not None:
+        raise _one_at_a_time(running)
     try:
         previous = registry.active_version(model_dir())
     except registry.ModelNotFound:
         previous = None
-    detail = {"reason": reason, "previous": previous}
-    db.session.add(AuditLog(actor_id=actor_id, action="model.activation_signed", object_type="model_version",
-                            object_id=version[:64], detail=detail))
-    db.session.commit()
-    result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
-    db.session.add(AuditLog(actor_id=actor_id, action="model.activated", object_type="model_version",
-                            object_id=version[:64],
-                            detail={**detail, "scored": result["scored"], "as_of": str(result["as_of"])}))
-    db.session.flush()
-    registry.set_active(model_dir(), version)
+    row = ModelActivation(model_version=version, previous_version=previous, reason=reason, signed_by=actor_id)
     try:
-        db.session.commit()
-    except Exception:
+        workflow.transition(row, "sign", label="签批", allowed_from=(None,), actor_id=actor_id,
+                            apply=lambda r: ("signed", {"model_version": version, "previous": previous,
+                                                        "reason": reason}), **ACTIVATION)
+    except IntegrityError:  # another sign-off got in between the check and the insert
+        raise _one_at_a_time(activation_in_progress()) from None
+    activation_id = row.id
+    job = jobs.enqueue("activate_model", actor_id, activation=activation_id, version=version)
+    db.session.expire_all()
+    if job.state == "failed" and db.session.get(ModelActivation, activation_id).status == "signed":
+        # the queue refused the job, so the re-score never ran: the sign-off must not block the next one
+        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": "queue"})
+    return job
+
+
+def run_activation(activation_id: int, progress=None) -> dict:
+    """The background half of a sign-off: re-score every platform firm with the signed version, then make it
+    the active model. The scores, the switch and the activation's transition to activated are one step: a
+    failure anywhere leaves the previous model active with its scores current, and the activation failed."""
+    row = db.session.get(ModelActivation, activation_id)
+    if row is None or row.status != "signed":
+        raise ScoringError("该签批已处理或不存在。")
+    version = row.model_version
+    try:
+        previous = registry.active_version(model_dir())
+    except registry.ModelNotFound:
+        previous = None
+    try:
+        result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
+        workflow.transition(row, "activate", label="启用", allowed_from=("signed",), actor_id=row.signed_by,
+                            apply=lambda r: _finished(r, "activated", {"model_version": version, "previous": previous,
+                                                                       "scored": result["scored"],
+                                                                       "as_of": result["as_of"]}),
+                            commit=False, **ACTIVATION)
+        registry.set_active(model_dir(), version)
+        try:
+            db.session.commit()
+        except Exception:
+            if previous is not None:  # the scores were not kept: neither is the switch
+                registry.set_active(model_dir(), previous)
+            raise
+    except Exception as e:
         db.session.rollback()
-        if previous is not None:  # the scores were not kept: neither is the switch
-            registry.set_active(model_dir(), previous)
+        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": type(e).__name__})
         raise
     return {**result, "previous": previous}
+
+
+def _finished(row: ModelActivation, status: str, detail: dict):
+    row.finished_at = now()
+    return status, detail
+
+
+def _finish_activation(activation_id: int, action: str, status: str, detail: dict) -> None:
+    row = db.session.get(ModelActivation, activation_id)
+    workflow.transition(row, action, label="结束", allowed_from=("signed",), actor_id=row.signed_by,
+                        apply=lambda r: _finished(r, status, detail), **ACTIVATION)
 
 
 def scorecard_file(version: str) -> Path | None:
