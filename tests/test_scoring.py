@@ -329,8 +329,8 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分通过，同意启用"},
                              page=f"/commission/models/{second}")
     assert response.status_code == 302 and len(queued) == 1
-    again = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
-                          page=f"/commission/models/{first}")
+    again = client.submit(f"/commission/models/{second}/activate", {"reason": "再次签批同一版本"},
+                          page=f"/commission/models/{second}")
     assert again.status_code == 422
     assert f"另一项模型启用（模型 {second}）正在重新评分，请等它完成后再签批。" in again.get_data(as_text=True)
     with app.app_context():

@@ -227,3 +227,18 @@ def test_the_indicator_dashboard_never_reads_batch_contents(client, auth, users,
         page = client.get("/commission/indicators?month=2026-10").get_data(as_text=True)
     assert "2026年10月批次（第 1 批）" in page
     assert [s for s in sent if "share_batches" in s] and not [s for s in sent if "content" in s]
+
+
+def test_a_version_another_batch_sent_meanwhile_refuses_the_batch_and_leaves_nothing(app, monkeypatch):
+    _setup(app)
+    with app.app_context():
+        first = sharing.produce(OCT, actor_id=None)
+        # as if a second batch had compared before the first committed: it tries to send the same versions
+        monkeypatch.setattr(sharing, "_unsent", lambda chunk, behind: (
+            {**r, "op": "new", "_hash": sharing._hash(r)} for r in chunk))
+        with pytest.raises(sharing.RuleViolation, match="另一批次刚刚发送了其中部分记录"):
+            sharing.produce(OCT, actor_id=None)
+        assert db.session.scalar(select(func.count(ShareBatch.id))) == 1
+        assert db.session.scalar(select(func.count(SharedRecord.id))) == 2
+        folder = Path(app.instance_path) / sharing.FOLDER
+        assert sorted(p.name for p in folder.iterdir()) == [f"share-{first.id}.csv", f"share-{first.id}.jsonl"]

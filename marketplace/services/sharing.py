@@ -35,15 +35,16 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import codes
 from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
-from . import RuleViolation, audit, csv_files
+from . import RuleViolation, audit, bulk, csv_files
 from .applications import GRANTED_STATUSES
 from .indicators import Period
 from .workdays import SHANGHAI
@@ -198,10 +199,9 @@ def produce(month: date, actor_id: int | None) -> ShareBatch:
                 chunk.append({"batch_id": batch.id, "record_type": rec["record_type"],
                               "record_id": rec["record_id"], "content_hash": rec["_hash"]})
                 if len(chunk) >= CHUNK:
-                    db.session.execute(insert(SharedRecord), chunk)
+                    _record_sent(chunk)
                     chunk = []
-            if chunk:
-                db.session.execute(insert(SharedRecord), chunk)
+            _record_sent(chunk)
         if not any(counts.values()):
             raise NothingNew(f"截至{month:%Y年%m月}末没有新增或变更的记录，无需生成批次。")
         jsonl, csv_path = folder / f"share-{batch.id}.jsonl", folder / f"share-{batch.id}.csv"
@@ -213,15 +213,19 @@ def produce(month: date, actor_id: int | None) -> ShareBatch:
         batch.counts, batch.sha256, batch.stored_file = counts, digest.hexdigest(), jsonl.name
         audit.record(actor_id, "share_batch.produced", batch, period=batch.period, counts=counts, sha256=batch.sha256)
         db.session.commit()
-    except IntegrityError:
+    except BaseException as e:
         db.session.rollback()
         _remove(part, *written)
-        raise RuleViolation("另一批次刚刚发送了其中部分记录，请刷新后重试。") from None
-    except BaseException:
-        db.session.rollback()
-        _remove(part, *written)
+        # a version another batch has just sent: wrapped by SQLAlchemy, or the driver's own from COPY
+        if isinstance(e, IntegrityError | db.engine.dialect.dbapi.IntegrityError):
+            raise RuleViolation("另一批次刚刚发送了其中部分记录，请刷新后重试。") from None
         raise
     return batch
+
+
+def _record_sent(versions: list[dict]) -> None:
+    """The versions a batch sends, through the one bulk writer (COPY on PostgreSQL) in the batch's transaction."""
+    bulk.write_frame(db.session.connection(), SharedRecord.__table__, pd.DataFrame(versions))
 
 
 def _remove(*paths: Path) -> None:

@@ -1,5 +1,6 @@
 """sharing batches kept as files (share_batches.stored_file; content only for batches made before), and
-model activations as a workflow record (model_activations, one signed at a time)
+model activations as a workflow record (model_activations, one signed at a time), and the registry's
+(uscc, size) index that (十三) reads the platform firms' sizes from
 
 Revision ID: 0093
 Revises: 0083
@@ -21,6 +22,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('registry_enterprises', schema=None) as batch_op:
+        batch_op.create_index('ix_registry_enterprises_uscc_size', ['uscc', 'size'], unique=False)
     op.create_table('model_activations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('model_version', sa.String(length=64), nullable=False),
@@ -50,3 +53,5 @@ def downgrade():
         batch_op.alter_column('content', existing_type=sa.Text(), nullable=False)
         batch_op.drop_column('stored_file')
     op.drop_table('model_activations')
+    with op.batch_alter_table('registry_enterprises', schema=None) as batch_op:
+        batch_op.drop_index('ix_registry_enterprises_uscc_size')
