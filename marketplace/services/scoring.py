@@ -71,11 +71,6 @@ def active_model() -> risk_model.RiskModel | None:
     return _loaded[key]
 
 
-def activate(version: str) -> None:
-    """Make `version` the active model (no re-scoring, no audit: see activate_model for staff)."""
-    registry.set_active(model_dir(), version)
-
-
 REASON_MAX = TEXT["signoff"]  # the sign-off reason: one limit for the form and the column
 
 
