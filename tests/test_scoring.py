@@ -332,6 +332,8 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
     again = client.submit(f"/commission/models/{second}/activate", {"reason": "再次签批同一版本"},
                           page=f"/commission/models/{second}")
     assert again.status_code == 422
+    shown = client.get(f"/commission/models/{second}").get_data(as_text=True)
+    assert f"模型 {second} 已于" in shown and "正在重新评分全部平台企业" in shown
     assert f"另一项模型启用（模型 {second}）正在重新评分，请等它完成后再签批。" in again.get_data(as_text=True)
     with app.app_context():
         with pytest.raises(scoring.ScoringError, match="另一项模型启用"):

@@ -578,6 +578,7 @@ def model_card(version: str) -> dict:
         "psi_drift": metrics.psi(reference, now) if reference.size and now.size >= 50 else None,
         "scored_now": int(now.size), "labels": labels, "bands": m.scale.bands(),
         "shadow": shadow_cmp, "champion_card": champion_card, "reason_max": REASON_MAX,
+        "activation_in_progress": activation_in_progress(),
         "has_scorecard": (root / version / SCORECARD_FILE).exists(),
         "importance": [{**r, "label": labels.get(r["name"], r["name"])} for r in card.get("importance", [])],
     }
