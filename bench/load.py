@@ -4,11 +4,10 @@
 
 Builds the city once into that database (28,000 platform firms with 24 months of department data among a
 580,000-firm registry, 63 institutions, 250 products, 100,000 applications with their authorizations, the
-demo accounts; `--scale` shrinks firms, registry and applications), trains and scores it,
-reuses it when already seeded, starts gunicorn as the README recommends (`--workers 4 --timeout 120`) and
-`huey_consumer`, drives the mix of
-bench/locustfile.py for `--duration` seconds at each `--users` level and prints requests/s, p50/p95/p99 per
-page, failures and the load average (the machine's other work is in those figures: read them beside it).
+demo accounts, and open needs for 3 % of the firms; `--scale` shrinks firms, registry and applications), trains
+and scores it, reuses it when already seeded, starts gunicorn as the README recommends (`--workers 4 --timeout
+120`) and `huey_consumer`, drives the mix of bench/locustfile.py for `--duration` seconds at each `--users`
+level and prints requests/s, p50/p95/p99 per page, failures and the load average (the machine's other work is in those figures: read them beside it).
 """
 import argparse
 import csv
@@ -62,6 +61,34 @@ def build_city(env, scale: float, seed: int, reset: bool) -> None:
     run([sys.executable, "-c", "from marketplace import create_app; from seed.accounts import ensure_demo_accounts\n"
          "with create_app().app_context(): ensure_demo_accounts()"], env)
     print(f"city built in {time.perf_counter() - started:.0f} s ({firms:,} firms, {apps:,} applications)", flush=True)
+
+
+OPEN_NEEDS_SHARE = 0.03  # a city's firms with a financing need published and not yet applied for
+
+
+def open_needs(env, scale: float, seed: int) -> None:
+    """The seeded history closes every need it applies for; a living city also has needs waiting (需求撮合 ranks
+    them for the banks). Publishes needs, through the needs service, for OPEN_NEEDS_SHARE of the verified
+    platform firms until that many are open (idempotent: a reused city keeps its own)."""
+    want = int(sizes(scale)[0] * OPEN_NEEDS_SHARE)
+    script = f"""
+import random
+from sqlalchemy import func, select
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import Enterprise, FinancingNeed
+from marketplace.services import needs
+from seed.history import PURPOSES
+with create_app().app_context():
+    have = db.session.scalar(select(func.count(FinancingNeed.id)).where(FinancingNeed.status == "open"))
+    firms = [f.id for f in db.session.scalars(select(Enterprise).order_by(Enterprise.id)) if f.is_verified]
+    rng = random.Random({seed})
+    for firm_id in rng.sample(firms, min(max({want} - have, 0), len(firms))):
+        needs.publish_need(firm_id, amount=rng.randrange(10, 501) * 10_000, term_months=rng.choice([6, 12, 24, 36]),
+                           purpose=rng.choice(PURPOSES))
+    print(db.session.scalar(select(func.count(FinancingNeed.id)).where(FinancingNeed.status == "open")), "open needs")
+"""
+    run([sys.executable, "-c", script], env)
 
 
 def wait_for(port: int, timeout: float = 120) -> None:
@@ -132,6 +159,7 @@ def main() -> None:
         print(f"reusing the city already in the database ({have[0]:,} firms, {have[1]:,} applications)")
     else:  # anything else in it (an empty or a different city) is replaced
         build_city(env, args.scale, args.seed, reset=have != (0, 0))
+    open_needs(env, args.scale, args.seed)
     if args.build_only:
         return
     worker = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "marketplace.worker.huey"],

@@ -36,8 +36,7 @@ def test_the_current_score_is_the_latest_by_date_then_by_id(app):
         _score(firm.id, "AA", date(2026, 10, 31))  # same date, newer row: current
         assert credit.current_grade() == {firm.id: "AA", other.id: "A"}
         assert db.session.query(CurrentScore).count() == 2
-        frame = credit.grades_frame().set_index("enterprise_id")
-        assert frame.loc[firm.id, "grade"] == "AA" and frame.loc[other.id, "grade"] == "A"
+        assert credit.grades_of([firm.id, other.id]) == {firm.id: ("AA", 0.02), other.id: ("A", 0.02)}
 
 
 def test_bulk_written_scores_become_current_for_the_firms_refreshed(app):

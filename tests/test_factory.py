@@ -88,3 +88,23 @@ def test_no_asset_from_the_internet(client, app):
     assert "http://" not in html.replace("http://localhost", "")
     assert "https://" not in html
     assert client.get("/static/vendor/bootstrap/bootstrap.min.css").status_code == 200
+
+
+def test_a_failed_statement_still_gets_the_chinese_error_page(app, client, auth, users):
+    """On PostgreSQL a failed statement aborts the transaction: the 500 page (whose navbar reads the account's
+    messages) must start a fresh one, or the error page itself fails and the user gets a bare server error."""
+    from sqlalchemy import text
+
+    from marketplace.extensions import db
+
+    def broken():
+        db.session.execute(text("SELECT no_such_column FROM users"))
+        return "unreachable"
+
+    app.add_url_rule("/enterprise/_broken_for_test", "broken_for_test", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error handler answers
+    auth.login(users["enterprise"])
+    response = client.get("/enterprise/_broken_for_test")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "系统错误" in page and "服务器开小差了" in page

@@ -22,6 +22,7 @@ from marketplace.models import (
     Objection,
     Penalty,
     RecordCorrection,
+    RegistryEnterprise,
     User,
 )
 from marketplace.services import (
@@ -76,6 +77,7 @@ def expect_violation(message, fn, *args, **kwargs):
     with pytest.raises(RuleViolation) as e:
         fn(*args, **kwargs)
     assert message in e.value.message, e.value.message
+    return e.value.message
 
 
 # ------------------------------------------------------------------------------------------- objections
@@ -585,3 +587,25 @@ def test_fund_form_refuses_hostile_values_and_saves_nothing(client, auth, users,
         fund = db.session.scalar(select(compensation.CompensationFund))
         assert (fund.share, fund.per_loan_cap, fund.budget, fund.eligible_institution_ids) == (
             compensation.Decimal("0.3000"), 500_000, 10_000_000, [1])
+
+
+def test_a_district_correction_is_chosen_from_the_districts_and_read_by_name(client, auth, users, app):
+    with app.app_context():
+        row = RegistryEnterprise(uscc=USCC_A, name="济南甲企业有限公司", region_code="370102", industry="C",
+                                 size="small", operating_status="active", batch_id=_batch("registry").id)
+        db.session.add(row)
+        db.session.commit()
+        o = objections.raise_objection(1, record_source="registry_enterprises", record_id=row.id, kind="error",
+                                       description="区县登记错误", actor_id=None)
+        objection_id, row_id = o.id, row.id
+        # a code outside the district list is refused in words: the field's label and the districts' names
+        message = expect_violation("应为", objections.move, o, "upheld", actor_id=None, resolution="r",
+                                   outcome="corrected", new_values={"region_code": "999999"})
+        assert "“所属区县”" in message
+        assert "历下区" in message and "370102" not in message and "region_code" not in message
+        assert db.session.get(RegistryEnterprise, row_id).region_code == "370102"
+        assert objections.value_text("region_code", "370104") == "槐荫区"
+    auth.login(users["commission"])
+    page = client.get(f"/commission/objections/{objection_id}").get_data(as_text=True)
+    assert '<select class="form-select form-select-sm" name="new_region_code"' in page
+    assert '<option value="370104">槐荫区</option>' in page

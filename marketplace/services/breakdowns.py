@@ -72,8 +72,13 @@ def by_dimension(p: Period, dimension: str, frame: pd.DataFrame | None = None) -
     """Loans disbursed in the period grouped by one dimension: count, amount, firms, first-time, rate."""
     title, labels = DIMENSIONS[dimension]
     d = disbursed_frame(p) if frame is None else frame
-    rows = sorted(({"label": labels.get(key, key) if labels else key, **_summary(group)}
-                   for key, group in d.groupby(dimension)), key=lambda r: -r["amount"])
+    g = d.groupby(dimension)  # one vectorised pass per measure (a _summary per group cost 1 ms each)
+    loans, amount, firms, rate_x = g.size(), g["amount"].sum(), g["enterprise_id"].nunique(), g["rate_x"].sum()
+    first = d.loc[d["first_time"]].groupby(dimension)["enterprise_id"].nunique()
+    rows = sorted(({"label": labels.get(key, key) if labels else key, "loans": int(loans[key]),
+                    "amount": int(amount[key]), "firms": int(firms[key]), "first_time_firms": int(first.get(key, 0)),
+                    "avg_rate": half_up(rate_x[key] / amount[key], 3) if amount[key] else None}
+                   for key in loans.index), key=lambda r: -r["amount"])
     if rows:
         rows.append({"label": "合计", **_summary(d)})
     return Table(f"按{title}", [Column("label", title), Column("loans", "放款笔数", "int"),
@@ -167,17 +172,20 @@ def late_decisions(p: Period) -> Table:
 def running_totals(months: list[date]) -> Table:
     """The platform's running totals at each month end: 入驻企业, 入驻金融机构, 发布产品, 累计融资."""
     ends = [Period(m) for m in months]
-    columns = []
-    for i, p in enumerate(ends):  # one statement: four scalar subqueries per month end (bounded by the months)
-        columns += [
-            select(func.count(Enterprise.id)).where(Enterprise.registered_at < p.end_instant)
-            .scalar_subquery().label(f"e{i}"),
-            select(func.count(Institution.id)).where(Institution.joined_at < p.end_instant)
-            .scalar_subquery().label(f"i{i}"),
-            select(func.count(Product.id)).where(Product.created_at < p.end_instant).scalar_subquery().label(f"p{i}"),
-            select(func.coalesce(func.sum(Application.disbursed_amount), 0))
-            .where(Application.disbursed_on <= p.last_day).scalar_subquery().label(f"f{i}")]
-    values = db.session.execute(select(*columns)).one()._mapping if columns else {}
+
+    def at_each_end(aggregate, column, before_end) -> list:
+        """One scan of the table: the aggregate of the rows before each month end (FILTER per month end)."""
+        if not ends:
+            return []
+        return list(db.session.execute(select(*[aggregate(column).filter(before_end(p)) for p in ends])).one())
+
+    values = {}
+    for key, aggregate, column, before_end in (
+            ("e", func.count, Enterprise.id, lambda p: Enterprise.registered_at < p.end_instant),
+            ("i", func.count, Institution.id, lambda p: Institution.joined_at < p.end_instant),
+            ("p", func.count, Product.id, lambda p: Product.created_at < p.end_instant),
+            ("f", func.sum, Application.disbursed_amount, lambda p: Application.disbursed_on <= p.last_day)):
+        values.update({f"{key}{i}": v for i, v in enumerate(at_each_end(aggregate, column, before_end))})
     rows = [{"month": m, "enterprises": int(values[f"e{i}"]), "institutions": int(values[f"i{i}"]),
              "products": int(values[f"p{i}"]), "financing": int(values[f"f{i}"] or 0)}
             for i, m in enumerate(months)]

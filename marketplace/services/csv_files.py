@@ -3,6 +3,7 @@ Excel on a Chinese Windows desktop opens it, formula cells neutralised, no line 
 a record on."""
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -29,6 +30,8 @@ def cell(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, float) and math.isnan(value):
+        return ""  # a missing number is an empty cell, never "nan"
     if isinstance(value, int | float):
         return value
     text = str(value).translate(_ODD_BREAKS)

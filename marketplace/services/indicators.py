@@ -50,6 +50,8 @@ class Period:
 
     month: date  # first day of the month
     scope: str = "month"
+    # Figures several indicators share (the registry population's size), computed once per Period object.
+    shared: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self):
         if self.scope not in SCOPES:
@@ -178,7 +180,10 @@ def registry_population(p: Period):
 
 
 def _registry_denominator(_stmt: Select, p: Period) -> tuple[int | None, list[str], str]:
-    n = _scalar(select(func.count(RegistryEnterprise.id)).where(registry_population(p)))
+    if "registry_population" not in p.shared:  # (十七) (二十) (二十四) share it: one count per page
+        p.shared["registry_population"] = _scalar(select(func.count(RegistryEnterprise.id))
+                                                  .where(registry_population(p)))
+    n = p.shared["registry_population"]
     return (n or None), ([] if n else ["在营企业数据库尚未导入"]), ""
 
 

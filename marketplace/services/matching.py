@@ -176,17 +176,10 @@ def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFram
     if need_ids is not None:
         stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
     rows = db.session.execute(stmt).all()
-    if need_ids is None:
-        gf = credit.grades_frame()
-        grades = dict(zip(gf["enterprise_id"].tolist(), zip(gf["grade"].tolist(), gf["pd"].tolist(), strict=True),
-                          strict=True))
-        listed = credit.listed_usccs(on)
-        tax = credit.tax_summary([r.uscc for r in rows], on)
-    else:
-        scores_ = credit.current_scores({r.enterprise_id for r in rows})
-        grades = {k: (s.grade, float(s.pd)) for k, s in scores_.items()}
-        listed = credit.listed_usccs(on, {r.uscc for r in rows})
-        tax = credit.tax_summary([r.uscc for r in rows], on)
+    # Grades, list status and tax of these needs' firms only (IN_CHUNK at a time), never the whole city's.
+    grades = credit.grades_of(r.enterprise_id for r in rows)
+    listed = credit.listed_usccs(on, {r.uscc for r in rows}) if rows else set()
+    tax = credit.tax_summary([r.uscc for r in rows], on)
     return needs_frame(rows, on, grades, listed, tax)
 
 

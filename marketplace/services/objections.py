@@ -55,7 +55,7 @@ RECORDS = {
     "list_entries": (ListEntry, ("start_on", "end_on", "document_no")),
 }
 CHOICES = {"severity": codes.PENALTY_SEVERITIES, "grade": {g: g for g in ("A", "B", "M", "C", "D")},
-           "size": codes.SIZES, "industry": codes.INDUSTRIES, "operating_status": codes.OPERATING_STATUSES}
+           "region_code": codes.REGIONS, "size": codes.SIZES, "industry": codes.INDUSTRIES, "operating_status": codes.OPERATING_STATUSES}
 NUMBER_MAX = 10 ** 13  # bounds every corrected amount or count (yuan, persons, kWh)
 
 
@@ -205,7 +205,7 @@ def _apply(objection: Objection, outcome: str | None, new_values: dict, actor_id
                 new_values.get(field)
             if raw in (None, ""):
                 continue
-            value = _parse(model, field, raw)
+            value = _parse(model, field, raw, field_label(objection.record_source, field))
             if value != getattr(row, field):
                 changed[field] = value
         if not changed:
@@ -229,13 +229,14 @@ def text_lengths(source: str) -> dict[str, int | None]:
             else None for f in fields}
 
 
-def _parse(model, field: str, raw):
-    """One corrected value, parsed and bounded by its column's type (and code list)."""
+def _parse(model, field: str, raw, name: str):
+    """One corrected value, parsed and bounded by its column's type (and code list); `name` is the field's
+    Chinese label for the messages."""
     column = model.__table__.c[field]
-    label = f"“{field}”"
+    label = f"“{name}”"
     if field in CHOICES:
         if raw not in CHOICES[field]:
-            raise RuleViolation(f"{label}应为：{'、'.join(CHOICES[field])}。", "new_values")
+            raise RuleViolation(f"{label}应为：{'、'.join(CHOICES[field].values())}。", "new_values")
         return raw
     if isinstance(column.type, (Integer, BigInteger)):
         try:

@@ -29,7 +29,7 @@ from ..models import (
     RegistryEnterprise,
     TaxRecord,
 )
-from . import bulk, credit, ingest
+from . import bulk, credit, csv_files, ingest
 from .workdays import local_date
 
 # features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
@@ -442,7 +442,8 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
                                             unmatched)
     path = registry.save(m, model_dir(), activate=activate)
     if card_sc is not None:
-        card_sc.points_table().to_csv(path / SCORECARD_FILE, index=False, encoding="utf-8-sig")
+        points = card_sc.points_table()  # bins name training values: written by the one CSV writer (formulas neutralised)
+        (path / SCORECARD_FILE).write_bytes(csv_files.write(points.columns, points.itertuples(index=False)))
     if not activate and active_model() is not None:
         shadow(path.name)
     return {"version": path.name, "firms": int(len(X)), "bads": int(y.sum()), **m.card["metrics"],
