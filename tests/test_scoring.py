@@ -353,3 +353,78 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
     response = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
                              page=f"/commission/models/{first}")
     assert response.status_code == 302 and len(queued) == 2
+
+
+def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_and_recalibration(
+        app, runner, client, auth, tmp_path, monkeypatch):
+    # A registry twice the platform: the other registered firms have no outcome and must cost nothing.
+    result = runner.invoke(args=["seed", "--enterprises", str(FIRMS), "--registry", str(2 * FIRMS),
+                                 "--institutions", "3", "--products", "6"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        told = []
+        length = scoring.training_firm_count()
+        X, outcomes, truth, as_of, source, earlier = scoring.training_set(progress=told.append)
+        # The bar's length is exactly what it is told: the outcome firms now and a year earlier.
+        assert sum(told) == length == len(X) + len(earlier["X"])
+        platform = set(db.session.scalars(select(Enterprise.uscc)))
+        assert set(X.index) == platform and set(earlier["X"].index) <= platform
+        assert earlier["as_of"] == date(2025, 10, 31) and 0 < len(earlier["X"]) < len(X)
+        # The training sample is drawn from the outcomes before any feature is built, stratified.
+        monkeypatch.setattr(scoring, "TRAIN_SAMPLE", 300)
+        Xs, outs, _, _, src, es = scoring.training_set()
+        assert len(Xs) == len(outs) == len(es["X"]) == 300 and "分层随机抽取 300 家" in src["sample_note"]
+        assert abs(outs["defaulted_12m"].mean() - outcomes["defaulted_12m"].mean()) < 0.01
+        monkeypatch.undo()
+    result = runner.invoke(args=["train-model", "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    assert f"训练模型：{FIRMS:,} 家有结局的企业" in result.output and "跨时间验证：在 2025-10-31 时点" in result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        version = scoring.registry.active_version(app.config["MODEL_DIR"])
+        card = scoring.model_card(version)["card"]
+    oot = card["out_of_time"]
+    assert oot["train_as_of"] == "2025-10-31" and oot["test_as_of"] == "2026-10-31"
+    assert oot["test_firms"] == card["sizes"]["test"] and oot["auc_in_time"] == card["metrics"]["auc"]
+    assert 0.55 < oot["auc_out_of_time"] < 1 and oot["train_firms"] == len(earlier["X"])
+    assert "未在平台借款的企业没有违约结局" in card["documentation"]["exclusions"]
+    auth.login("staff")
+    page = client.get(f"/commission/models/{version}").get_data(as_text=True)
+    assert 'data-testid="out-of-time"' in page and f'id="auc-out-of-time">{oot["auc_out_of_time"]:.3f}' in page
+    assert "在 2025-10-31 时点训练的模型" in page and "样本：训练：2025-10-31 时点在册、有结局的企业" in page
+    assert 'data-testid="recalibration"' in page and "主标尺" in page and "flask recalibrate-model" in page
+    rec = card["validation"]["recalibration"]
+    assert f"重新校准前 {rec['within_before'][0]}/{rec['within_before'][1]}" in page
+
+    # Recalibration makes a new version that waits for the sign-off; the active model does not change.
+    result = runner.invoke(args=["recalibrate-model", version])
+    assert result.exit_code == 0, result.output
+    assert "未启用" in result.output and "等级回测" in result.output
+    with app.app_context():
+        versions = scoring.registry.versions(app.config["MODEL_DIR"])
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == version and len(versions) == 2
+        new = next(v["version"] for v in versions if v["version"] != version)
+        old_model = scoring.registry.load(Path(app.config["MODEL_DIR"]) / version)
+        new_model = scoring.registry.load(Path(app.config["MODEL_DIR"]) / new)
+        p_old, p_new = old_model.predict_pd(X), new_model.predict_pd(X)
+        assert abs(p_new.mean() - outcomes["defaulted_12m"].mean()) <= abs(p_old.mean() - outcomes["defaulted_12m"].mean()) + 0.002
+        rank = {g: i for i, g in enumerate(codes.GRADES)}
+        order = p_old.argsort(kind="stable")
+        by_old_pd = [rank[g] for g in new_model.scale.grade(p_new[order])]
+        assert by_old_pd == sorted(by_old_pd)  # a higher PD before never gets a better grade after
+        assert {r.model_version for r in score_rows()} == set()  # nothing scored, nothing switched
+    page = client.get(f"/commission/models/{new}").get_data(as_text=True)
+    assert 'data-testid="recalibrated-from"' in page and f"由版本 {version} 按观察组合重新校准" in page
+    assert "签批启用" in page
+    result = runner.invoke(args=["recalibrate-model", "nope"])
+    assert result.exit_code == 2 and "没有模型版本 nope" in result.output
+
+    # Outcomes from a file have one date only: the card says so in Chinese.
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    result = runner.invoke(args=["train-model", "--outcomes", str(tmp_path / "outcomes.csv"), "--no-activate",
+                                 "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        latest = scoring.registry.versions(app.config["MODEL_DIR"])[-1]["version"]
+    page = client.get(f"/commission/models/{latest}").get_data(as_text=True)
+    assert "结局来自外部文件，只有一个时点的结局，没有更早时点的结局，未做跨时间验证。" in page
