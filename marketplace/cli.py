@@ -216,24 +216,20 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
                 outcomes_file=None, truth_file=None, activate=True, challenger=True) -> dict:
     """Read the label files, then let the scoring service assemble the training set and train; see
     `flask train-model`."""
-    from risk import model as risk_model
-
     from .services import scoring
 
     outcomes = _read_labels(outcomes_file, "defaulted_12m") if outcomes_file else None
     truth = _read_labels(truth_file, "true_pd") if truth_file else None
     try:
-        with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises),
-                               label="构建特征（分块）") as bar:
-            X, outcomes, truth, as_of, source = scoring.training_set(
+        with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises, outcomes),
+                               label="构建有结局企业的特征（分块）") as bar:
+            X, outcomes, truth, as_of, source, earlier = scoring.training_set(
                 as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
                 seed_value=seed_value, outcomes=outcomes, truth=truth,
                 outcomes_name=Path(outcomes_file).name if outcomes_file else None,
                 truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
-        click.echo(f"训练模型：{len(X):,} 家企业（{risk_model.CAL_FOLDS} 折早停选树数、全量重拟合、"
-                   f"WOE 评分卡挑战者、验证报告）……")
         return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate,
-                             challenger=challenger)
+                             challenger=challenger, earlier=earlier, stage=click.echo)
     except scoring.TrainingSetUsage as e:
         raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:
@@ -298,6 +294,30 @@ def train_model_command(as_of, enterprises_from, enterprises, months, seed_value
         click.echo("运行 flask score-all 以新启用的模型为全部平台企业评分。")
 
 
+@click.command("recalibrate-model")
+@click.argument("version")
+@click.option("--outcomes", "outcomes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV uscc,defaulted_12m: the observed portfolio's 12-month outcomes after --as-of "
+              "(default: the firms the version was measured on at training).")
+@click.option("--as-of", "as_of", default=None, help="Features of the observed portfolio as of this date, YYYY-MM-DD "
+              "(default: the last day of the latest month of tax records).")
+@with_appcontext
+def recalibrate_model_command(version, outcomes_file, as_of):
+    """Save a recalibrated copy of VERSION (the master scale's PDs mapped onto an observed portfolio); it is not
+    active until staff sign it off on the model card."""
+    from .services import scoring
+
+    outcomes = _read_labels(outcomes_file, "defaulted_12m") if outcomes_file else None
+    try:
+        r = scoring.recalibrate(version, outcomes, _parse_day(as_of), outcomes_file.name if outcomes_file else None)
+    except scoring.ScoringError as e:
+        raise CommandError(str(e)) from None
+    (wb, nb), (wa, na) = r["within_before"], r["within_after"]
+    click.echo(f"已保存重新校准的版本 {r['version']}（由 {version}；未启用）：logit(PD′) = {r['intercept']:.4f} + "
+               f"{r['slope']:.4f} × logit(PD)；依据 {r['basis']}。等级回测：观察违约率落在等级区间内的等级 "
+               f"{wb}/{nb} → {wa}/{na}。在 信用评分模型 页面审阅并签批后启用。")
+
+
 def score_all(as_of=None) -> dict:
     from sqlalchemy import func, select
 
@@ -305,23 +325,27 @@ def score_all(as_of=None) -> dict:
     from .services import scoring
 
     total = db.session.scalar(select(func.count()).select_from(Enterprise.__table__)) or 0
-    # Reading the department data and building features comes first and has no count to show: say so,
-    # and open the bar when the scoring (which moves it) starts, so its rate and ETA are honest.
+    # Two phases, one bar each, each opened when its first step arrives (so its rate and ETA are its own):
+    # reading the department data and building the features chunk by chunk, then scoring.
     click.echo("读取部门数据、计算特征……")
-    bar = None
+    bars: dict[str, object] = {}
 
-    def step(n: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label="企业评分")
-            bar.__enter__()
-        bar.update(n)
+    def phase(label: str):
+        def step(n: int) -> None:
+            if label not in bars:
+                for other in bars.values():
+                    other.__exit__(None, None, None)
+                bars.clear()
+                bars[label] = click.progressbar(length=total, label=label)
+                bars[label].__enter__()
+            bars[label].update(n)
+        return step
     try:
-        return scoring.score_firms(as_of=as_of, progress=step)
+        return scoring.score_firms(as_of=as_of, progress=phase("企业评分"), feature_progress=phase("计算特征（分块）"))
     except scoring.ScoringError as e:
         raise CommandError(str(e)) from None
     finally:
-        if bar is not None:
+        for bar in bars.values():
             bar.__exit__(None, None, None)
 
 
@@ -505,8 +529,8 @@ def share_feed(month, out_dir):
         return
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"share-{batch.id}.jsonl").write_text(batch.content, encoding="utf-8")
-    (out / f"share-{batch.id}.csv").write_bytes(sharing.as_csv(batch))
+    for fmt in ("jsonl", "csv"):
+        shutil.copyfile(sharing.batch_file(batch, fmt), out / f"share-{batch.id}.{fmt}")
     counts = "，".join(f"{sharing.RECORD_LABELS[k]} {v} 条" for k, v in batch.counts.items())
     click.echo(f"第 {batch.id} 批：{counts}，SHA-256 {batch.sha256}")
 
@@ -514,5 +538,5 @@ def share_feed(month, out_dir):
 def init_app(app):
     for command in (seed_command, import_data_command, create_commission_user, demo_command, export_indicators,
                     share_feed, train_model_command, score_all_command, verify_identities_command,
-                    refresh_loans_command, registry_findings_command):
+                    refresh_loans_command, registry_findings_command, recalibrate_model_command):
         app.cli.add_command(command)

@@ -203,3 +203,5 @@ CLAIM_STATUSES = {"filed": "待审核", "approved": "已代偿", "rejected": "�
 JOB_KINDS = {"import": "部门数据导入", "score_all": "全部企业重新评分", "report_pack": "月度报表包", "sharing_batch": "数据共享批次",
              "activate_model": "签批启用模型（重新评分全部企业）"}
 JOB_STATES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+# 模型启用签批: signed (the city is being re-scored with it) → activated, or failed (the previous model stays)
+MODEL_ACTIVATION_STATUSES = {"signed": "已签批，重新评分中", "activated": "已启用", "failed": "未启用（已回滚）"}

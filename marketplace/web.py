@@ -50,7 +50,7 @@ def select_choices(mapping: dict, prompt: str | None = None, *, show_code: bool 
 
 
 DOWNLOAD_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to every text/* type (naming it here doubled it)
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jsonl": "application/x-ndjson",
 }

@@ -115,6 +115,18 @@ class RiskModel:
     def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
         return self.calibrate(self.raw(self.matrix(X)))
 
+    def recalibrated(self, intercept: float, slope: float) -> "RiskModel":
+        """A copy whose PD is σ(intercept + slope · logit(PD)) of this one's (the master scale's recalibration to
+        an observed portfolio, risk.validation.recalibration): composed exactly into the Platt map, the trees
+        unchanged. Isotonic calibration cannot take it; slope must be positive (the ranking is kept)."""
+        from dataclasses import replace
+
+        if self.calibration.get("method") != "platt" or slope <= 0:
+            raise ValueError("only a Platt-calibrated model takes a recalibration map with a positive slope")
+        a, b = self.calibration["a"], self.calibration["b"]
+        return replace(self, calibration={"method": "platt", "a": slope * a, "b": slope * b + intercept},
+                       card=dict(self.card))
+
     def score(self, X: pd.DataFrame, reasons: bool = True, plain: bool = False, reasons_for=None,
               also_plain: bool = False, factors: bool = False) -> pd.DataFrame:
         """uscc (or the index name), pd, score, grade, reason_1..reason_4 for each row of X.

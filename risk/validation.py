@@ -8,7 +8,12 @@
 * CSI (the PSI of each feature) between the training rows and the measured rows, and IV per feature
   from the challenger's optimal binning;
 * the challenger: a WOE scorecard (risk.scorecard) on the same training rows and folds, its AUC and KS
-  beside the champion's, exported as points per attribute.
+  beside the champion's, exported as points per attribute;
+* the master scale's recalibration: a logistic map of the PDs onto the observed defaults of those rows, with
+  the grade back-test before and after (cross-fitted);
+* out of time: the same procedure trained on the population as it stood at an earlier feature date (its
+  features and its own outcomes then) scores the rows the in-time metrics come from; AUC and KS of both on
+  those same firms.
 """
 import numpy as np
 import pandas as pd
@@ -102,4 +107,83 @@ def pack(m, X: pd.DataFrame, y: pd.Series) -> dict:
         "score_bands": score_bands(yt, m.scale.score(p)),
         "csi": csi(m.matrix(X.loc[train]), m.matrix(X.loc[test]), m.features)
         if m.card["evaluation"]["method"] != "cv" else [],
+        "recalibration": recalibration(yt, p, m.scale),
     }
+
+
+def out_of_time(m, X: pd.DataFrame, y: pd.Series, X_earlier: pd.DataFrame, y_earlier) -> dict:
+    """Out-of-time validation of model `m` (trained on X, y): a model trained exactly as `m` was (same
+    features, categories and constraints; every earlier row, no metrics of its own) on the earlier rows
+    X_earlier, y_earlier scores the firms `m`'s metrics come from (its test split, or every row's out-of-fold
+    PD under cross-validation). Returns the firms and bads on both sides, AUC / KS out of time beside the
+    in-time AUC / KS of those same firms, and the mean PD of each beside the observed bad rate.
+
+    The earlier outcomes must end before the later feature date (a 12-month outcome: at least 12 months
+    earlier), or the earlier model would have seen the test period."""
+    from . import model as risk_model
+
+    test = m.split["test"]
+    yt = y.loc[test].to_numpy().astype(int)
+    p_in = m.test_pd.reindex(test).to_numpy()
+    ye = pd.Series(np.asarray(y_earlier), index=X_earlier.index).astype(int)
+    mono = {k: v for k, v in m.monotone.items() if v}
+    earlier = risk_model.train(X_earlier[m.features], ye, categorical=list(m.categories), monotone=mono,
+                               use_catalogue=m.use_catalogue, scale=m.scale, measure=False)
+    p_oot = earlier.predict_pd(X.loc[test, m.features])
+    inside, outside = metrics.summary(yt, p_in), metrics.summary(yt, p_oot)
+    return {"train_firms": int(len(ye)), "train_bads": int(ye.sum()), "train_bad_rate": round(float(ye.mean()), 6),
+            "test_firms": int(len(yt)), "test_bads": int(yt.sum()), "bad_rate": inside["bad_rate"],
+            "auc_out_of_time": outside["auc"], "ks_out_of_time": outside["ks"],
+            "auc_in_time": inside["auc"], "ks_in_time": inside["ks"],
+            "mean_pd_out_of_time": outside["mean_pd"], "mean_pd_in_time": inside["mean_pd"]}
+
+
+def recalibration(y, p, scale, folds: int = 5, seed: int = 2026) -> dict:
+    """The master scale's recalibration to an observed portfolio: the logistic map
+    logit(PD′) = intercept + slope · logit(PD) fitted on the portfolio's outcomes y against the model's PDs p
+    (calibration in the large and slope), with the grade back-test before and after. The "after" back-test
+    uses cross-fitted PDs (each fold recalibrated by a map fitted on the other folds), so it is not measured
+    on the rows that fitted it; the map itself is fitted on every row.
+
+    The grade bands (the master scale) never move: the PDs are mapped onto them. The slope is kept positive
+    (a map that would reverse the ranking is refused: identity), so a firm with a higher PD never gets a
+    better grade after recalibration than another — the grades stay monotone in the model's score.
+    """
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    before = grade_backtest(y, p, scale)
+    intercept, slope = _logistic_map(y, p)
+    after_pd = np.empty(len(y))
+    k = min(folds, int(y.sum()), int((1 - y).sum()))
+    if k >= 2:
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+            a, b = _logistic_map(y[tr], p[tr])
+            after_pd[te] = apply_map(p[te], a, b)
+    else:
+        after_pd = apply_map(p, intercept, slope)
+    after = grade_backtest(y, after_pd, scale)
+
+    def within(rows):
+        return sum(1 for r in rows if r["within"]), sum(1 for r in rows if r["n"])
+    return {"intercept": round(intercept, 6), "slope": round(slope, 6), "firms": int(len(y)), "bads": int(y.sum()),
+            "before": before, "after": after, "within_before": within(before), "within_after": within(after),
+            "mean_pd_before": round(float(p.mean()), 6), "mean_pd_after": round(float(after_pd.mean()), 6),
+            "bad_rate": round(float(y.mean()), 6) if len(y) else None}
+
+
+def apply_map(p, intercept: float, slope: float) -> np.ndarray:
+    """PD′ = σ(intercept + slope · logit(PD)): the recalibration map (monotone increasing for slope > 0)."""
+    q = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+    return 1 / (1 + np.exp(-(intercept + slope * np.log(q / (1 - q)))))
+
+
+def _logistic_map(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """(intercept, slope) of the recalibration map by maximum likelihood; identity when it cannot be fitted or
+    would not keep the ranking (slope ≤ 0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(y) == 0 or y.min() == y.max():
+        return 0.0, 1.0
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(np.log(q / (1 - q)).reshape(-1, 1), y)
+    slope, intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    return (intercept, slope) if slope > 0 else (0.0, 1.0)

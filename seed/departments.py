@@ -228,25 +228,30 @@ class _State:
             end = np.where(stays | (end > as_of), np.datetime64("NaT"), end)
             self.list_events[name] = (first >= 0, start, end)
 
-    def on_list_at_as_of(self, names) -> np.ndarray:
-        as_of = np.datetime64(self.as_of, "D")
+    def on_list_at_as_of(self, names, day: date | None = None) -> np.ndarray:
+        """On any of these lists at as_of (or on an earlier `day`)."""
+        as_of = np.datetime64(day or self.as_of, "D")
         on = np.zeros(self.n, dtype=bool)
         for name in names:
             has, start, end = self.list_events[name]
             on |= has & (start <= as_of) & (np.isnat(end) | (as_of < end))
         return on
 
-    def logit_without_intercept(self) -> np.ndarray:
-        """z of the module docstring: the known non-linear risk function."""
-        h_T = self.h[:, -1]
-        back = min(6, self.T - 1)
-        change = h_T - self.h[:, -1 - back]
+    def logit_without_intercept(self, months_back: int = 0, pd_noise: np.ndarray | None = None) -> np.ndarray:
+        """z of the module docstring: the known non-linear risk function — at the as-of month, or at the month
+        `months_back` before it (health, lists and age as they were then; `pd_noise` its own noise draw)."""
+        t = self.T - 1 - months_back
+        day = earlier_day(self.as_of, months_back)
+        h_T = self.h[:, t]
+        back = min(6, t)
+        change = h_T - self.h[:, t - back]
+        age = self.age_years - (self.as_of - day).days / 365.25
         return (-0.8 * h_T - 0.5 * np.minimum(change, 0) + 0.6 * (h_T < -1.2)
-                + 0.5 * self.on_list_at_as_of(SERIOUS_LISTS)
-                + 0.25 * self.on_list_at_as_of(("abnormal_operation",))
-                + 0.35 * ((self.age_years < 2) & (h_T < 0))
+                + 0.5 * self.on_list_at_as_of(SERIOUS_LISTS, day)
+                + 0.25 * self.on_list_at_as_of(("abnormal_operation",), day)
+                + 0.35 * ((age < 2) & (h_T < 0))
                 + 0.2 * (self.size == "micro") + _lookup(INDUSTRY_RISK, self.industry, 0.0)
-                + 0.3 * self.r["pd_noise"])
+                + 0.3 * (self.r["pd_noise"] if pd_noise is None else pd_noise))
 
 
 @lru_cache(maxsize=16)
@@ -297,11 +302,56 @@ def generate_chunks(n_enterprises: int, months: int = 24, seed: int = 2026, as_o
 
 
 def outcomes(n_enterprises: int, months: int = 24, seed: int = 2026, as_of: date = city.AS_OF,
-             default_rate: float = 0.05) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Only the outcomes (uscc, defaulted_12m) and the truth (uscc, true_pd) of a city, chunk by chunk —
-    what `flask train-model` regenerates for the city in the database, whose outcomes are never stored."""
-    parts = [(c["outcomes"], c["truth"]) for c in generate_chunks(n_enterprises, months, seed, as_of, default_rate)]
-    return (pd.concat([p[0] for p in parts], ignore_index=True), pd.concat([p[1] for p in parts], ignore_index=True))
+             default_rate: float = 0.05, months_back: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the outcomes (uscc, defaulted_12m) and the truth (uscc, true_pd) of a city — what `flask train-model`
+    regenerates for the city in the database, whose outcomes are never stored. Only the latent process is
+    drawn (no department table), chunk by chunk; the same figures as ``generate``'s.
+
+    months_back > 0: the outcomes of the same city as it stood that many months before as_of (default within
+    the 12 months after that earlier month-end), for out-of-time validation: the process of the module
+    docstring applied at that month, with its own draws of the firm noise and of the outcome (an independent
+    draw, not the later outcome again). Firms founded on or after that day are left out."""
+    if not 0 <= months_back < months:
+        raise ValueError("months_back must be at least 0 and less than months")
+    alpha = intercept(default_rate, months, as_of)
+    day = np.datetime64(earlier_day(as_of, months_back), "D")
+    outs, truths, start = [], [], 0
+    for block in city.enterprise_chunks(n_enterprises, seed):
+        for lo in range(0, len(block), CHUNK):
+            firms = block.iloc[lo:lo + CHUNK].reset_index(drop=True)
+            s = _State(firms, start, months, seed, as_of)
+            if months_back:
+                noise, u = _later_draws(seed, start, len(firms))
+                true_pd = _sigmoid(alpha + s.logit_without_intercept(months_back, noise))
+            else:
+                u, true_pd = s.r["outcome"], _sigmoid(alpha + s.logit_without_intercept())
+            there = (pd.to_datetime(firms["established_on"]).to_numpy().astype("datetime64[D]") < day) \
+                if months_back else np.ones(len(firms), dtype=bool)  # founded before that day, as features
+            outs.append(pd.DataFrame({"uscc": s.uscc[there], "defaulted_12m": (u < true_pd)[there].astype(np.int64)}))
+            truths.append(pd.DataFrame({"uscc": s.uscc[there], "true_pd": true_pd[there]}))
+            start += len(firms)
+    out, truth = pd.concat(outs, ignore_index=True), pd.concat(truths, ignore_index=True)
+    out["uscc"], truth["uscc"] = out["uscc"].astype("str"), truth["uscc"].astype("str")  # as generate gives them
+    return out, truth
+
+
+def earlier_day(as_of: date, months_back: int) -> date:
+    """The month-end `months_back` months before as_of's month (as_of itself for 0)."""
+    if not months_back:
+        return as_of
+    return (pd.Timestamp(as_of) - pd.DateOffset(months=months_back) + pd.offsets.MonthEnd(0)).date()
+
+
+def _later_draws(seed: int, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Firm noise and outcome draws of an earlier-month outcome: a stream of their own (key 21), per SUB-firm
+    block like `_draws`, so adding it leaves every other figure of the city unchanged."""
+    noise, u = [], []
+    for block in range(start // SUB, (start + n - 1) // SUB + 1):
+        rng = city.rng_for(seed, 21, block)
+        lo, hi = max(start - block * SUB, 0), min(start + n - block * SUB, SUB)
+        noise.append(rng.standard_normal(SUB)[lo:hi])
+        u.append(rng.random(SUB)[lo:hi])
+    return np.concatenate(noise), np.concatenate(u)
 
 
 def _long(state: _State, mask: np.ndarray, columns: dict) -> pd.DataFrame:

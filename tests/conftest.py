@@ -44,12 +44,14 @@ def reset_database():
 
 
 def _test_app(url: str, tmp_path):
-    return create_app({
+    app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
         "SECRET_KEY": "test-secret",
         "MODEL_DIR": str(tmp_path / "models"),
     })
+    app.instance_path = str(tmp_path / "instance")  # files a test writes (batches, job results) stay its own
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,7 @@ def _seed(instance: Path) -> dict:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'marketplace.db'}",
                       "SECRET_KEY": SECRET, "MODEL_DIR": str(instance / "models")})
+    app.instance_path = str(instance)  # the share batch's file is written where gunicorn will read it
     with app.app_context():
         upgrade()
         load.load_city(db.engine, enterprises=120, institutions=4, products=12, seed=5)
@@ -177,7 +178,7 @@ def _fetch(staff, path):
 def _check_file(path: str, response, body: bytes) -> None:
     kind = path.split("?")[0].rsplit(".", 1)[-1] if "format=" not in path else path.rsplit("format=", 1)[1]
     if kind == "csv":
-        assert response.headers["Content-Type"].startswith("text/csv")
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
         assert rows and all(rows[0]), f"{path}: no header"
     elif kind == "xlsx":

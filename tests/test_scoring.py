@@ -5,7 +5,9 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from marketplace import codes
 from marketplace.clock import today
@@ -239,7 +241,7 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     csv = client.get(f"/commission/models/{second}/scorecard.csv")
     assert csv.status_code == 200 and "points" in csv.get_data(as_text=True).splitlines()[0]
 
-    from marketplace.models import AuditLog
+    from marketplace.models import AuditLog, ModelActivation
     # activation is a sign-off: without a reason nothing changes
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "同意"}, page=f"/commission/models/{second}")
     assert response.status_code == 422  # the card again: the reason typed kept, the message beside it
@@ -247,7 +249,8 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     assert ">同意</textarea>" in html and 'id="reason-error">启用模型须填写签批理由（至少4个字）。' in html
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action.like("model_activations.%"))) is None
+        assert db.session.scalar(select(func.count(ModelActivation.id))) == 0
     from marketplace.models import Job
 
     with app.app_context():
@@ -271,9 +274,15 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
         assert {s.model_version for s in credit.current_scores().values()} == {first}
         assert db.session.scalar(select(func.count(EnterpriseScore.id))) == rows_before
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model.activated")) is None
-        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activation_signed"))
-        assert signed.object_id == second and signed.detail["reason"] == "影子评分通过，同意启用"
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model_activations.activate")) is None
+        # the sign-off stays on record, and the activation is failed (it no longer blocks the next one)
+        failed_activation = db.session.scalar(select(ModelActivation))
+        assert (failed_activation.status, failed_activation.model_version) == ("failed", second)
+        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.sign"))
+        assert signed.object_id == str(failed_activation.id) and signed.detail["reason"] == "影子评分通过，同意启用"
+        assert signed.detail["model_version"] == second and signed.detail["to_status"] == "signed"
+        assert db.session.scalar(select(AuditLog.detail).where(AuditLog.action == "model_activations.fail")) \
+            == {"from_status": "signed", "to_status": "failed", "model_version": second, "error": "RuntimeError"}
     response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分与回测均通过，同意启用"},
                              page=f"/commission/models/{second}")
     assert response.status_code == 302
@@ -283,11 +292,14 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
         current = credit.current_scores()
         assert len(current) == FIRMS and {s.model_version for s in current.values()} == {second}
-        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model.activated"))
-        assert log.object_id == second and log.detail["reason"] == "影子评分与回测均通过，同意启用"
-        assert log.detail["previous"] == first
+        done = db.session.scalar(select(ModelActivation).order_by(ModelActivation.id.desc()))
+        assert (done.status, done.reason, done.previous_version) == ("activated", "影子评分与回测均通过，同意启用", first)
+        assert done.finished_at is not None
+        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.activate"))
+        assert log.object_id == str(done.id) and log.detail["previous"] == first
+        assert log.detail["model_version"] == second and log.detail["scored"] == FIRMS
         assert db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "model.activation_signed")) == 2
+            AuditLog.action == "model_activations.sign")) == 2
     assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
 
 
@@ -295,3 +307,124 @@ def test_model_card_without_a_model(app, client, auth, users):
     auth.login("staff")
     page = client.get("/commission/models").get_data(as_text=True)
     assert "flask train-model" in page
+
+
+def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
+    """A second sign-off while one is re-scoring the city is refused in Chinese, at the page and in the service,
+    and nothing of it is recorded; once the first has finished, the next one goes through."""
+    from marketplace.models import AuditLog, Job, ModelActivation
+    from marketplace.services import jobs
+
+    seed_city(runner)
+    train_and_score(runner, "--no-challenger")
+    result = runner.invoke(args=["train-model", "--enterprises-from", "synthetic", "--enterprises", "900",
+                                 "--seed", "11", "--no-activate", "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        first, second = [v["version"] for v in scoring.registry.versions(app.config["MODEL_DIR"])]
+    queued = []
+    monkeypatch.setattr("marketplace.worker.run_job", queued.append)  # the worker has not picked it up yet
+    auth.login("staff")
+    response = client.submit(f"/commission/models/{second}/activate", {"reason": "影子评分通过，同意启用"},
+                             page=f"/commission/models/{second}")
+    assert response.status_code == 302 and len(queued) == 1
+    again = client.submit(f"/commission/models/{second}/activate", {"reason": "再次签批同一版本"},
+                          page=f"/commission/models/{second}")
+    assert again.status_code == 422
+    shown = client.get(f"/commission/models/{second}").get_data(as_text=True)
+    assert f"模型 {second} 已于" in shown and "正在重新评分全部平台企业" in shown
+    assert f"另一项模型启用（模型 {second}）正在重新评分，请等它完成后再签批。" in again.get_data(as_text=True)
+    with app.app_context():
+        with pytest.raises(scoring.ScoringError, match="另一项模型启用"):
+            scoring.request_activation(first, actor_id=None, reason="回退到上一版本")
+        assert db.session.scalar(select(func.count(ModelActivation.id))) == 1
+        assert db.session.scalar(select(func.count(Job.id))) == 1
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action == "model_activations.sign")) == 1
+        # two sign-offs racing past the check: the database keeps one signed row
+        db.session.add(ModelActivation(model_version=first, reason="并发签批", status="signed"))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        jobs.run(queued[0])  # the worker runs it: the second version is active, the rule lifts
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == second
+        assert scoring.activation_in_progress() is None
+    response = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
+                             page=f"/commission/models/{first}")
+    assert response.status_code == 302 and len(queued) == 2
+
+
+def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_and_recalibration(
+        app, runner, client, auth, tmp_path, monkeypatch):
+    # A registry twice the platform: the other registered firms have no outcome and must cost nothing.
+    result = runner.invoke(args=["seed", "--enterprises", str(FIRMS), "--registry", str(2 * FIRMS),
+                                 "--institutions", "3", "--products", "6"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        told = []
+        length = scoring.training_firm_count()
+        X, outcomes, truth, as_of, source, earlier = scoring.training_set(progress=told.append)
+        # The bar's length is exactly what it is told: the outcome firms now and a year earlier.
+        assert sum(told) == length == len(X) + len(earlier["X"])
+        platform = set(db.session.scalars(select(Enterprise.uscc)))
+        assert set(X.index) == platform and set(earlier["X"].index) <= platform
+        assert earlier["as_of"] == date(2025, 10, 31) and 0 < len(earlier["X"]) < len(X)
+        # The training sample is drawn from the outcomes before any feature is built, stratified.
+        monkeypatch.setattr(scoring, "TRAIN_SAMPLE", 300)
+        Xs, outs, _, _, src, es = scoring.training_set()
+        assert len(Xs) == len(outs) == len(es["X"]) == 300 and "分层随机抽取 300 家" in src["sample_note"]
+        assert abs(outs["defaulted_12m"].mean() - outcomes["defaulted_12m"].mean()) < 0.01
+        monkeypatch.undo()
+    result = runner.invoke(args=["train-model", "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    assert f"训练模型：{FIRMS:,} 家有结局的企业" in result.output and "跨时间验证：在 2025-10-31 时点" in result.output
+    _staff_and_banker(app)
+    with app.app_context():
+        version = scoring.registry.active_version(app.config["MODEL_DIR"])
+        card = scoring.model_card(version)["card"]
+    oot = card["out_of_time"]
+    assert oot["train_as_of"] == "2025-10-31" and oot["test_as_of"] == "2026-10-31"
+    assert oot["test_firms"] == card["sizes"]["test"] and oot["auc_in_time"] == card["metrics"]["auc"]
+    assert 0.55 < oot["auc_out_of_time"] < 1 and oot["train_firms"] == len(earlier["X"])
+    assert "未在平台借款的企业没有违约结局" in card["documentation"]["exclusions"]
+    auth.login("staff")
+    page = client.get(f"/commission/models/{version}").get_data(as_text=True)
+    assert 'data-testid="out-of-time"' in page and f'id="auc-out-of-time">{oot["auc_out_of_time"]:.3f}' in page
+    assert "在 2025-10-31 时点训练的模型" in page and "样本：训练：2025-10-31 时点在册、有结局的企业" in page
+    assert 'data-testid="recalibration"' in page and "主标尺" in page and "flask recalibrate-model" in page
+    rec = card["validation"]["recalibration"]
+    assert f"重新校准前 {rec['within_before'][0]}/{rec['within_before'][1]}" in page
+
+    # Recalibration makes a new version that waits for the sign-off; the active model does not change.
+    result = runner.invoke(args=["recalibrate-model", version])
+    assert result.exit_code == 0, result.output
+    assert "未启用" in result.output and "等级回测" in result.output
+    with app.app_context():
+        versions = scoring.registry.versions(app.config["MODEL_DIR"])
+        assert scoring.registry.active_version(app.config["MODEL_DIR"]) == version and len(versions) == 2
+        new = next(v["version"] for v in versions if v["version"] != version)
+        old_model = scoring.registry.load(Path(app.config["MODEL_DIR"]) / version)
+        new_model = scoring.registry.load(Path(app.config["MODEL_DIR"]) / new)
+        p_old, p_new = old_model.predict_pd(X), new_model.predict_pd(X)
+        assert abs(p_new.mean() - outcomes["defaulted_12m"].mean()) <= abs(p_old.mean() - outcomes["defaulted_12m"].mean()) + 0.002
+        rank = {g: i for i, g in enumerate(codes.GRADES)}
+        order = p_old.argsort(kind="stable")
+        by_old_pd = [rank[g] for g in new_model.scale.grade(p_new[order])]
+        assert by_old_pd == sorted(by_old_pd)  # a higher PD before never gets a better grade after
+        assert {r.model_version for r in score_rows()} == set()  # nothing scored, nothing switched
+    page = client.get(f"/commission/models/{new}").get_data(as_text=True)
+    assert 'data-testid="recalibrated-from"' in page and f"由版本 {version} 按观察组合重新校准" in page
+    assert "签批启用" in page
+    result = runner.invoke(args=["recalibrate-model", "nope"])
+    assert result.exit_code == 2 and "没有模型版本 nope" in result.output
+
+    # Outcomes from a file have one date only: the card says so in Chinese.
+    outcomes.to_csv(tmp_path / "outcomes.csv", index=False)
+    result = runner.invoke(args=["train-model", "--outcomes", str(tmp_path / "outcomes.csv"), "--no-activate",
+                                 "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        latest = scoring.registry.versions(app.config["MODEL_DIR"])[-1]["version"]
+    page = client.get(f"/commission/models/{latest}").get_data(as_text=True)
+    assert "结局来自外部文件，只有一个时点的结局，没有更早时点的结局，未做跨时间验证。" in page

@@ -1,5 +1,5 @@
 """评分模型 (model card): the credit-risk model's quality figures and versions, and switching the active one."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -40,21 +40,18 @@ def rescore_all():
 
 @bp.route("/models/<version>/activate", methods=["POST"])
 def activate_model(version: str):
-    """A staff sign-off with a required reason, run as a background job: the sign-off is audited when the
-    job starts and the version becomes active once every platform firm is re-scored with it."""
+    """A staff sign-off with a required reason (scoring.request_activation: one activation at a time); the
+    version becomes active once a background job has re-scored every platform firm with it."""
     _saved_or_404(version)
     if not FlaskForm().validate_on_submit():
         abort(400)
     reason = request.form.get("reason", "")
     try:
-        reason = scoring.check_signoff(version, reason)
+        job = scoring.request_activation(version, actor_id=current_user.id, reason=reason)
     except scoring.ScoringError as e:  # the card again, with the reason typed and the message beside it
         return render_template("commission/model_card.html", m=scoring.model_card(version),
                                signoff={"reason": reason, "error": str(e)}), 422
-    if (running := jobs.unfinished("activate_model")) is not None:
-        flash("另一项模型启用正在进行，请等它完成后再签批。", "warning")
-        return redirect(url_for(".job_page", job_id=running.id)), 303
-    return to_job_page(jobs.enqueue("activate_model", current_user.id, version=version, reason=reason))
+    return to_job_page(job)
 
 
 @bp.route("/models/<version>/scorecard.csv")

@@ -169,9 +169,11 @@ def sharing_download(batch_id: int, fmt: str):
     batch = db.session.get(ShareBatch, batch_id)
     if batch is None or fmt not in ("jsonl", "csv"):
         abort(404)
-    if fmt == "jsonl":
-        return download(batch.content.encode(), f"share-{batch.id}.jsonl")
-    return download(sharing.as_csv(batch), f"share-{batch.id}.csv")
+    try:
+        return download(sharing.batch_file(batch, fmt), f"share-{batch.id}.{fmt}")
+    except sharing.BatchFileMissing as e:
+        flash(e.message, "danger")
+        return redirect(url_for(".sharing_page"))
 
 
 @bp.route("/sharing/<int:batch_id>/delivered", methods=["POST"])

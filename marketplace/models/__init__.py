@@ -45,7 +45,7 @@ from .governance import (
 )
 from .institutions import Institution, Product
 from .jobs import Job
-from .scores import CurrentScore, EnterpriseScore
+from .scores import CurrentScore, EnterpriseScore, ModelActivation
 
 __all__ = [
     # accounts, enterprises, institutions
@@ -61,7 +61,7 @@ __all__ = [
     "SharedRecord", "RecordCorrection", "CreditRepair", "PersonListEntry", "RedListIncentive", "JointCase",
     "CompensationFund", "CompensationEnrolment", "CompensationClaim",
     # scores
-    "EnterpriseScore", "CurrentScore",
+    "EnterpriseScore", "CurrentScore", "ModelActivation",
     # background jobs
     "Job",
 ]

@@ -72,6 +72,9 @@ class RegistryEnterprise(db.Model):
     """在营企业数据库: every enterprise of the city (from market regulation), not only platform users."""
 
     __tablename__ = "registry_enterprises"
+    # (uscc, size) answers "the registry's size of these platform firms" from the index alone: (十三) and the
+    # size breakdowns look up ~28,000 codes instead of reading all 580,000 rows into a hash join.
+    __table_args__ = (Index("ix_registry_enterprises_uscc_size", "uscc", "size"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)

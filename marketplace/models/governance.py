@@ -168,7 +168,8 @@ class Objection(db.Model):
 
 class ShareBatch(db.Model):
     """指标十一: one batch of the feed to the national 信易贷 platform — needs, grants and disbursements
-    not sent before in their current form. The file itself is kept so a batch can be sent again."""
+    not sent before in their current form. The file itself is kept so a batch can be sent again: in the
+    instance folder (services/sharing.py), the row holding only what describes it."""
 
     __tablename__ = "share_batches"
 
@@ -176,7 +177,9 @@ class ShareBatch(db.Model):
     period: Mapped[date] = mapped_column(Date, index=True)  # the month it covers up to (first day)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {"financing_need": n, "credit_grant": n, …}
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[str] = mapped_column(Text, deferred=True)  # JSON Lines, one record a line; read on download only
+    stored_file: Mapped[str | None] = mapped_column(String(64))  # share-<id>.jsonl under instance/share_batches
+    # JSON Lines of a batch produced before migration 0093 (later ones: NULL, the file holds them)
+    content: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     delivered_at = mapped_column(UTCDateTime)

@@ -2,11 +2,13 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, event, func, select
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, event, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import codes
 from ..extensions import db
-from .base import IN_CHUNK, UTCDateTime, utcnow
+from ..limits import TEXT
+from .base import IN_CHUNK, UTCDateTime, one_of, utcnow
 
 
 class EnterpriseScore(db.Model):
@@ -64,3 +66,27 @@ class CurrentScore(db.Model):
 def _current_after_orm_insert(mapper, connection, target) -> None:
     """A score added one at a time through the ORM becomes current like a bulk-written one."""
     CurrentScore.refresh(connection, [target.enterprise_id])
+
+
+ONE_SIGNED = "status = 'signed'"
+
+
+class ModelActivation(db.Model):
+    """模型启用签批: staff sign a saved model version into use with a reason; the city is re-scored with it and
+    it becomes the active model (signed → activated), or the re-score fails and the previous one stays (signed
+    → failed) — each step through services/workflow (lock, audit). One activation at a time: a partial unique
+    index allows a single signed row, so two sign-offs racing each other cannot both start."""
+
+    __tablename__ = "model_activations"
+    __table_args__ = (one_of("status", codes.MODEL_ACTIVATION_STATUSES),
+                      Index("uq_model_activations_one_signed", "status", unique=True,
+                            sqlite_where=text(ONE_SIGNED), postgresql_where=text(ONE_SIGNED)))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(64))
+    previous_version: Mapped[str | None] = mapped_column(String(64))  # active when it was signed
+    reason: Mapped[str] = mapped_column(String(TEXT["signoff"]))
+    status: Mapped[str] = mapped_column(String(16))  # codes.MODEL_ACTIVATION_STATUSES
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    finished_at = mapped_column(UTCDateTime)

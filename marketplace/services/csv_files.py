@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TextIO
 
 # A cell starting with one of these is a formula to Excel / LibreOffice (=HYPERLINK(…), @SUM(…), +cmd|…):
 # it gets a leading apostrophe, as OWASP recommends for CSV injection. A plain number ("-12.5") stays.
@@ -44,10 +45,17 @@ def write(header: Iterable[str], rows: Iterable[Iterable], preamble: Iterable[st
     """A whole CSV file: the preamble lines (one cell each: what the figures are, as of when), the header,
     then one record per row, every cell through `cell`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    write_to(buffer, header, rows, preamble)
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_to(stream: TextIO, header: Iterable[str], rows: Iterable[Iterable], preamble: Iterable[str] = ()) -> None:
+    """The same file written row by row into a text stream (opened with newline=""), for files too big to
+    hold in memory."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n")
     for line in preamble:
         writer.writerow([cell(line)])
     writer.writerow([cell(h) for h in header])
     for row in rows:
         writer.writerow([cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, union
 from sqlalchemy.sql import Select
 
 from .. import codes
@@ -226,8 +226,16 @@ def _rows_13(p: Period) -> Select:
             .join(Institution, Institution.id == Application.institution_id)
             .outerjoin(RegistryEnterprise, RegistryEnterprise.uscc == Enterprise.uscc)
             .where(Application.status.in_(DISBURSED_STATUSES), p.dates(Application.disbursed_on),
-                   Product.xinyidai.is_(True), size.in_(codes.SME_SIZES))
+                   Product.xinyidai.is_(True), _is_sme())
             .order_by(Application.disbursed_on, Application.id))
+
+
+def _is_sme():
+    """coalesce(registry size, declared size) IN (中型, 小型, 微型), written so that PostgreSQL can estimate it from
+    each column's statistics: on the coalesce it guessed 1.5 % of firms (420 rows for 27,440) and chose a nested
+    loop over applications per firm."""
+    return or_(RegistryEnterprise.size.in_(codes.SME_SIZES),
+               and_(RegistryEnterprise.size.is_(None), Enterprise.size.in_(codes.SME_SIZES)))
 
 
 def off_platform_counted():
@@ -265,10 +273,16 @@ def _rows_17(p: Period) -> Select:
         if year else literal(False)
     aeo = exists().where(CustomsCertification.uscc == RegistryEnterprise.uscc,
                          CustomsCertification.in_force_on(p.last_day))
+    # The holders (a few thousand codes) drive the query: joined to the registry by code, instead of two EXISTS
+    # OR-ed over all 580,000 registry rows (planned at 6.5M cost, which also set off a 0.4 s JIT compile).
+    aeo_codes = select(CustomsCertification.uscc).where(CustomsCertification.in_force_on(p.last_day))
+    holders = (union(select(TaxGrade.uscc).where(TaxGrade.year == year, TaxGrade.grade == "A"), aeo_codes)
+               if year else aeo_codes).subquery()
     return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
                    case((a_grade, f"A（{year}年度）"), else_=None).label("tax_grade"),
                    case((aeo, "海关高级认证企业"), else_=None).label("customs"))
-            .where(registry_population(p), or_(a_grade, aeo)).order_by(RegistryEnterprise.uscc))
+            .join(holders, holders.c.uscc == RegistryEnterprise.uscc)
+            .where(registry_population(p)).order_by(RegistryEnterprise.uscc))
 
 
 def _denominator_17(stmt: Select, p: Period) -> tuple[int | None, list[str], str]:

@@ -273,14 +273,13 @@ def _sharing_batch(job: Job, progress: Progress):
 
 
 def _activate_model(job: Job, progress: Progress):
-    """The staff sign-off of a model version: audited as the job starts, the version active once every
-    platform firm is re-scored with it (scoring.activate_model; a failure leaves the previous model)."""
+    """The re-score behind a staff sign-off (scoring.request_activation): the version active once every
+    platform firm is re-scored with it (scoring.run_activation; a failure leaves the previous model)."""
     from . import scoring
 
     version = job.params["version"]
     try:
-        out = scoring.activate_model(version, actor_id=job.created_by, reason=job.params["reason"],
-                                     progress=_scoring_progress(progress))
+        out = scoring.run_activation(job.params["activation"], progress=_scoring_progress(progress))
     except scoring.ScoringError as e:
         raise RuleViolation(str(e)) from None
     return ({"scored": out["scored"], "unscored": out["unscored"], "previous": out["previous"] or ""},

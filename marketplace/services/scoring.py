@@ -14,22 +14,25 @@ import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Date, func, select
+from sqlalchemy.exc import IntegrityError
 
 from risk import features, metrics, registry, validation
 from risk import model as risk_model
 from risk.grades import GRADES
 
+from .. import codes
 from ..clock import now, today
 from ..extensions import db
+from ..limits import TEXT
 from ..models import (
-    AuditLog,
     CreditCommitment,
     Enterprise,
     EnterpriseScore,
+    ModelActivation,
     RegistryEnterprise,
     TaxRecord,
 )
-from . import bulk, credit, csv_files, ingest
+from . import bulk, credit, csv_files, ingest, workflow
 from .workdays import local_date
 
 # features.TABLES name → model (the import sources' tables); the monthly ones are read only for the months
@@ -68,12 +71,7 @@ def active_model() -> risk_model.RiskModel | None:
     return _loaded[key]
 
 
-def activate(version: str) -> None:
-    """Make `version` the active model (no re-scoring, no audit: see activate_model for staff)."""
-    registry.set_active(model_dir(), version)
-
-
-REASON_MAX = 500  # the sign-off reason: one limit for the form and the audit detail
+REASON_MAX = TEXT["signoff"]  # the sign-off reason: one limit for the form and the column
 
 
 def check_signoff(version: str, reason: str) -> str:
@@ -88,36 +86,89 @@ def check_signoff(version: str, reason: str) -> str:
     return reason
 
 
-def activate_model(version: str, *, actor_id: int, reason: str, progress=None) -> dict:
-    """A staff sign-off: re-score every platform firm with `version`, then make it the active model.
+ACTIVATION = {"subject": "模型启用", "statuses": codes.MODEL_ACTIVATION_STATUSES}
 
-    The sign-off (who, why, which version is to replace which) is audited first, and stays even if the
-    re-score fails. The scores are written in one transaction; `version` becomes active only after they
-    are all written, in the same step as the "model.activated" audit row: a failure anywhere leaves the
-    previous model active and its scores current (nothing half-switched)."""
+
+def activation_in_progress() -> ModelActivation | None:
+    return db.session.scalar(select(ModelActivation).where(ModelActivation.status == "signed").limit(1))
+
+
+def _one_at_a_time(running: ModelActivation | None) -> ScoringError:
+    shown = f"（模型 {running.model_version}）" if running is not None else ""
+    return ScoringError(f"另一项模型启用{shown}正在重新评分，请等它完成后再签批。")
+
+
+def request_activation(version: str, *, actor_id: int, reason: str):
+    """签批启用: the sign-off (a reason, a saved version, and no other activation under way — one at a time)
+    recorded through services/workflow (status signed, audited), then the re-score of the city queued as a
+    background job (run_activation). Returns the job. Refused: ScoringError, nothing recorded."""
+    from . import jobs
+
     reason = check_signoff(version, reason)
+    if (running := activation_in_progress()) is not None:
+        raise _one_at_a_time(running)
     try:
         previous = registry.active_version(model_dir())
     except registry.ModelNotFound:
         previous = None
-    detail = {"reason": reason, "previous": previous}
-    db.session.add(AuditLog(actor_id=actor_id, action="model.activation_signed", object_type="model_version",
-                            object_id=version[:64], detail=detail))
-    db.session.commit()
-    result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
-    db.session.add(AuditLog(actor_id=actor_id, action="model.activated", object_type="model_version",
-                            object_id=version[:64],
-                            detail={**detail, "scored": result["scored"], "as_of": str(result["as_of"])}))
-    db.session.flush()
-    registry.set_active(model_dir(), version)
+    row = ModelActivation(model_version=version, previous_version=previous, reason=reason, signed_by=actor_id)
     try:
-        db.session.commit()
-    except Exception:
+        workflow.transition(row, "sign", label="签批", allowed_from=(None,), actor_id=actor_id,
+                            apply=lambda r: ("signed", {"model_version": version, "previous": previous,
+                                                        "reason": reason}), **ACTIVATION)
+    except IntegrityError:  # another sign-off got in between the check and the insert
+        raise _one_at_a_time(activation_in_progress()) from None
+    activation_id = row.id
+    job = jobs.enqueue("activate_model", actor_id, activation=activation_id, version=version)
+    db.session.expire_all()
+    if job.state == "failed" and db.session.get(ModelActivation, activation_id).status == "signed":
+        # the queue refused the job, so the re-score never ran: the sign-off must not block the next one
+        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": "queue"})
+    return job
+
+
+def run_activation(activation_id: int, progress=None) -> dict:
+    """The background half of a sign-off: re-score every platform firm with the signed version, then make it
+    the active model. The scores, the switch and the activation's transition to activated are one step: a
+    failure anywhere leaves the previous model active with its scores current, and the activation failed."""
+    row = db.session.get(ModelActivation, activation_id)
+    if row is None or row.status != "signed":
+        raise ScoringError("该签批已处理或不存在。")
+    version = row.model_version
+    try:
+        previous = registry.active_version(model_dir())
+    except registry.ModelNotFound:
+        previous = None
+    try:
+        result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
+        workflow.transition(row, "activate", label="启用", allowed_from=("signed",), actor_id=row.signed_by,
+                            apply=lambda r: _finished(r, "activated", {"model_version": version, "previous": previous,
+                                                                       "scored": result["scored"],
+                                                                       "as_of": result["as_of"]}),
+                            commit=False, **ACTIVATION)
+        registry.set_active(model_dir(), version)
+        try:
+            db.session.commit()
+        except Exception:
+            if previous is not None:  # the scores were not kept: neither is the switch
+                registry.set_active(model_dir(), previous)
+            raise
+    except Exception as e:
         db.session.rollback()
-        if previous is not None:  # the scores were not kept: neither is the switch
-            registry.set_active(model_dir(), previous)
+        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": type(e).__name__})
         raise
     return {**result, "previous": previous}
+
+
+def _finished(row: ModelActivation, status: str, detail: dict):
+    row.finished_at = now()
+    return status, detail
+
+
+def _finish_activation(activation_id: int, action: str, status: str, detail: dict) -> None:
+    row = db.session.get(ModelActivation, activation_id)
+    workflow.transition(row, action, label="结束", allowed_from=("signed",), actor_id=row.signed_by,
+                        apply=lambda r: _finished(r, status, detail), **ACTIVATION)
 
 
 def scorecard_file(version: str) -> Path | None:
@@ -145,7 +196,7 @@ def shadow(version: str) -> dict | None:
     firms = platform_firms()
     if firms.empty:
         return None
-    X = features.build(department_tables(as_of, platform_only=True), as_of)
+    X = features_in_chunks(as_of, usccs=firms["uscc"])
     a, b = champion.score(X, reasons=False), challenger_model.score(X, reasons=False)
     grades = list(GRADES)
     mig = pd.crosstab(pd.Categorical(a["grade"], grades), pd.Categorical(b["grade"], grades), dropna=False)
@@ -226,17 +277,35 @@ class TrainingSetUsage(ScoringError):
     """The options of a training run do not go together (the CLI shows it as a usage error)."""
 
 
-def features_in_chunks(as_of: date, chunk: int = FEATURE_CHUNK, progress=None) -> pd.DataFrame:
-    """Feature rows of every registry firm, built FEATURE_CHUNK firms at a time: each chunk reads only its
-    own firms' records (a range of USCCs), so memory follows the chunk, not the city."""
+OOT_MONTHS = 12  # out-of-time validation trains this many months earlier: its 12-month outcomes end by the as-of
+
+
+def features_in_chunks(as_of: date, usccs=None, chunk: int = FEATURE_CHUNK, progress=None,
+                       adjust=None) -> pd.DataFrame:
+    """Feature rows of the registry's firms — only those in `usccs` when given (the firms with outcomes, or
+    the platform's) — read FEATURE_CHUNK registry firms at a time: each chunk reads only its own range of
+    USCCs (in SQL only the platform's firms when every wanted firm is one), so memory follows the chunk and
+    the wanted firms, not the city. `adjust(tables, as_of)` may change a chunk's tables before the features
+    are built; progress(n) is told the wanted firms of each chunk."""
     codes = sorted(db.session.scalars(select(RegistryEnterprise.uscc).distinct()).all())
+    wanted = None if usccs is None else {str(u) for u in usccs}
+    platform_only = wanted is not None and wanted <= set(db.session.scalars(select(Enterprise.uscc)).all())
     parts = []
     for start in range(0, len(codes), chunk):
-        lo, hi = codes[start], codes[min(start + chunk, len(codes)) - 1]
-        parts.append(features.build(department_tables(as_of, uscc_range=(lo, hi)), as_of))
+        part = codes[start:start + chunk]
+        keep = part if wanted is None else [c for c in part if c in wanted]
+        if not keep:
+            continue
+        tables = department_tables(as_of, uscc_range=(part[0], part[-1]), platform_only=platform_only)
+        if adjust:
+            tables = adjust(tables, as_of)
+        parts.append(features.build(tables, as_of, usccs=keep if len(keep) < len(part) else None))
         if progress:
-            progress(min(chunk, len(codes) - start))
-    return pd.concat(parts) if parts else features.build(department_tables(as_of), as_of)
+            progress(len(keep))
+    if not parts:
+        empty = {k: v.iloc[:0] for k, v in department_tables(as_of, usccs=[]).items()}
+        return features.build(empty, as_of)
+    return pd.concat(parts)
 
 
 def training_sample(X: pd.DataFrame, y: pd.Series, limit: int = TRAIN_SAMPLE, seed: int = 2026):
@@ -253,24 +322,52 @@ def training_sample(X: pd.DataFrame, y: pd.Series, limit: int = TRAIN_SAMPLE, se
     return X.iloc[rows], y.iloc[rows], note
 
 
-def training_firm_count(enterprises_from: str = "db", enterprises: int | None = None) -> int:
-    """How many firms `training_set` will build features for (the progress bar's length)."""
+def sampled_outcomes(outcomes: pd.DataFrame, limit: int | None = None) -> tuple[pd.DataFrame, str | None]:
+    """The outcomes of the firms that will train (training_sample applied to the outcomes, before any feature
+    is built, so the features of at most `limit` (TRAIN_SAMPLE) firms are ever in memory) and the card's note."""
+    out = outcomes.drop_duplicates("uscc")
+    y = out["defaulted_12m"].astype(int).reset_index(drop=True)
+    kept, _, note = training_sample(out.reset_index(drop=True), y, TRAIN_SAMPLE if limit is None else limit)
+    return kept, note
+
+
+def training_firm_count(enterprises_from: str = "db", enterprises: int | None = None,
+                        outcomes: pd.DataFrame | None = None) -> int:
+    """How many firm feature rows `training_set` will build (the progress bar's length): the firms with
+    outcomes (at most TRAIN_SAMPLE), plus those of the out-of-time sample a year earlier when there is one."""
     from seed import load
 
+    spec = load.synthetic_spec(db.engine) or {}
     if enterprises_from == "synthetic":
-        return enterprises or (load.synthetic_spec(db.engine) or {}).get("enterprises", 2000)
-    return db.session.scalar(select(func.count(func.distinct(RegistryEnterprise.uscc)))) or 0
+        return enterprises or spec.get("enterprises", 2000)
+    if outcomes is not None:
+        codes = set(db.session.scalars(select(RegistryEnterprise.uscc).distinct()).all())
+        # (a file of more than TRAIN_SAMPLE firms is sampled before it is matched: the bar may then end short)
+        return min(TRAIN_SAMPLE, len(set(outcomes["uscc"].astype(str)) & codes))
+    if not spec:
+        return 0
+    early = _earlier_outcomes(spec["enterprises"], spec["months"], spec["seed"], spec["as_of"])
+    return min(TRAIN_SAMPLE, spec["enterprises"]) + (0 if isinstance(early, str) else min(TRAIN_SAMPLE, len(early)))
 
 
 def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
                  outcomes: pd.DataFrame | None = None, truth: pd.DataFrame | None = None,
                  outcomes_name: str | None = None, truth_name: str | None = None, progress=None):
-    """The training rows, outcomes (uscc, defaulted_12m), truth (uscc, true_pd or None), as-of date and
-    source description for `train`.
+    """The training rows, outcomes (uscc, defaulted_12m), truth (uscc, true_pd or None), as-of date, source
+    description and the out-of-time sample for `train`.
+
+    Only firms with an outcome train a model: on a real platform the 12-month default is known only for
+    firms that borrowed (the platform's, through its loans), never for the registry's other firms, so the
+    sample is the population the model scores. Their outcomes are read first and sampled (TRAIN_SAMPLE), and
+    features are built only for those firms, chunk by chunk.
 
     enterprises_from="synthetic": a city generated in memory (its own outcomes); "db": the department
-    tables in the database, features built chunk by chunk, with the outcomes given (a CSV the CLI read) or
-    regenerated from the seed recorded when the database was seeded.
+    tables in the database, with the outcomes given (a CSV the CLI read) or regenerated from the seed
+    recorded when the database was seeded.
+
+    The out-of-time sample (`earlier`): the same city OOT_MONTHS earlier — its features then and its own
+    outcomes then (the synthetic process at that month, an independent draw) — as {"X", "outcomes", "as_of"};
+    or {"reason"} (in Chinese, for the card) when the data have no earlier history with outcomes.
     """
     from seed import city, departments, load
 
@@ -286,55 +383,90 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
         # The city is generated as of the feature date, so its outcomes are the 12 months after that date
         # (features of one date with the outcomes of another would leak or mislead).
         as_of = as_of or (spec or {}).get("as_of", city.AS_OF)
+        outs, truth = departments.outcomes(n, months=months, seed=seed_value, as_of=as_of)
+        outs, note = sampled_outcomes(outs)
+        wanted = set(outs["uscc"])
+        early = _earlier_outcomes(n, months, seed_value, as_of)
+        early_day = None if isinstance(early, str) else departments.earlier_day(as_of, OOT_MONTHS)
+        if early_day is not None:
+            early, _ = sampled_outcomes(early)
+        early_wanted = set() if early_day is None else set(early["uscc"])
         # Chunk by chunk: only one chunk's department records are in memory at a time.
-        parts, outs, truths = [], [], []
+        parts, early_parts = [], []
         for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=as_of):
-            parts.append(features.build(chunk, as_of))
-            outs.append(chunk["outcomes"])
-            truths.append(chunk["truth"])
+            parts.append(features.build(chunk, as_of, usccs=wanted))
+            if early_day is not None:
+                early_parts.append(features.build(chunk, early_day, usccs=early_wanted))
             if progress:
                 progress(len(chunk["registry"]))
         source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
-                  "outcomes": f"合成城市 seed={seed_value}（内存生成）"}
-        return (pd.concat(parts), pd.concat(outs, ignore_index=True), pd.concat(truths, ignore_index=True), as_of,
-                source)
+                  "outcomes": f"合成城市 seed={seed_value}（内存生成）", "sample_note": note}
+        earlier = {"reason": early} if early_day is None else \
+            {"X": pd.concat(early_parts), "outcomes": early, "as_of": early_day, "history_months": months - OOT_MONTHS}
+        return pd.concat(parts), outs, truth, as_of, source, earlier
     if spec is None and outcomes is None:
         raise ScoringError("数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
                            "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")
     as_of = as_of or (spec["as_of"] if spec else data_as_of())
-    X = features_in_chunks(as_of, progress=progress)
-    if X.empty:
-        raise ScoringError(f"{as_of} 之前没有任何企业的部门数据：请先 flask seed 或 flask import-data。")
     if outcomes is not None:
         source = {"enterprises_from": "db", "outcomes": outcomes_name, "truth": truth_name}
+        earlier = {"reason": "结局来自外部文件，只有一个时点的结局，没有更早时点的结局，未做跨时间验证。"}
     else:
         outcomes, truth = departments.outcomes(spec["enterprises"], months=spec["months"], seed=spec["seed"],
                                                as_of=spec["as_of"])
         source = {"enterprises_from": "db", "seed": spec["seed"],
                   "outcomes": f"按入库时记录的 seed={spec['seed']} 重建合成城市结局"}
-    return X, outcomes, truth, as_of, source
+        early = _earlier_outcomes(spec["enterprises"], spec["months"], spec["seed"], spec["as_of"]) \
+            if as_of == spec["as_of"] else "特征日不是合成城市的截止日，无法重建更早时点的结局，未做跨时间验证。"
+        earlier = {"reason": early} if isinstance(early, str) else None
+    outcomes, source["sample_note"] = sampled_outcomes(outcomes)
+    X = features_in_chunks(as_of, usccs=outcomes["uscc"], progress=progress)
+    if X.empty:
+        raise ScoringError(f"{as_of} 之前没有任何有结局企业的部门数据：请先 flask seed 或 flask import-data。")
+    if earlier is None:
+        day = departments.earlier_day(as_of, OOT_MONTHS)
+        early, _ = sampled_outcomes(early)
+        earlier = {"X": features_in_chunks(day, usccs=early["uscc"], progress=progress), "outcomes": early,
+                   "as_of": day, "history_months": spec["months"] - OOT_MONTHS}
+    return X, outcomes, truth, as_of, source, earlier
+
+
+def _earlier_outcomes(n: int, months: int, seed: int, as_of: date) -> pd.DataFrame | str:
+    """The synthetic city's outcomes OOT_MONTHS before as_of, or why there are none (for the card)."""
+    from seed import departments
+
+    if months <= OOT_MONTHS:
+        return f"合成城市只有 {months} 个月数据，不足以在 {OOT_MONTHS} 个月前的时点训练，未做跨时间验证。"
+    return departments.outcomes(n, months=months, seed=seed, as_of=as_of, months_back=OOT_MONTHS)[0]
 
 
 # ---- training ---------------------------------------------------------------------------------------
 
 def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = None, *, as_of: date,
-          source: dict, activate: bool = True, challenger: bool = True) -> dict:
+          source: dict, activate: bool = True, challenger: bool = True, earlier: dict | None = None,
+          stage=None) -> dict:
     """Train on feature rows X (index uscc) and outcomes (uscc, defaulted_12m); save as a new version with
     its validation pack (grade back-test, score bands, CSI), documentation and — unless challenger=False —
     the WOE scorecard challenger measured on the same rows (its points per attribute saved beside it).
 
     truth (uscc, true_pd), when known (the synthetic city), gives the oracle AUC on the same test firms.
     A version trained without activating it is scored in shadow against the active model (see `shadow`).
+    earlier (training_set's out-of-time sample) adds the out-of-time validation to the card; stage(text) is
+    told each step as it starts (the CLI prints it: the learner runs without a bar).
     Returns the figures the CLI prints: version, firms, bads, auc, ks, gini, brier, baseline and oracle AUC.
     """
-    y = outcomes.drop_duplicates("uscc").set_index("uscc")["defaulted_12m"].reindex(X.index)
+    stage = stage or (lambda text: None)
+    known = outcomes.drop_duplicates("uscc").set_index("uscc")["defaulted_12m"]
+    y = known.reindex(X.index)
     keep = y.notna().to_numpy()
     if not keep.any():
         raise ScoringError("结局数据中没有一家企业与部门数据中的企业对应（按统一社会信用代码）。")
-    excluded = int((~keep).sum())
+    excluded, unmatched = int((~keep).sum()), int(len(known) - keep.sum())
     X, y = X[keep], y[keep].astype(int)
     X, y, sample_note = training_sample(X, y)
     started = time.perf_counter()
+    stage(f"训练模型：{len(X):,} 家有结局的企业（违约 {int(y.sum()):,} 家；{risk_model.CAL_FOLDS} 折早停选树数、"
+          "全量重拟合）……")
     try:
         m = risk_model.train(X, y)
     except risk_model.TrainingDataError as e:
@@ -351,8 +483,14 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
     m.card["validation"] = validation.pack(m, X, y)
     card_sc = None
     if challenger:
+        stage("WOE 评分卡挑战者（最优分箱）……")
         m.card["challenger"], card_sc = validation.challenger(X, y, m)
-    m.card["documentation"] = documentation(m, as_of, source, excluded, sample_note)
+    if earlier is not None:
+        if "X" in earlier:
+            stage(f"跨时间验证：在 {earlier['as_of']} 时点的 {len(earlier['X']):,} 家企业上训练……")
+        m.card["out_of_time"] = out_of_time(m, X, y, earlier, as_of)
+    m.card["documentation"] = documentation(m, as_of, source, excluded, sample_note or source.get("sample_note"),
+                                            unmatched)
     path = registry.save(m, model_dir(), activate=activate)
     if card_sc is not None:
         points = card_sc.points_table()  # bins name training values: written by the one CSV writer (formulas neutralised)
@@ -367,7 +505,77 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
 SCORECARD_FILE = "scorecard_points.csv"  # the challenger's points per attribute, beside the model
 
 
-def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str | None) -> dict:
+def recalibrate(version: str, outcomes: pd.DataFrame | None = None, as_of: date | None = None,
+                outcomes_name: str | None = None) -> dict:
+    """Save a new version (never active: staff sign it off like any other) whose PDs are `version`'s recalibrated
+    to an observed portfolio on the master scale (risk.validation.recalibration; the grade bands never move,
+    the trees and the ranking are kept). The portfolio: the firms `version` was measured on at training (their
+    held-out or out-of-fold PDs and outcomes, kept in its validation pack), or `outcomes` (uscc,
+    defaulted_12m: the 12 months after as_of) scored by `version` from the department data as of as_of.
+    The new version is scored in shadow beside the active model. Returns version, recalibrated_from, the map and
+    the grades within their bands before / after."""
+    root = Path(model_dir())
+    if version not in {v["version"] for v in registry.versions(root)}:
+        raise ScoringError(f"没有模型版本 {version}。")
+    m = registry.load(root / version)
+    if outcomes is None:
+        rec = (m.card.get("validation") or {}).get("recalibration")
+        if rec is None:
+            raise ScoringError(f"版本 {version} 的验证报告中没有观察组合的重新校准：请用 --outcomes 提供观察到的结局。")
+        basis = f"版本 {version} 训练时用于评估的 {rec['firms']:,} 家企业（违约 {rec['bads']:,} 家）的样本外违约概率与结局"
+    else:
+        as_of = as_of or data_as_of()
+        wanted = outcomes.drop_duplicates("uscc")
+        X = features_in_chunks(as_of, usccs=wanted["uscc"])
+        y = wanted.set_index("uscc")["defaulted_12m"].reindex(X.index)
+        ok = y.notna().to_numpy()
+        if int(y[ok].sum()) < 10 or int((1 - y[ok]).sum()) < 10:
+            raise ScoringError("观察组合中违约与未违约的企业各须至少 10 家，才能重新校准。")
+        rec = validation.recalibration(y[ok].astype(int), m.predict_pd(X[ok]), m.scale)
+        basis = (f"{outcomes_name or '观察组合'}：{as_of} 时点的 {rec['firms']:,} 家企业及其后 12 个月的结局"
+                 f"（违约 {rec['bads']:,} 家）")
+    try:
+        new = m.recalibrated(rec["intercept"], rec["slope"])
+    except ValueError:
+        raise ScoringError(f"版本 {version} 不是 Platt 校准的模型，或映射无效，无法重新校准。") from None
+    card = {k: v for k, v in m.card.items() if k not in ("version", "saved_at", "inference")}
+    ref = np.asarray(card.get("reference_scores") or [], dtype=float)
+    card["reference_scores"] = [float(s) for s in new.scale.score(validation.apply_map(
+        m.scale.pd_of_score(ref), rec["intercept"], rec["slope"]))] if ref.size else []
+    card["validation"] = {**(card.get("validation") or {}), "grade_backtest": rec["after"], "recalibration": rec}
+    card["recalibrated_from"] = {"version": version, "basis": basis, "intercept": rec["intercept"],
+                                 "slope": rec["slope"], "within_before": rec["within_before"],
+                                 "within_after": rec["within_after"]}
+    new.card = card
+    path = registry.save(new, root, activate=False)
+    if active_model() is not None:
+        shadow(path.name)
+    return {"version": path.name, "recalibrated_from": version, "intercept": rec["intercept"], "slope": rec["slope"],
+            "within_before": rec["within_before"], "within_after": rec["within_after"], "basis": basis}
+
+
+def out_of_time(m, X: pd.DataFrame, y: pd.Series, earlier: dict, as_of: date) -> dict:
+    """The card's out-of-time validation (risk.validation.out_of_time) with its sample definition, or
+    {"reason"} saying in Chinese why there is none."""
+    if "X" not in earlier:
+        return {"reason": earlier["reason"]}
+    Xe, day = earlier["X"], earlier["as_of"]
+    ye = earlier["outcomes"].drop_duplicates("uscc").set_index("uscc")["defaulted_12m"].reindex(Xe.index)
+    ok = ye.notna().to_numpy()
+    try:
+        fig = validation.out_of_time(m, X, y, Xe[ok], ye[ok].astype(int))
+    except risk_model.TrainingDataError as e:
+        return {"reason": f"{day} 时点的样本无法训练模型（{e}），未做跨时间验证。"}
+    tested = "测试集" if m.card["evaluation"]["method"] != "cv" else "全部（交叉验证的样本外评分）"
+    history = f"，该日之前只有 {earlier['history_months']} 个月部门数据" if earlier.get("history_months") else ""
+    return {**fig, "train_as_of": day.isoformat(), "test_as_of": as_of.isoformat(), "sample": (
+        f"训练：{day} 时点在册、有结局的企业 {fig['train_firms']:,} 家（违约 {fig['train_bads']:,} 家），特征取自该日之前的"
+        f"数据{history}，结局为其后 12 个月是否违约（至 {as_of} 止，不含测试期的任何信息），训练方法与本模型相同；"
+        f"测试：{as_of} 时点本模型{tested}的 {fig['test_firms']:,} 家企业（违约 {fig['test_bads']:,} 家），"
+        "同一批企业上对比时点内与跨时间的 AUC、KS。")}
+
+
+def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str | None, unmatched: int = 0) -> dict:
     """The model card's documentation: sample, performance window, exclusions, features with IV, limits."""
     ev = m.card["evaluation"]
     iv = {r["feature"]: r["iv"] for r in (m.card.get("challenger") or {}).get("iv", [])}
@@ -387,7 +595,9 @@ def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str 
         "sample": f"特征日 {as_of.isoformat()} 在册、有结局的企业 {m.card['sizes']['rows']:,} 家"
                   f"（违约 {m.card['sizes']['bads']:,} 家）" + (f"；{sample_note}" if sample_note else ""),
         "performance_window": f"{as_of.isoformat()} 起 12 个月",
-        "exclusions": f"无结局的企业 {excluded:,} 家；特征日之后成立的企业不在样本中",
+        "exclusions": "只有有结局的企业进入样本：在营企业数据库中未在平台借款的企业没有违约结局，不参与训练"
+                      f"（提供了特征却无结局的 {excluded:,} 家）；有结局但不在在营企业数据库、或特征日之后成立的企业 "
+                      f"{unmatched:,} 家",
         "evaluation": ("5 折交叉验证（样本外合并）" if ev["method"] == "cv" else
                        f"留出 {int(ev.get('test_size', 0.2) * 100)}% 测试集") + "；最终模型用全部训练样本重新拟合",
         "features": [{"name": f["name"], "label": f["label"], "iv": iv.get(f["name"])} for f in m.card["features"]],
@@ -396,10 +606,12 @@ def documentation(m, as_of: date, source: dict, excluded: int, sample_note: str 
 # ---- scoring ----------------------------------------------------------------------------------------
 
 def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: date | None = None,
-                progress=None, commit: bool = True) -> dict:
+                progress=None, commit: bool = True, feature_progress=None) -> dict:
     """Score the platform's firms (only `usccs`, when given) with `m` (default: the active model) and
     append one enterprise_scores row per firm that the registry knows; commits once (commit=False: the
-    caller commits, e.g. a model activation that switches the model in the same step).
+    caller commits, e.g. a model activation that switches the model in the same step). Every platform firm:
+    features built chunk by chunk (feature_progress(n) per chunk), then scored CHUNK firms at a time
+    (progress(n) per step).
 
     Returns scored, unscored (platform firms without a registry record), version, as_of and grade counts.
     """
@@ -410,8 +622,11 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     firms = platform_firms(usccs)
     if firms.empty:
         return {"scored": 0, "unscored": 0, "version": m.card.get("version"), "as_of": as_of, "grades": {}}
-    tables = department_tables(as_of, usccs=firms["uscc"] if usccs is not None else None, platform_only=True)
-    X = features.build(_governance_known_today(tables, as_of), as_of)
+    if usccs is None:
+        X = features_in_chunks(as_of, usccs=firms["uscc"], progress=feature_progress, adjust=_governance_known_today)
+    else:
+        X = features.build(_governance_known_today(department_tables(as_of, usccs=firms["uscc"], platform_only=True),
+                                                   as_of), as_of)
     ids = firms.set_index("uscc")["id"]
     X = X[X.index.isin(ids.index)]
     version, moment = m.card.get("version") or "unsaved", now()
@@ -527,6 +742,7 @@ def model_card(version: str) -> dict:
         "psi_drift": metrics.psi(reference, now) if reference.size and now.size >= 50 else None,
         "scored_now": int(now.size), "labels": labels, "bands": m.scale.bands(),
         "shadow": shadow_cmp, "champion_card": champion_card, "reason_max": REASON_MAX,
+        "activation_in_progress": activation_in_progress(),
         "has_scorecard": (root / version / SCORECARD_FILE).exists(),
         "importance": [{**r, "label": labels.get(r["name"], r["name"])} for r in card.get("importance", [])],
     }

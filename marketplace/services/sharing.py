@@ -6,6 +6,13 @@ backwards: a batch for a month earlier than one already produced carries only re
 never an older state of a record a later batch sent. A batch with nothing in it is not produced. Batches are logged and kept,
 so any batch can be downloaded and sent again byte for byte.
 
+A batch is produced in one pass over the records, a chunk at a time (keyset pagination on id, so memory stays
+bounded and no parameter list grows with the city): each chunk is compared with the versions already sent,
+its new lines are appended to the batch's JSON Lines file under the instance folder (share_batches/) and its
+versions recorded. The database keeps the batch's metadata (month, counts, SHA-256 of the file, who, when,
+delivered); the CSV is written from the JSON Lines file once it is complete. Batches produced before
+migration 0093 keep their JSON Lines in the `content` column and are still served from it.
+
 Record schema (JSON Lines and CSV, one record a line; money in yuan, rates in annual %, dates ISO 8601):
   record_type   financing_need | credit_grant | disbursement
   op            new | update
@@ -22,8 +29,14 @@ Record schema (JSON Lines and CSV, one record a line; money in yuan, rates in an
 """
 import hashlib
 import json
+import os
+import uuid
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
+import pandas as pd
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,7 +44,7 @@ from .. import codes
 from ..clock import now
 from ..extensions import db
 from ..models import Application, Enterprise, FinancingNeed, Institution, Product, ShareBatch, SharedRecord
-from . import RuleViolation, audit, csv_files
+from . import RuleViolation, audit, bulk, csv_files
 from .applications import GRANTED_STATUSES
 from .indicators import Period
 from .workdays import SHANGHAI
@@ -40,47 +53,54 @@ FIELDS = ["record_type", "op", "record_id", "uscc", "enterprise_name", "institut
           "product", "date", "amount", "term_months", "rate", "guarantee", "status"]
 RECORD_LABELS = {"financing_need": "融资需求", "credit_grant": "授信", "disbursement": "放款"}
 PRODUCT_GUARANTEE = codes.PRODUCT_GUARANTEE
+CHUNK = 5_000  # needs or applications read (and compared with what was sent) per step
+FOLDER = "share_batches"  # under the instance folder: share-<id>.jsonl and share-<id>.csv
 
 
-def _records(end: Period) -> list[dict]:
-    """Every need, grant and disbursement as it stands, up to the period's end."""
-    out = []
-    # Plain rows of the columns the feed carries, never ORM objects: a city has 100,000s of records.
-    needs = db.session.execute(
-        select(FinancingNeed.id, FinancingNeed.created_at, FinancingNeed.amount, FinancingNeed.term_months,
-               FinancingNeed.guarantee, FinancingNeed.status, Enterprise.uscc, Enterprise.name).join(Enterprise)
-        .where(FinancingNeed.created_at < end.end_instant).order_by(FinancingNeed.id))
-    for need in needs:
-        uscc, name = need.uscc, need.name
-        out.append({"record_type": "financing_need", "record_id": need.id, "uscc": uscc, "enterprise_name": name,
-                    "institution": "", "institution_licence": "", "product": "",
-                    "date": need.created_at.astimezone(SHANGHAI).date().isoformat(), "amount": need.amount,
-                    "term_months": need.term_months, "rate": "", "guarantee": need.guarantee,
-                    "status": need.status})
-    apps = db.session.execute(
-        select(Application.id, Application.status, Application.granted_rate, Application.decided_at,
-               Application.granted_amount, Application.granted_term, Application.disbursed_on,
-               Application.disbursed_amount, Application.closed_on,
-               Enterprise.uscc, Enterprise.name, Institution.name, Institution.licence_no, Product.name,
-               Product.kind)
-        .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .join(Institution, Institution.id == Application.institution_id)
-        .join(Product, Product.id == Application.product_id)
-        .where(Application.status.in_(GRANTED_STATUSES), Application.decided_at < end.end_instant)
-        .order_by(Application.id))
-    for row in apps:
-        app, (uscc, name, inst, licence, product, kind) = row, row[-6:]
-        base = {"uscc": uscc, "enterprise_name": name, "institution": inst, "institution_licence": licence,
-                "product": product, "guarantee": PRODUCT_GUARANTEE.get(kind, kind),
-                "status": _status_at(app, end.last_day),
-                "record_id": app.id, "rate": str(app.granted_rate) if app.granted_rate is not None else ""}
-        out.append({**base, "record_type": "credit_grant",
-                    "date": app.decided_at.astimezone(SHANGHAI).date().isoformat(),
-                    "amount": app.granted_amount, "term_months": app.granted_term})
-        if app.disbursed_on is not None and app.disbursed_on <= end.last_day:
-            out.append({**base, "record_type": "disbursement", "date": app.disbursed_on.isoformat(),
-                        "amount": app.disbursed_amount, "term_months": app.granted_term})
+def _need_record(need) -> list[dict]:
+    return [{"record_type": "financing_need", "record_id": need.id, "uscc": need.uscc,
+             "enterprise_name": need.name, "institution": "", "institution_licence": "", "product": "",
+             "date": need.created_at.astimezone(SHANGHAI).date().isoformat(), "amount": need.amount,
+             "term_months": need.term_months, "rate": "", "guarantee": need.guarantee, "status": need.status}]
+
+
+def _application_records(app, end: Period) -> list[dict]:
+    base = {"uscc": app.uscc, "enterprise_name": app.enterprise_name, "institution": app.institution,
+            "institution_licence": app.licence_no, "product": app.product,
+            "guarantee": PRODUCT_GUARANTEE.get(app.kind, app.kind), "status": _status_at(app, end.last_day),
+            "record_id": app.id, "rate": str(app.granted_rate) if app.granted_rate is not None else ""}
+    out = [{**base, "record_type": "credit_grant", "date": app.decided_at.astimezone(SHANGHAI).date().isoformat(),
+            "amount": app.granted_amount, "term_months": app.granted_term}]
+    if app.disbursed_on is not None and app.disbursed_on <= end.last_day:
+        out.append({**base, "record_type": "disbursement", "date": app.disbursed_on.isoformat(),
+                    "amount": app.disbursed_amount, "term_months": app.granted_term})
     return out
+
+
+def _record_chunks(end: Period) -> Iterator[list[dict]]:
+    """Every need, grant and disbursement as it stands up to the period's end, CHUNK rows at a time: plain
+    rows of the columns the feed carries (never ORM objects), paged by id so a chunk is all that is held."""
+    needs = (select(FinancingNeed.id, FinancingNeed.created_at, FinancingNeed.amount, FinancingNeed.term_months,
+                    FinancingNeed.guarantee, FinancingNeed.status, Enterprise.uscc, Enterprise.name)
+             .join(Enterprise).where(FinancingNeed.created_at < end.end_instant))
+    yield from _paged(needs, FinancingNeed.id, _need_record)
+    apps = (select(Application.id, Application.status, Application.granted_rate, Application.decided_at,
+                   Application.granted_amount, Application.granted_term, Application.disbursed_on,
+                   Application.disbursed_amount, Application.closed_on, Enterprise.uscc,
+                   Enterprise.name.label("enterprise_name"), Institution.name.label("institution"),
+                   Institution.licence_no, Product.name.label("product"), Product.kind)
+            .join(Enterprise, Enterprise.id == Application.enterprise_id)
+            .join(Institution, Institution.id == Application.institution_id)
+            .join(Product, Product.id == Application.product_id)
+            .where(Application.status.in_(GRANTED_STATUSES), Application.decided_at < end.end_instant))
+    yield from _paged(apps, Application.id, lambda row: _application_records(row, end))
+
+
+def _paged(stmt, id_column, to_records) -> Iterator[list[dict]]:
+    last = 0
+    while rows := db.session.execute(stmt.where(id_column > last).order_by(id_column).limit(CHUNK)).all():
+        last = rows[-1].id
+        yield [record for row in rows for record in to_records(row)]
 
 
 def _status_at(app, last_day: date) -> str:
@@ -104,21 +124,31 @@ def latest_period() -> date | None:
     return db.session.scalar(select(func.max(ShareBatch.period)))
 
 
-def pending(month: date) -> list[dict]:
-    """The records the next batch for `month` would carry, each with op new/update. For a month earlier than
-    the latest batch's, only records never sent: an update from then would be older than what was sent."""
-    current = _records(Period(month, "cumulative"))
-    sent = {(t, i): hashes for t, i, hashes in _sent_versions()}
+def pending(month: date) -> Iterator[dict]:
+    """The records the next batch for `month` would carry, each with op new/update, chunk by chunk. For a
+    month earlier than the latest batch's, only records never sent: an update from then would be older than
+    what was sent."""
     latest = latest_period()
     behind = latest is not None and month.replace(day=1) < latest
-    out = []
-    for rec in current:
+    for chunk in _record_chunks(Period(month, "cumulative")):
+        yield from _unsent(chunk, behind)
+
+
+def _unsent(chunk: list[dict], behind: bool) -> Iterator[dict]:
+    """The chunk's records whose current content was never sent, looked up by the chunk's id range."""
+    ids = [r["record_id"] for r in chunk]
+    sent: dict = {}
+    for t, i, h in db.session.execute(
+            select(SharedRecord.record_type, SharedRecord.record_id, SharedRecord.content_hash).where(
+                SharedRecord.record_type.in_({r["record_type"] for r in chunk}),
+                SharedRecord.record_id.between(min(ids), max(ids)))):
+        sent.setdefault((t, i), set()).add(h)
+    for rec in chunk:
         key = (rec["record_type"], rec["record_id"])
         h = _hash(rec)
-        if h in sent.get(key, set()) or (behind and key in sent):
+        if h in sent.get(key, ()) or (behind and key in sent):
             continue
-        out.append({**rec, "op": "update" if key in sent else "new", "_hash": h})
-    return out
+        yield {**rec, "op": "update" if key in sent else "new", "_hash": h}
 
 
 def new_counts(month: date) -> dict[str, int]:
@@ -141,37 +171,75 @@ def new_counts(month: date) -> dict[str, int]:
     }
 
 
-def _sent_versions():
-    rows = db.session.execute(select(SharedRecord.record_type, SharedRecord.record_id, SharedRecord.content_hash))
-    grouped: dict = {}
-    for t, i, h in rows:
-        grouped.setdefault((t, i), set()).add(h)
-    return [(t, i, hs) for (t, i), hs in grouped.items()]
+def _folder() -> Path:
+    path = Path(current_app.instance_path) / FOLDER
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def produce(month: date, actor_id: int | None) -> ShareBatch:
-    """Log and keep a batch of everything not yet sent up to the month's end; nothing new → NothingNew."""
-    records = pending(month)
-    if not records:
-        raise NothingNew(f"截至{month:%Y年%m月}末没有新增或变更的记录，无需生成批次。")
-    lines = [json.dumps({k: r[k] for k in FIELDS}, ensure_ascii=False) for r in records]
-    content = "\n".join(lines) + ("\n" if lines else "")
-    counts = {t: sum(1 for r in records if r["record_type"] == t)
-              for t in ("financing_need", "credit_grant", "disbursement")}
-    batch = ShareBatch(period=month.replace(day=1), counts=counts, content=content, created_by=actor_id,
-                       sha256=hashlib.sha256(content.encode()).hexdigest())
+    """Log and keep a batch of everything not yet sent up to the month's end; nothing new → NothingNew.
+    Streamed: each chunk's lines go to the file and its versions to shared_records as they are found; the
+    files get their final names just before the one commit, and a failure removes them (nothing half-made)."""
+    folder = _folder()
+    batch = ShareBatch(period=month.replace(day=1), counts={}, sha256="", created_by=actor_id)
     db.session.add(batch)
+    part = folder / f".{uuid.uuid4().hex}.part"
+    written: list[Path] = []
     try:
         db.session.flush()
-        db.session.add_all(SharedRecord(batch_id=batch.id, record_type=r["record_type"], record_id=r["record_id"],
-                                        content_hash=r["_hash"]) for r in records)
-        db.session.flush()
+        counts, digest = dict.fromkeys(RECORD_LABELS, 0), hashlib.sha256()
+        with part.open("wb") as out:
+            chunk: list[dict] = []
+            for rec in pending(month):
+                line = (json.dumps({k: rec[k] for k in FIELDS}, ensure_ascii=False) + "\n").encode()
+                out.write(line)
+                digest.update(line)
+                counts[rec["record_type"]] += 1
+                chunk.append({"batch_id": batch.id, "record_type": rec["record_type"],
+                              "record_id": rec["record_id"], "content_hash": rec["_hash"]})
+                if len(chunk) >= CHUNK:
+                    _record_sent(chunk)
+                    chunk = []
+            _record_sent(chunk)
+        if not any(counts.values()):
+            raise NothingNew(f"截至{month:%Y年%m月}末没有新增或变更的记录，无需生成批次。")
+        jsonl, csv_path = folder / f"share-{batch.id}.jsonl", folder / f"share-{batch.id}.csv"
+        os.replace(part, jsonl)
+        written.append(jsonl)
+        with jsonl.open(encoding="utf-8", newline="\n") as lines, csv_path.open("w", encoding="utf-8", newline="") as out:
+            written.append(csv_path)
+            csv_files.write_to(out, FIELDS, _csv_rows(lines))
+        batch.counts, batch.sha256, batch.stored_file = counts, digest.hexdigest(), jsonl.name
         audit.record(actor_id, "share_batch.produced", batch, period=batch.period, counts=counts, sha256=batch.sha256)
         db.session.commit()
-    except IntegrityError:
+    except BaseException as e:
         db.session.rollback()
-        raise RuleViolation("另一批次刚刚发送了其中部分记录，请刷新后重试。") from None
+        _remove(part, *written)
+        # a version another batch has just sent: wrapped by SQLAlchemy, or the driver's own from COPY
+        if isinstance(e, IntegrityError | db.engine.dialect.dbapi.IntegrityError):
+            raise RuleViolation("另一批次刚刚发送了其中部分记录，请刷新后重试。") from None
+        raise
     return batch
+
+
+def _record_sent(versions: list[dict]) -> None:
+    """The versions a batch sends, through the one bulk writer (COPY on PostgreSQL) in the batch's transaction."""
+    bulk.write_frame(db.session.connection(), SharedRecord.__table__, pd.DataFrame(versions))
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _csv_rows(lines) -> Iterator[list]:
+    # Records are separated by "\n" only: json.dumps escapes it inside strings, but not U+2028 and the
+    # other characters str.splitlines() would also split on (a firm name holding one broke the batch).
+    for line in lines:
+        if line.strip():
+            record = json.loads(line)
+            yield [record.get(f) for f in FIELDS]
 
 
 def mark_delivered(batch: ShareBatch, actor_id: int | None) -> ShareBatch:
@@ -181,12 +249,28 @@ def mark_delivered(batch: ShareBatch, actor_id: int | None) -> ShareBatch:
     return batch
 
 
+class BatchFileMissing(RuleViolation):
+    """The batch's file is not in the instance folder (restored from a backup without it?)."""
+
+
+def batch_file(batch: ShareBatch, fmt: str) -> Path | bytes:
+    """What the batch's download serves: its stored file (fmt jsonl or csv); for a batch produced before
+    migration 0093, its JSON Lines kept in the database (and the CSV made from them)."""
+    if batch.stored_file is None:
+        return batch.content.encode() if fmt == "jsonl" else as_csv(batch)
+    path = _folder() / Path(batch.stored_file).with_suffix(f".{fmt}").name
+    if not path.is_file():
+        raise BatchFileMissing(f"第 {batch.id} 批的文件 {path.name} 不在实例目录的 {FOLDER}/ 中，无法下载。"
+                               f"请从备份恢复该目录（文件的 SHA-256 应为 {batch.sha256}）。")
+    return path
+
+
 def as_csv(batch: ShareBatch) -> bytes:
     """The batch's records as CSV (UTF-8 with BOM), the same lines as its JSON Lines file."""
-    # Records are separated by "\n" only: json.dumps escapes it inside strings, but not U+2028 and the
-    # other characters str.splitlines() would also split on (a firm name holding one broke the batch).
-    records = (json.loads(line) for line in batch.content.split("\n") if line.strip())
-    return csv_files.write(FIELDS, ([r.get(f) for f in FIELDS] for r in records))
+    if batch.stored_file is not None:
+        source = batch_file(batch, "csv")
+        return source.read_bytes()
+    return csv_files.write(FIELDS, _csv_rows(batch.content.split("\n")))
 
 
 def last_batch_for(month: date) -> ShareBatch | None:
