@@ -88,7 +88,8 @@ with create_app().app_context():
                            purpose=rng.choice(PURPOSES))
     print(db.session.scalar(select(func.count(FinancingNeed.id)).where(FinancingNeed.status == "open")), "open needs")
 """
-    run([sys.executable, "-c", script], env)
+    print(f"$ open needs: up to {want:,} (needs.publish_need)", flush=True)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
 
 
 def wait_for(port: int, timeout: float = 120) -> None:

@@ -67,6 +67,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _flag("COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _flag("COOKIE_SECURE"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # train-model's out-of-time check fits a second model a year earlier (on by default; "0" turns it off)
+        "OUT_OF_TIME_VALIDATION": os.environ.get("OUT_OF_TIME_VALIDATION", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
     }
 
 

@@ -49,6 +49,8 @@ def _test_app(url: str, tmp_path):
         "SQLALCHEMY_DATABASE_URI": _normalise_db_url(url),
         "SECRET_KEY": "test-secret",
         "MODEL_DIR": str(tmp_path / "models"),
+        # train-model's out-of-time model doubles every training; tests/test_scoring.py turns it on where tested
+        "OUT_OF_TIME_VALIDATION": False,
     })
     app.instance_path = str(tmp_path / "instance")  # files a test writes (batches, job results) stay its own
     return app

@@ -357,6 +357,7 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
 
 def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_and_recalibration(
         app, runner, client, auth, tmp_path, monkeypatch):
+    app.config["OUT_OF_TIME_VALIDATION"] = True  # off for the other tests (a second model each time)
     # A registry twice the platform: the other registered firms have no outcome and must cost nothing.
     result = runner.invoke(args=["seed", "--enterprises", str(FIRMS), "--registry", str(2 * FIRMS),
                                  "--institutions", "3", "--products", "6"])

@@ -435,6 +435,8 @@ def _earlier_outcomes(n: int, months: int, seed: int, as_of: date) -> pd.DataFra
     """The synthetic city's outcomes OOT_MONTHS before as_of, or why there are none (for the card)."""
     from seed import departments
 
+    if not current_app.config.get("OUT_OF_TIME_VALIDATION", True):  # a second model: off in most tests
+        return "本次训练关闭了跨时间验证（OUT_OF_TIME_VALIDATION=0）。"
     if months <= OOT_MONTHS:
         return f"合成城市只有 {months} 个月数据，不足以在 {OOT_MONTHS} 个月前的时点训练，未做跨时间验证。"
     return departments.outcomes(n, months=months, seed=seed, as_of=as_of, months_back=OOT_MONTHS)[0]
