@@ -56,8 +56,7 @@ def build_city(env, scale: float, seed: int, reset: bool) -> None:
     run(flask + ["seed", "--enterprises", str(firms), "--registry", str(registry_size(scale)), "--institutions", "63",
                  "--products", "250", "--months", "24", "--applications", str(apps), "--seed", str(seed)]
         + (["--reset"] if reset else []), env, input=b"y\n")
-    run(flask + ["train-model"], env)
-    run(flask + ["score-all"], env)
+    run(flask + ["train-model"], env)  # the city's first model: signed off by the system, every firm scored
     run([sys.executable, "-c", "from marketplace import create_app; from seed.accounts import ensure_demo_accounts\n"
          "with create_app().app_context(): ensure_demo_accounts()"], env)
     print(f"city built in {time.perf_counter() - started:.0f} s ({firms:,} firms, {apps:,} applications)", flush=True)

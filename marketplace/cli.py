@@ -4,6 +4,7 @@ import secrets
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -213,11 +214,20 @@ def _read_labels(path: Path, column: str):
 
 
 def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=None, seed_value=None,
-                outcomes_file=None, truth_file=None, activate=True, challenger=True) -> dict:
+                outcomes_file=None, truth_file=None, activate=None, reason=None, challenger=True) -> dict:
     """Read the label files, then let the scoring service assemble the training set and train; see
-    `flask train-model`."""
+    `flask train-model`. activate None: only a platform's first model is activated (signed off by the system);
+    replacing an active model needs a reason, checked before the training starts."""
     from .services import scoring
 
+    first = scoring.active_model() is None
+    activate = first if activate is None else activate
+    if activate:
+        try:
+            reason = scoring.FIRST_MODEL_REASON if first else scoring.signoff_reason(reason)
+        except scoring.ScoringError as e:
+            raise click.UsageError(f"{e} 已有启用的模型：用 --reason 写明签批理由，或去掉 --activate，新版本将在影子模式下"
+                                   "与启用中的模型对比，由工作人员在模型页签批启用。") from None
     outcomes = _read_labels(outcomes_file, "defaulted_12m") if outcomes_file else None
     truth = _read_labels(truth_file, "true_pd") if truth_file else None
     try:
@@ -228,8 +238,15 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
                 seed_value=seed_value, outcomes=outcomes, truth=truth,
                 outcomes_name=Path(outcomes_file).name if outcomes_file else None,
                 truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
-        return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate,
-                             challenger=challenger, earlier=earlier, stage=click.echo)
+        result = scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=False,
+                               challenger=challenger, earlier=earlier, stage=click.echo)
+        if activate:  # the same sign-off record as staff's on the model card, the re-score shown as it runs
+            click.echo(f"签批启用模型 {result['version']}（{reason}），以它为全部平台企业重新评分……")
+            with _scoring_bars() as (progress, feature_progress):
+                result["scoring"] = scoring.activate_now(result["version"], reason=reason, progress=progress,
+                                                         feature_progress=feature_progress)
+            result["active"] = True
+        return result
     except scoring.TrainingSetUsage as e:
         raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:
@@ -277,21 +294,26 @@ def registry_findings_command(batch_id, file):
               "the database was seeded).")
 @click.option("--truth", "truth_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="db: CSV uscc,true_pd, for the oracle AUC beside the model's.")
-@click.option("--activate/--no-activate", default=True, show_default=True,
-              help="Make the new version the active model.")
+@click.option("--activate/--no-activate", default=None,
+              help="Sign the new version into use and re-score every platform firm with it. Default: only a "
+              "platform's first model; later versions are scored in shadow beside the active one until staff sign "
+              "them off on the model card, or --activate --reason here.")
+@click.option("--reason", default=None, help="The sign-off's reason when --activate replaces the active model.")
 @click.option("--challenger/--no-challenger", default=True, show_default=True,
               help="Also train the WOE scorecard challenger on the same rows (optbinning; the slower part).")
 @with_appcontext
 def train_model_command(as_of, enterprises_from, enterprises, months, seed_value, outcomes_file, truth_file,
-                        activate, challenger):
+                        activate, reason, challenger):
     """Train the credit-risk model (features as of a date, 12-month default) and save it in MODEL_DIR."""
     started = time.perf_counter()
     result = train_model(as_of=_parse_day(as_of), enterprises_from=enterprises_from, enterprises=enterprises,
                          months=months, seed_value=seed_value, outcomes_file=outcomes_file, truth_file=truth_file,
-                         activate=activate, challenger=challenger)
+                         activate=activate, reason=reason, challenger=challenger)
     _echo_training(result, time.perf_counter() - started)
-    if activate:
-        click.echo("运行 flask score-all 以新启用的模型为全部平台企业评分。")
+    if result["active"]:
+        click.echo(f"已签批启用，并为 {result['scoring']['scored']:,} 家平台企业重新评分。")
+    else:
+        click.echo("新版本未启用：已在影子模式下与启用中的模型对比，请在 信用评分模型 页面审阅并签批启用。")
 
 
 @click.command("recalibrate-model")
@@ -319,15 +341,26 @@ def recalibrate_model_command(version, outcomes_file, as_of):
 
 
 def score_all(as_of=None) -> dict:
+    from .services import scoring
+
+    click.echo("读取部门数据、计算特征……")
+    try:
+        with _scoring_bars() as (progress, feature_progress):
+            return scoring.score_firms(as_of=as_of, progress=progress, feature_progress=feature_progress)
+    except scoring.ScoringError as e:
+        raise CommandError(str(e)) from None
+
+
+@contextmanager
+def _scoring_bars():
+    """Scoring the platform's firms in two phases, one bar each, each opened when its first step arrives (so its
+    rate and ETA are its own): building the features chunk by chunk, then scoring. Yields (progress,
+    feature_progress) for scoring.score_firms / activate_now."""
     from sqlalchemy import func, select
 
     from .models import Enterprise
-    from .services import scoring
 
     total = db.session.scalar(select(func.count()).select_from(Enterprise.__table__)) or 0
-    # Two phases, one bar each, each opened when its first step arrives (so its rate and ETA are its own):
-    # reading the department data and building the features chunk by chunk, then scoring.
-    click.echo("读取部门数据、计算特征……")
     bars: dict[str, object] = {}
 
     def phase(label: str):
@@ -341,9 +374,7 @@ def score_all(as_of=None) -> dict:
             bars[label].update(n)
         return step
     try:
-        return scoring.score_firms(as_of=as_of, progress=phase("企业评分"), feature_progress=phase("计算特征（分块）"))
-    except scoring.ScoringError as e:
-        raise CommandError(str(e)) from None
+        yield phase("企业评分"), phase("计算特征（分块）")
     finally:
         for bar in bars.values():
             bar.__exit__(None, None, None)

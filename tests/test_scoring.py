@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import codes
 from marketplace.clock import today
 from marketplace.extensions import db
-from marketplace.models import CreditCommitment, Enterprise, EnterpriseScore, ImportBatch, RegistryEnterprise
+from marketplace.models import (
+    CreditCommitment,
+    CurrentScore,
+    Enterprise,
+    EnterpriseScore,
+    ImportBatch,
+    RegistryEnterprise,
+)
 from marketplace.services import commitments, credit, ingest, objections, scoring
 from seed import departments
 
@@ -26,13 +33,12 @@ def seed_city(runner, n=FIRMS):
 
 
 def train_and_score(runner, *extra):
+    """flask train-model on a city without a model: its first model is signed off and scores every firm."""
     result = runner.invoke(args=["train-model", *extra])
     assert result.exit_code == 0, result.output
-    assert "AUC" in result.output and "oracle" in result.output
-    result = runner.invoke(args=["score-all"])
-    assert result.exit_code == 0, result.output
-    # The silent feature phase is named before the bar, which opens only when scoring moves it.
-    assert result.output.index("读取部门数据、计算特征") < result.output.index("企业评分")
+    assert "AUC" in result.output and "oracle" in result.output and "（已启用）" in result.output
+    # The re-score's silent feature phase is named before the bar, which opens only when scoring moves it.
+    assert result.output.index("重新评分……") < result.output.index("企业评分")
     return result.output
 
 
@@ -43,7 +49,7 @@ def score_rows():
 def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese_reasons(app, runner):
     seed_city(runner)
     output = train_and_score(runner, "--no-challenger")
-    assert f"已评分 {FIRMS:,} 家企业" in output
+    assert f"为 {FIRMS:,} 家平台企业重新评分" in output
     with app.app_context():
         model_dir = Path(app.config["MODEL_DIR"])
         version = (model_dir / "ACTIVE").read_text().strip()
@@ -75,6 +81,16 @@ def test_train_model_and_score_all_give_every_platform_firm_a_grade_with_chinese
             by_grade.setdefault(r.grade, []).append(float(r.pd))
         ordered = [g for g in codes.GRADES if g in by_grade]
         assert all(max(by_grade[a]) <= min(by_grade[b]) for a, b in zip(ordered, ordered[1:], strict=False))
+    # flask score-all re-scores everyone with the active model: one more row each, the newest current
+    result = runner.invoke(args=["score-all"])
+    assert result.exit_code == 0, result.output
+    assert f"已评分 {FIRMS:,} 家企业" in result.output
+    # The silent feature phase is named before the bar, which opens only when scoring moves it.
+    assert result.output.index("读取部门数据、计算特征") < result.output.index("企业评分")
+    with app.app_context():
+        assert len(score_rows()) == 2 * FIRMS
+        newest = {r.enterprise_id: r.id for r in score_rows()}  # ordered by id: the last row of each firm wins
+        assert {e: s.id for e, s in credit.current_scores().items()} == newest
 
 
 def test_import_rescores_only_the_firms_it_changed(app, runner):
@@ -249,8 +265,10 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
     assert ">同意</textarea>" in html and 'id="reason-error">启用模型须填写签批理由（至少4个字）。' in html
     with app.app_context():
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action.like("model_activations.%"))) is None
-        assert db.session.scalar(select(func.count(ModelActivation.id))) == 0
+        # on record: only the first model's sign-off by the system (signed, activated)
+        assert db.session.scalars(select(ModelActivation.model_version)).all() == [first]
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action.like("model_activations.%"))) == 2
     from marketplace.models import Job
 
     with app.app_context():
@@ -274,11 +292,13 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         assert scoring.registry.active_version(app.config["MODEL_DIR"]) == first
         assert {s.model_version for s in credit.current_scores().values()} == {first}
         assert db.session.scalar(select(func.count(EnterpriseScore.id))) == rows_before
-        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "model_activations.activate")) is None
+        assert db.session.scalar(select(func.count(AuditLog.id)).where(
+            AuditLog.action == "model_activations.activate")) == 1  # the first model's only
         # the sign-off stays on record, and the activation is failed (it no longer blocks the next one)
-        failed_activation = db.session.scalar(select(ModelActivation))
+        failed_activation = db.session.scalar(select(ModelActivation).order_by(ModelActivation.id.desc()))
         assert (failed_activation.status, failed_activation.model_version) == ("failed", second)
-        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.sign"))
+        signed = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.sign")
+                                   .order_by(AuditLog.id.desc()))
         assert signed.object_id == str(failed_activation.id) and signed.detail["reason"] == "影子评分通过，同意启用"
         assert signed.detail["model_version"] == second and signed.detail["to_status"] == "signed"
         assert db.session.scalar(select(AuditLog.detail).where(AuditLog.action == "model_activations.fail")) \
@@ -295,11 +315,12 @@ def test_model_card_for_commission_staff_and_activating_another_version(app, run
         done = db.session.scalar(select(ModelActivation).order_by(ModelActivation.id.desc()))
         assert (done.status, done.reason, done.previous_version) == ("activated", "影子评分与回测均通过，同意启用", first)
         assert done.finished_at is not None
-        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.activate"))
+        log = db.session.scalar(select(AuditLog).where(AuditLog.action == "model_activations.activate")
+                                .order_by(AuditLog.id.desc()))
         assert log.object_id == str(done.id) and log.detail["previous"] == first
         assert log.detail["model_version"] == second and log.detail["scored"] == FIRMS
         assert db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "model_activations.sign")) == 2
+            AuditLog.action == "model_activations.sign")) == 3  # the first model's, the failed one, this one
     assert client.post(f"/commission/models/{first}/activate").status_code == 400  # no CSRF token
 
 
@@ -338,10 +359,11 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
     with app.app_context():
         with pytest.raises(scoring.ScoringError, match="另一项模型启用"):
             scoring.request_activation(first, actor_id=None, reason="回退到上一版本")
-        assert db.session.scalar(select(func.count(ModelActivation.id))) == 1
+        # the first model's sign-off by the system, and staff's one: nothing of the refused ones
+        assert db.session.scalar(select(func.count(ModelActivation.id))) == 2
         assert db.session.scalar(select(func.count(Job.id))) == 1
         assert db.session.scalar(select(func.count(AuditLog.id)).where(
-            AuditLog.action == "model_activations.sign")) == 1
+            AuditLog.action == "model_activations.sign")) == 2
         # two sign-offs racing past the check: the database keeps one signed row
         db.session.add(ModelActivation(model_version=first, reason="并发签批", status="signed"))
         with pytest.raises(IntegrityError):
@@ -353,6 +375,48 @@ def test_one_model_activation_at_a_time(app, runner, client, auth, monkeypatch):
     response = client.submit(f"/commission/models/{first}/activate", {"reason": "回退到上一版本"},
                              page=f"/commission/models/{first}")
     assert response.status_code == 302 and len(queued) == 2
+
+
+def test_train_model_signs_off_the_first_model_and_never_replaces_one_without_a_reason(app, runner):
+    """flask train-model: a platform's first model is activated as a sign-off by the system (recorded, audited,
+    the city scored); a later version stays in shadow unless --activate comes with a reason, which is checked
+    before anything is trained; with one it goes through the same sign-off record as staff's."""
+    from marketplace.models import AuditLog, ModelActivation
+
+    seed_city(runner)
+    result = runner.invoke(args=["train-model", "--no-challenger"])
+    assert result.exit_code == 0, result.output
+    assert "（已启用）" in result.output and f"为 {FIRMS:,} 家平台企业重新评分" in result.output
+    with app.app_context():
+        (first,) = [v["version"] for v in scoring.registry.versions(app.config["MODEL_DIR"])]
+        row = db.session.scalar(select(ModelActivation))
+        assert (row.model_version, row.status, row.reason, row.signed_by, row.previous_version) == (
+            first, "activated", scoring.FIRST_MODEL_REASON, None, None)
+        assert db.session.scalar(select(func.count(EnterpriseScore.id))) == FIRMS
+        assert {a for (a,) in db.session.execute(select(AuditLog.action).where(
+            AuditLog.action.like("model_activations.%")))} == {"model_activations.sign",
+                                                                 "model_activations.activate"}
+    again = ["train-model", "--enterprises-from", "synthetic", "--enterprises", "900", "--seed", "11",
+             "--no-challenger"]
+    result = runner.invoke(args=again)
+    assert result.exit_code == 0, result.output
+    assert "（已启用）" not in result.output and "影子模式" in result.output
+    for reason in ([], ["--reason", "好"]):
+        refused = runner.invoke(args=[*again, "--activate", *reason])
+        assert refused.exit_code == 2 and "签批理由" in refused.output and "Traceback" not in refused.output
+    with app.app_context():
+        versions = scoring.registry.versions(app.config["MODEL_DIR"])
+        assert len(versions) == 2 and scoring.registry.active_version(app.config["MODEL_DIR"]) == first
+    result = runner.invoke(args=[*again, "--activate", "--reason", "季度复核后由运维按批示启用"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        newest = scoring.registry.active_version(app.config["MODEL_DIR"])
+        assert newest not in {v["version"] for v in versions}
+        row = db.session.scalar(select(ModelActivation).where(ModelActivation.model_version == newest))
+        assert (row.status, row.reason, row.previous_version) == ("activated", "季度复核后由运维按批示启用", first)
+        current = select(EnterpriseScore.model_version).join(
+            CurrentScore, CurrentScore.score_id == EnterpriseScore.id).distinct()
+        assert db.session.scalars(current).all() == [newest]
 
 
 def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_and_recalibration(
@@ -413,7 +477,7 @@ def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_
         order = p_old.argsort(kind="stable")
         by_old_pd = [rank[g] for g in new_model.scale.grade(p_new[order])]
         assert by_old_pd == sorted(by_old_pd)  # a higher PD before never gets a better grade after
-        assert {r.model_version for r in score_rows()} == set()  # nothing scored, nothing switched
+        assert {r.model_version for r in score_rows()} == {version}  # the new version scored nothing
     page = client.get(f"/commission/models/{new}").get_data(as_text=True)
     assert 'data-testid="recalibrated-from"' in page and f"由版本 {version} 按观察组合重新校准" in page
     assert "签批启用" in page

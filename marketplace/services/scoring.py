@@ -74,13 +74,22 @@ def active_model() -> risk_model.RiskModel | None:
 REASON_MAX = TEXT["signoff"]  # the sign-off reason: one limit for the form and the column
 
 
-def check_signoff(version: str, reason: str) -> str:
-    """The sign-off's reason (stripped) when it may go ahead; otherwise ScoringError saying why."""
+FIRST_MODEL_REASON = "平台首个模型：此前没有启用的模型"  # the sign-off recorded when a platform gets its first model
+
+
+def signoff_reason(reason: str | None) -> str:
+    """A sign-off's reason, stripped; ScoringError when it is missing, too short or too long."""
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ScoringError("启用模型须填写签批理由（至少4个字）。")
     if len(reason) > REASON_MAX:
         raise ScoringError(f"签批理由不能超过 {REASON_MAX} 个字。")
+    return reason
+
+
+def check_signoff(version: str, reason: str) -> str:
+    """The sign-off's reason (stripped) when it may go ahead; otherwise ScoringError saying why."""
+    reason = signoff_reason(reason)
     if version not in {v["version"] for v in registry.versions(model_dir())}:
         raise ScoringError(f"没有模型版本 {version}。")
     return reason
@@ -104,6 +113,26 @@ def request_activation(version: str, *, actor_id: int, reason: str):
     background job (run_activation). Returns the job. Refused: ScoringError, nothing recorded."""
     from . import jobs
 
+    activation_id = _sign(version, actor_id=actor_id, reason=reason)
+    job = jobs.enqueue("activate_model", actor_id, activation=activation_id, version=version)
+    db.session.expire_all()
+    if job.state == "failed" and db.session.get(ModelActivation, activation_id).status == "signed":
+        # the queue refused the job, so the re-score never ran: the sign-off must not block the next one
+        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": "queue"})
+    return job
+
+
+def activate_now(version: str, *, reason: str, progress=None, feature_progress=None) -> dict:
+    """The operator's sign-off at the command line (`flask train-model --activate --reason …`, and a platform's
+    first model): the same activation record as staff's sign-off on the model card (a reason, one at a time,
+    signed → activated through services/workflow, audited; actor: the system), with the re-score run here
+    instead of queued. Returns run_activation's figures."""
+    return run_activation(_sign(version, actor_id=None, reason=reason), progress=progress,
+                          feature_progress=feature_progress)
+
+
+def _sign(version: str, *, actor_id: int | None, reason: str) -> int:
+    """Record the sign-off (status signed) and return its id; ScoringError and nothing recorded if refused."""
     reason = check_signoff(version, reason)
     if (running := activation_in_progress()) is not None:
         raise _one_at_a_time(running)
@@ -118,16 +147,10 @@ def request_activation(version: str, *, actor_id: int, reason: str):
                                                         "reason": reason}), **ACTIVATION)
     except IntegrityError:  # another sign-off got in between the check and the insert
         raise _one_at_a_time(activation_in_progress()) from None
-    activation_id = row.id
-    job = jobs.enqueue("activate_model", actor_id, activation=activation_id, version=version)
-    db.session.expire_all()
-    if job.state == "failed" and db.session.get(ModelActivation, activation_id).status == "signed":
-        # the queue refused the job, so the re-score never ran: the sign-off must not block the next one
-        _finish_activation(activation_id, "fail", "failed", {"model_version": version, "error": "queue"})
-    return job
+    return row.id
 
 
-def run_activation(activation_id: int, progress=None) -> dict:
+def run_activation(activation_id: int, progress=None, feature_progress=None) -> dict:
     """The background half of a sign-off: re-score every platform firm with the signed version, then make it
     the active model. The scores, the switch and the activation's transition to activated are one step: a
     failure anywhere leaves the previous model active with its scores current, and the activation failed."""
@@ -140,7 +163,8 @@ def run_activation(activation_id: int, progress=None) -> dict:
     except registry.ModelNotFound:
         previous = None
     try:
-        result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False)
+        result = score_firms(registry.load(Path(model_dir()) / version), progress=progress, commit=False,
+                             feature_progress=feature_progress)
         workflow.transition(row, "activate", label="启用", allowed_from=("signed",), actor_id=row.signed_by,
                             apply=lambda r: _finished(r, "activated", {"model_version": version, "previous": previous,
                                                                        "scored": result["scored"],
@@ -446,18 +470,23 @@ def _earlier_outcomes(n: int, months: int, seed: int, as_of: date) -> pd.DataFra
 
 def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = None, *, as_of: date,
           source: dict, activate: bool = True, challenger: bool = True, earlier: dict | None = None,
-          stage=None) -> dict:
+          stage=None, reason: str | None = None) -> dict:
     """Train on feature rows X (index uscc) and outcomes (uscc, defaulted_12m); save as a new version with
     its validation pack (grade back-test, score bands, CSI), documentation and — unless challenger=False —
     the WOE scorecard challenger measured on the same rows (its points per attribute saved beside it).
 
     truth (uscc, true_pd), when known (the synthetic city), gives the oracle AUC on the same test firms.
     A version trained without activating it is scored in shadow against the active model (see `shadow`).
+    activate goes through the same sign-off as staff's (`activate_now`: recorded, audited, the city re-scored):
+    a platform's first model is signed with FIRST_MODEL_REASON; replacing an active model needs a reason,
+    checked before any training.
     earlier (training_set's out-of-time sample) adds the out-of-time validation to the card; stage(text) is
     told each step as it starts (the CLI prints it: the learner runs without a bar).
     Returns the figures the CLI prints: version, firms, bads, auc, ks, gini, brier, baseline and oracle AUC.
     """
     stage = stage or (lambda text: None)
+    if activate:
+        reason = FIRST_MODEL_REASON if active_model() is None else signoff_reason(reason)
     known = outcomes.drop_duplicates("uscc").set_index("uscc")["defaulted_12m"]
     y = known.reindex(X.index)
     keep = y.notna().to_numpy()
@@ -493,14 +522,18 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
         m.card["out_of_time"] = out_of_time(m, X, y, earlier, as_of)
     m.card["documentation"] = documentation(m, as_of, source, excluded, sample_note or source.get("sample_note"),
                                             unmatched)
-    path = registry.save(m, model_dir(), activate=activate)
+    path = registry.save(m, model_dir(), activate=False)
     if card_sc is not None:
         points = card_sc.points_table()  # bins name training values: written by the one CSV writer (formulas neutralised)
         (path / SCORECARD_FILE).write_bytes(csv_files.write(points.columns, points.itertuples(index=False)))
-    if not activate and active_model() is not None:
-        shadow(path.name)
+    if active_model() is not None:
+        shadow(path.name)  # beside the champion on the card, whether or not it is activated now
+    scored = None
+    if activate:
+        stage("签批启用并以新模型为全部平台企业重新评分……")
+        scored = activate_now(path.name, reason=reason)
     return {"version": path.name, "firms": int(len(X)), "bads": int(y.sum()), **m.card["metrics"],
-            "baseline_auc": m.card.get("baseline_auc"), "oracle_auc": oracle, "active": activate,
+            "baseline_auc": m.card.get("baseline_auc"), "oracle_auc": oracle, "active": activate, "scoring": scored,
             "challenger_auc": (m.card.get("challenger") or {}).get("auc")}
 
 
