@@ -545,7 +545,8 @@ def to_do(institution_id: int, on: date | None = None) -> dict[str, list]:
     past due and unpaid (one line per loan, its oldest), and due within the same DUE_SOON_WORKING_DAYS."""
     on = on or today()
     collect = schedules.instalments_to_collect(institution_id, on, within_working_days=DUE_SOON_WORKING_DAYS)
-    mine = select(Application).where(Application.institution_id == institution_id)
+    mine = select(Application).where(Application.institution_id == institution_id).options(
+        selectinload(Application.enterprise), selectinload(Application.product))  # each line shows them
     soon = add_working_days(on, DUE_SOON_WORKING_DAYS)
     return {
         "submitted": db.session.scalars(mine.where(Application.status == "submitted")
