@@ -305,7 +305,7 @@ def tax_summary(usccs, on: date) -> dict[str, dict]:
     records delivered up to `on`:
     revenue and tax paid (VAT + income tax) summed, arrears as of the latest month delivered (yuan). Firms
     without a tax record in those months are absent. The pre-approved line (services/matching) is bounded
-    by these figures; two grouped queries, whatever the number of firms (`usccs`: a list, or a select of codes
+    by these figures; one grouped query, whatever the number of firms (`usccs`: a list, or a select of codes
     joined in SQL)."""
     latest = db.session.scalar(select(func.max(TaxRecord.period)).where(TaxRecord.period <= on))
     out: dict[str, dict] = {}
@@ -313,14 +313,13 @@ def tax_summary(usccs, on: date) -> dict[str, dict]:
         return out
     m = latest.year * 12 + latest.month - 1 - 11
     window = (TaxRecord.period >= date(m // 12, m % 12 + 1, 1), TaxRecord.period <= latest)
+    # The arrears of the latest month ride in the same grouped query (one row per firm and month).
+    arrears = func.sum(case((TaxRecord.period == latest, TaxRecord.arrears), else_=0))
     for part in _parts(usccs):
-        for uscc, revenue, tax, months in db.session.execute(
+        for uscc, revenue, tax, months, owed in db.session.execute(
                 select(TaxRecord.uscc, func.sum(TaxRecord.revenue),
-                       func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count())
+                       func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count(), arrears)
                 .where(TaxRecord.uscc.in_(part), *window).group_by(TaxRecord.uscc)):
-            out[uscc] = {"revenue": int(revenue or 0), "tax": int(tax or 0), "arrears": 0, "months": int(months)}
-        for uscc, arrears in db.session.execute(select(TaxRecord.uscc, TaxRecord.arrears).where(
-                TaxRecord.uscc.in_(part), TaxRecord.period == latest)):
-            if uscc in out:
-                out[uscc]["arrears"] = int(arrears or 0)
+            out[uscc] = {"revenue": int(revenue or 0), "tax": int(tax or 0), "arrears": int(owed or 0),
+                         "months": int(months)}
     return out

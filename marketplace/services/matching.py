@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select, true
 
 from .. import codes
 from ..extensions import db
@@ -166,26 +166,32 @@ def _need_rows_stmt():
             .where(FinancingNeed.status == "open"))
 
 
-def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFrame:
+def load_needs(need_ids=None, on: date | None = None, where=None, assessed=None) -> pd.DataFrame:
     """Open needs with their firms and current grades in one query, plus list status and tax; `where` narrows
     the needs by an SQL condition. The firms' grades are joined, their list status and tax read by a select of
-    the needs' USCCs: no id list that grows with the data."""
+    the needs' USCCs: no id list that grows with the data. `assessed` (an SQL condition on the need's firm):
+    only these firms' grade, list status and tax are read — the others' rows carry none (column `assessed`
+    False: 未评级, not listed, no tax) and serve only what the firm published in its need."""
     on = on or today()
     conds = [] if where is None else [where]
     if need_ids is not None:
         conds.append(FinancingNeed.id.in_(list(need_ids)))
     grades = credit.current_grades()
-    rows = db.session.execute(_need_rows_stmt().add_columns(grades.c.grade, grades.c.pd)
-                              .outerjoin(grades, grades.c.enterprise_id == FinancingNeed.enterprise_id)
-                              .where(*conds).order_by(FinancingNeed.id)).all()
+    joined = grades.c.enterprise_id == FinancingNeed.enterprise_id
+    rows = db.session.execute(_need_rows_stmt().add_columns(
+        grades.c.grade, grades.c.pd, (assessed if assessed is not None else true()).label("assessed"))
+        .outerjoin(grades, joined if assessed is None else and_(joined, assessed))
+        .where(*conds).order_by(FinancingNeed.id)).all()
     if not rows:
-        return needs_frame([], on)
+        return needs_frame([], on).assign(assessed=np.array([], dtype=bool))
     usccs = select(Enterprise.uscc).join(FinancingNeed, FinancingNeed.enterprise_id == Enterprise.id).where(
-        FinancingNeed.status == "open", *conds)
+        FinancingNeed.status == "open", *conds, *([] if assessed is None else [assessed]))
     listed = credit.listed_usccs(on, usccs)
     tax = credit.tax_summary(usccs, on)
-    return needs_frame(rows, on, {r.enterprise_id: (r.grade, r.pd) for r in rows if r.grade is not None}, listed,
-                       tax)
+    frame = needs_frame(rows, on, {r.enterprise_id: (r.grade, r.pd) for r in rows if r.grade is not None}, listed,
+                        tax)
+    frame["assessed"] = np.array([bool(r.assessed) for r in rows], dtype=bool)
+    return frame
 
 
 # ----------------------------------------------------------------------------------------- the grid
@@ -281,16 +287,16 @@ _HISTORY_CACHE: dict = {}
 
 def _history_fingerprint() -> tuple:
     """Changes whenever the decision history can: an application added, removed or updated (every ORM update
-    raises its optimistic-lock `version`), or a firm's current score row replaced. Two index-only aggregates
-    (ix_applications_version, uq_enterprise_current_scores_score_id), a few ms at city scale instead of
-    the ~60–160 ms of grouping every decided application of the city."""
+    raises its optimistic-lock `version`), or a firm's current score row replaced. One statement of two
+    index-only aggregates (ix_applications_version, uq_enterprise_current_scores_score_id): a few ms at city
+    scale, instead of the ~60–160 ms of grouping every decided application of the city on each page view."""
     from ..models import Application, CurrentScore
 
-    apps = db.session.execute(select(func.count(), func.coalesce(func.sum(Application.version), 0))
-                              .select_from(Application)).one()
-    scores_ = db.session.execute(select(func.count(), func.coalesce(func.sum(CurrentScore.score_id), 0))
-                                 .select_from(CurrentScore)).one()
-    return str(db.engine.url), *apps, *scores_
+    apps = select(func.count().label("n"), func.coalesce(func.sum(Application.version), 0).label("versions")
+                  ).select_from(Application).subquery()
+    scores_ = select(func.count().label("n"), func.coalesce(func.sum(CurrentScore.score_id), 0).label("ids")
+                     ).select_from(CurrentScore).subquery()
+    return str(db.engine.url), *db.session.execute(select(apps, scores_).join_from(apps, scores_, true())).one()
 
 
 def decision_history() -> pd.DataFrame:
@@ -507,11 +513,11 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     out = {}
     if p.empty:
         return out
-    n = load_needs(on=on)
+    # Only the authorizing firms' grades, lists and tax are read (joined in SQL): the others show their need alone.
+    n = load_needs(on=on, assessed=FinancingNeed.enterprise_id.in_(authorizations.authorizing(institution_id)))
     if n.empty:
         return {int(r.product_id): (r, pd.DataFrame(columns=MATCH_COLUMNS)) for r in p.itertuples()}
-    authorized = authorizations.authorized_enterprise_ids(institution_id, None)  # no id list growing with the city
-    is_auth = n["enterprise_id"].isin(authorized).to_numpy()
+    is_auth = n["assessed"].to_numpy()
     ok, flagged = eligible(n, p)
     rules = rule_grid(n, p)
     terms_ok = rules["amount"] & rules["term"]
