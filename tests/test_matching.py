@@ -282,3 +282,38 @@ def test_approval_likelihood_comes_from_the_platforms_own_decisions(app, bank):
         db.session.commit()
         (rec,) = matching.recommend_for_need(need_for(firm).id)
         assert rec.approval is None, "one decision short: not shown"
+
+
+def test_approval_likelihood_follows_each_decision_and_rescoring_at_once(app, bank):
+    """The decision history is kept between page views only while nothing it counts has changed: a decision
+    taken, or a firm re-scored into another grade, shows on the very next view."""
+    from marketplace.models import Application, CreditCommitment, Enterprise
+
+    with app.app_context():
+        product = make_product(bank, name="信用贷")
+        firm = make_enterprise()
+        score(firm, "BBB")
+        commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text="承诺")
+        db.session.add(commitment)
+        apps = []
+        for i in range(matching.MIN_DECISIONS + 1):
+            other = Enterprise(uscc=f"9137010300000{i:04d}X"[:18], name=f"同级企业{i}", region_code="370102",
+                               industry="C", size="small")
+            db.session.add(other)
+            db.session.flush()
+            score(other, "BBB")
+            apps.append(Application(enterprise_id=other.id, product_id=product.id, institution_id=bank.id,
+                                    commitment=commitment, amount=100_000, term_months=12,
+                                    status="rejected" if i < 5 else "repaid" if i < 10 else "accepted"))
+        db.session.add_all(apps)
+        db.session.commit()
+        need = need_for(firm)
+        assert (matching.recommend_for_need(need.id)[0].approval, matching.recommend_for_need(need.id)[0].decided) \
+            == (0.5, 10)
+        apps[-1].status = "granted"  # the eleventh application decided
+        db.session.commit()
+        (rec,) = matching.recommend_for_need(need.id)
+        assert (rec.decided, round(rec.approval, 4)) == (11, round(6 / 11, 4))
+        score(db.session.get(Enterprise, apps[0].enterprise_id), "A", as_of=date(2026, 11, 1))  # re-scored
+        (rec,) = matching.recommend_for_need(need.id)
+        assert (rec.decided, rec.approval) == (10, 0.6), "a rejection of a firm now graded A is not a BBB record"
