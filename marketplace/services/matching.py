@@ -522,17 +522,19 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     rules = rule_grid(n, p)
     terms_ok = rules["amount"] & rules["term"]
     s = scores(n, p)
+    need_ids = n["need_id"].to_numpy()
+    firm = {c: n[c].tolist() for c in ("enterprise_id", "region_code", "industry", "size", "grade")}  # read per row
     shown_per_product = []
     for j in range(len(p)):
         auth_idx = np.flatnonzero(ok[:, j] & is_auth)
         auth_idx = auth_idx[np.argsort(-s["total"][auth_idx, j], kind="stable")]
         anon_idx = np.flatnonzero(terms_ok[:, j] & ~is_auth)
-        anon_idx = anon_idx[np.argsort(-n["need_id"].to_numpy()[anon_idx], kind="stable")]
+        anon_idx = anon_idx[np.argsort(-need_ids[anon_idx], kind="stable")]
         shown = [(int(i), True) for i in auth_idx[:per_product]]
         shown += [(int(i), False) for i in anon_idx[:per_product - len(shown)]]
         shown_per_product.append(shown)
     # What the firms published, read for the needs shown only (at most per_product per product).
-    wanted = sorted({int(n["need_id"].iat[i]) for shown in shown_per_product for i, _ in shown})
+    wanted = sorted({int(need_ids[i]) for shown in shown_per_product for i, _ in shown})
     published = {}
     for start in range(0, len(wanted), credit.IN_CHUNK):
         published.update((r.id, r) for r in db.session.execute(select(
@@ -542,14 +544,14 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     for j, prod in enumerate(p.itertuples()):
         rows = []
         for i, shown in shown_per_product[j]:
-            need = published[int(n["need_id"].iat[i])]
+            need = published[int(need_ids[i])]
             row = {"need_id": need.id, "authorized": shown,
-                   "enterprise_id": int(n["enterprise_id"].iat[i]) if shown else None,
+                   "enterprise_id": int(firm["enterprise_id"][i]) if shown else None,
                    "amount": need.amount, "term_months": need.term_months, "guarantee": need.guarantee,
                    "urgency": need.urgency, "purpose": need.purpose, "created_at": need.created_at}
             if shown:
-                row.update(region_code=n["region_code"].iat[i], industry=n["industry"].iat[i],
-                           size=n["size"].iat[i], grade=n["grade"].iat[i], score=float(s["total"][i, j]),
+                row.update(region_code=firm["region_code"][i], industry=firm["industry"][i],
+                           size=firm["size"][i], grade=firm["grade"][i], score=float(s["total"][i, j]),
                            approval=float(s["approval"][i, j]), flagged=bool(flagged[i, j]))
             else:
                 row.update({c: None for c in FIRM_COLUMNS})
