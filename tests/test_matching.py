@@ -252,33 +252,59 @@ def test_guarantee_offered_is_a_hard_rule(app, bank):
         assert sorted(recommended(secured)) == ["credit产品", "mortgage产品"]
 
 
+def _bbb_decisions(bank, statuses):
+    """A BBB firm (no need yet) and one application per status to a credit product of `bank`, each from
+    another BBB firm."""
+    from marketplace.models import Application, CreditCommitment, Enterprise
+
+    product = make_product(bank, name="信用贷")
+    firm = make_enterprise()
+    score(firm, "BBB")
+    commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text="承诺")
+    db.session.add(commitment)
+    apps = []
+    for i, status in enumerate(statuses):
+        other = Enterprise(uscc=f"9137010200000{i:04d}X"[:18], name=f"同级企业{i}", region_code="370102",
+                           industry="C", size="small")
+        db.session.add(other)
+        db.session.flush()
+        score(other, "BBB")
+        apps.append(Application(enterprise_id=other.id, product_id=product.id, institution_id=bank.id,
+                                commitment=commitment, amount=100_000, term_months=12, status=status))
+    db.session.add_all(apps)
+    db.session.commit()
+    return firm, apps
+
+
 def test_approval_likelihood_comes_from_the_platforms_own_decisions(app, bank):
     """Shown only with enough decided applications for the same product kind and firms of the same grade, and
     equal to their share granted."""
-    from marketplace.models import Application, CreditCommitment, Enterprise
+    from marketplace.models import Application
 
     with app.app_context():
-        product = make_product(bank, name="信用贷")
-        firm = make_enterprise()
-        score(firm, "BBB")
-        commitment = CreditCommitment(enterprise_id=firm.id, kind="proactive", text="承诺")
-        db.session.add(commitment)
-        others = []
-        for i in range(matching.MIN_DECISIONS):
-            other = Enterprise(uscc=f"9137010200000{i:04d}X"[:18], name=f"同级企业{i}", region_code="370102",
-                               industry="C", size="small")
-            db.session.add(other)
-            db.session.flush()
-            others.append(other)
-        for i, other in enumerate(others):
-            score(other, "BBB")
-            db.session.add(Application(enterprise_id=other.id, product_id=product.id, institution_id=bank.id,
-                                       commitment=commitment, amount=100_000, term_months=12,
-                                       status="rejected" if i < 4 else "repaid"))
-        db.session.commit()
+        firm, apps = _bbb_decisions(bank, ["rejected"] * 4 + ["repaid"] * (matching.MIN_DECISIONS - 4))
         (rec,) = matching.recommend_for_need(need_for(firm).id)
         assert rec.decided == matching.MIN_DECISIONS and rec.approval == 0.6
-        db.session.execute(db.delete(Application).where(Application.id == 1))
+        db.session.execute(db.delete(Application).where(Application.id == apps[0].id))
         db.session.commit()
         (rec,) = matching.recommend_for_need(need_for(firm).id)
         assert rec.approval is None, "one decision short: not shown"
+
+
+def test_approval_likelihood_follows_each_decision_and_rescoring_at_once(app, bank):
+    """The decision history is kept between page views only while nothing it counts has changed: a decision
+    taken, or a firm re-scored into another grade, shows on the very next view."""
+    from marketplace.models import Enterprise
+
+    with app.app_context():
+        firm, apps = _bbb_decisions(bank, ["rejected"] * 5 + ["repaid"] * 5 + ["accepted"])
+        need = need_for(firm)
+        (rec,) = matching.recommend_for_need(need.id)
+        assert (rec.decided, rec.approval) == (10, 0.5)
+        apps[-1].status = "granted"  # the eleventh application decided
+        db.session.commit()
+        (rec,) = matching.recommend_for_need(need.id)
+        assert (rec.decided, round(rec.approval, 4)) == (11, round(6 / 11, 4))
+        score(db.session.get(Enterprise, apps[0].enterprise_id), "A", as_of=date(2026, 11, 1))  # re-scored
+        (rec,) = matching.recommend_for_need(need.id)
+        assert (rec.decided, rec.approval) == (10, 0.6), "a rejection of a firm now graded A is not a BBB record"

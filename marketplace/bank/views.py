@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from .. import codes, limits
 from ..extensions import db
@@ -107,17 +106,11 @@ def application_queue():
     """The queue of applications to the institution's products, with filters and decision deadlines."""
     inst = current_user.institution_id
     schedules.refresh(institution_id=inst)
-    stmt = (select(Application).where(Application.institution_id == inst)
-            .options(joinedload(Application.enterprise), joinedload(Application.product)))  # no query per row
     status = request.args.get("status") or ""
-    if status in codes.APPLICATION_STATUSES:
-        stmt = stmt.where(Application.status == status)
     product_id = arg("product", limits.ID, "产品")
-    if product_id:
-        stmt = stmt.where(Application.product_id == product_id)
-    if request.args.get("late") == "1":
-        stmt = stmt.where(applications.late_condition())
-    rows = db.paginate(stmt.order_by(*applications.queue_order()),
+    rows = db.paginate(applications.queue(inst, status=status if status in codes.APPLICATION_STATUSES else None,
+                                          product_id=product_id,
+                                          late=request.args.get("late") == "1"),
                        page=arg("page", limits.PAGE, "页码", 1), per_page=25, error_out=False)
     return render_template("bank/applications.html", page=rows, status=status, product_id=product_id,
                            products=current_user.institution.products, is_late=applications.is_late,

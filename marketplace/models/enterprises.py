@@ -28,7 +28,7 @@ class Enterprise(db.Model):
     established_on: Mapped[date | None] = mapped_column(Date)
     # 法定代表人 as declared at registration (the claim 实名核验 checks); who represents the firm is
     # identity.legal_representative (the registry's).
-    legal_representative: Mapped[str | None] = mapped_column(String(64))
+    legal_representative: Mapped[str | None] = mapped_column(String(64), index=True)  # joint punishment by name
     operating_status: Mapped[str] = mapped_column(String(16), default="active")
     registered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)  # 入驻时间
     # 实名核验 (services/identity.py owns it): only a verified firm's account sees its data and acts in its name.

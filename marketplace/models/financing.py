@@ -75,6 +75,10 @@ class Application(db.Model):
         # 一键申请 cannot both land (a partial unique index on SQLite and PostgreSQL alike).
         Index("uq_applications_open_per_product", "enterprise_id", "product_id", unique=True,
               sqlite_where=sql_text(OPEN_STATUSES_SQL), postgresql_where=sql_text(OPEN_STATUSES_SQL)),
+        # A bank's queue, 待办 and loans to refresh: its applications in a status, without the city's others.
+        Index("ix_applications_institution_status", "institution_id", "status"),
+        # The decision history's fingerprint (services/matching): count and sum of versions, index-only.
+        Index("ix_applications_version", "version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +154,9 @@ class LoanInstalment(db.Model):
         UniqueConstraint("application_id", "seq", name="uq_loan_instalments_application_seq"),
         CheckConstraint("principal >= 0 AND interest >= 0 AND principal_paid >= 0 AND interest_paid >= 0 "
                         "AND principal_paid <= principal AND interest_paid <= interest", name="amounts"),
+        # What is unpaid per loan, by due day (逾期 and 待收): half of all lines are settled and never read again.
+        Index("ix_loan_instalments_unsettled", "application_id", "due_on",
+              sqlite_where=sql_text("settled_on IS NULL"), postgresql_where=sql_text("settled_on IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import codes, limits
 from ..clock import now
@@ -510,6 +510,21 @@ def queue_order():
             case((Application.status == "submitted", Application.submitted_at), else_=None), Application.id.desc())
 
 
+def queue(institution_id: int, *, status: str | None = None, product_id: int | None = None, late: bool = False):
+    """The bank's queue (申请队列) as a select in queue_order(), narrowed by status, product and 超期; the firm
+    and product of each row are loaded with the page's rows after the limit (selectin: two small selects
+    of at most one page of ids), never joined to every application of the institution before the sort."""
+    stmt = (select(Application).where(Application.institution_id == institution_id)
+            .options(selectinload(Application.enterprise), selectinload(Application.product)))
+    if status:
+        stmt = stmt.where(Application.status == status)
+    if product_id:
+        stmt = stmt.where(Application.product_id == product_id)
+    if late:
+        stmt = stmt.where(late_condition())
+    return stmt.order_by(*queue_order())
+
+
 def working_days_left(app: Application, on: date | None = None) -> int | None:
     """Working days until an accepted application's decision deadline (0 = due today; negative = late by
     that many working days); None when no decision is pending."""
@@ -530,7 +545,8 @@ def to_do(institution_id: int, on: date | None = None) -> dict[str, list]:
     past due and unpaid (one line per loan, its oldest), and due within the same DUE_SOON_WORKING_DAYS."""
     on = on or today()
     collect = schedules.instalments_to_collect(institution_id, on, within_working_days=DUE_SOON_WORKING_DAYS)
-    mine = select(Application).where(Application.institution_id == institution_id)
+    mine = select(Application).where(Application.institution_id == institution_id).options(
+        selectinload(Application.enterprise), selectinload(Application.product))  # each line shows them
     soon = add_working_days(on, DUE_SOON_WORKING_DAYS)
     return {
         "submitted": db.session.scalars(mine.where(Application.status == "submitted")

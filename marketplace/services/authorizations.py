@@ -108,12 +108,17 @@ def valid_authorization(enterprise_id: int, institution_id: int, scope: str | No
     return None
 
 
-def authorized_enterprise_ids(institution_id: int, enterprise_ids) -> set[int]:
-    """Of these firms (every firm when None), those that currently authorize the institution (one query)."""
-    stmt = select(DataAuthorization.enterprise_id).where(
+def authorizing(institution_id: int):
+    """A select of the firms that currently authorize the institution, for pages that join it in SQL."""
+    return select(DataAuthorization.enterprise_id).where(
         DataAuthorization.institution_id == institution_id,
         DataAuthorization.revoked_at.is_(None), DataAuthorization.valid_until >= today(),
         DataAuthorization.enterprise_id.in_(_verified_firms()))
+
+
+def authorized_enterprise_ids(institution_id: int, enterprise_ids) -> set[int]:
+    """Of these firms (every firm when None), those that currently authorize the institution (one query)."""
+    stmt = authorizing(institution_id)
     if enterprise_ids is not None:
         ids = list(enterprise_ids)
         if not ids:

@@ -4,7 +4,7 @@ improve the score."""
 import re
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from .. import codes
 from ..extensions import db
@@ -26,6 +26,21 @@ def latest_score_ids():
     """A select of the ids of each firm's latest score row, for joins by other services
     (enterprise_current_scores, kept when scores are written)."""
     return select(CurrentScore.score_id)
+
+
+def current_grades():
+    """A subquery (enterprise_id, grade, pd) of every scored firm's current score, for pages that rank many
+    firms: joined in SQL (an outer join leaves unscored firms 未评级), never an id list growing with the city."""
+    return (select(CurrentScore.enterprise_id, EnterpriseScore.grade, EnterpriseScore.pd)
+            .join(EnterpriseScore, EnterpriseScore.id == CurrentScore.score_id).subquery("current_grades"))
+
+
+def _parts(values) -> list:
+    """What an `IN (…)` takes: a select of values as one part (the database joins it); a list IN_CHUNK at a time."""
+    if isinstance(values, Select):
+        return [values]
+    values = list(dict.fromkeys(values))
+    return [values[i:i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
 
 
 def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
@@ -72,7 +87,7 @@ def grades_of(enterprise_ids) -> dict[int, tuple[str, float]]:
 def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> set[str]:
     """USCCs on a serious-dishonesty list on day `on` (in_force.list_entries: start_on <= on < end_on, a
     withdrawn entry until its withdrawal): a firm that leaves a list is off it from that day. A firm whose
-    legal representative is a listed person counts as listed (联合惩戒)."""
+    legal representative is a listed person counts as listed (联合惩戒). `usccs`: a list, or a select of codes."""
     from .joint import usccs_hit_through_representative
 
     def listed(part=None) -> set[str]:
@@ -81,10 +96,13 @@ def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> s
 
     if usccs is None:
         return listed() | usccs_hit_through_representative(on)
-    codes_ = list(dict.fromkeys(usccs))
+    if isinstance(usccs, Select):
+        # The caller's firms as a select: list entries joined to it; the persons' firms read from the (few)
+        # listed persons, then kept if among the caller's firms.
+        hits = usccs_hit_through_representative(on)
+        return listed(usccs) | (hits & set(db.session.scalars(usccs)) if hits else set())
     out: set[str] = set()
-    for start in range(0, len(codes_), IN_CHUNK):
-        part = codes_[start:start + IN_CHUNK]
+    for part in _parts(usccs):
         out |= listed(part)
         out |= usccs_hit_through_representative(on, part)
     return out
@@ -287,23 +305,21 @@ def tax_summary(usccs, on: date) -> dict[str, dict]:
     records delivered up to `on`:
     revenue and tax paid (VAT + income tax) summed, arrears as of the latest month delivered (yuan). Firms
     without a tax record in those months are absent. The pre-approved line (services/matching) is bounded
-    by these figures; two grouped queries, whatever the number of firms."""
-    codes_ = list(dict.fromkeys(usccs))
+    by these figures; one grouped query, whatever the number of firms (`usccs`: a list, or a select of codes
+    joined in SQL)."""
     latest = db.session.scalar(select(func.max(TaxRecord.period)).where(TaxRecord.period <= on))
     out: dict[str, dict] = {}
     if latest is None:
         return out
     m = latest.year * 12 + latest.month - 1 - 11
     window = (TaxRecord.period >= date(m // 12, m % 12 + 1, 1), TaxRecord.period <= latest)
-    for i in range(0, len(codes_), IN_CHUNK):
-        part = codes_[i:i + IN_CHUNK]
-        for uscc, revenue, tax, months in db.session.execute(
+    # The arrears of the latest month ride in the same grouped query (one row per firm and month).
+    arrears = func.sum(case((TaxRecord.period == latest, TaxRecord.arrears), else_=0))
+    for part in _parts(usccs):
+        for uscc, revenue, tax, months, owed in db.session.execute(
                 select(TaxRecord.uscc, func.sum(TaxRecord.revenue),
-                       func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count())
+                       func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count(), arrears)
                 .where(TaxRecord.uscc.in_(part), *window).group_by(TaxRecord.uscc)):
-            out[uscc] = {"revenue": int(revenue or 0), "tax": int(tax or 0), "arrears": 0, "months": int(months)}
-        for uscc, arrears in db.session.execute(select(TaxRecord.uscc, TaxRecord.arrears).where(
-                TaxRecord.uscc.in_(part), TaxRecord.period == latest)):
-            if uscc in out:
-                out[uscc]["arrears"] = int(arrears or 0)
+            out[uscc] = {"revenue": int(revenue or 0), "tax": int(tax or 0), "arrears": int(owed or 0),
+                         "months": int(months)}
     return out

@@ -105,14 +105,19 @@ def _stated(column):
     return func.coalesce(func.trim(column), "") != ""
 
 
-def representatives():
+def representatives(names=None):
     """A subquery (uscc, name): who represents each firm the platform knows — every registry firm that names
-    its legal representative, and each platform firm the registry names none for."""
+    its legal representative, and each platform firm the registry names none for. `names` (a select of person
+    names) narrows both branches to these people, so the database starts from them (index on the name) instead
+    of reading every firm's representative."""
     r, e = RegistryEnterprise, Enterprise
     stated = select(r.uscc, r.legal_representative.label("name")).where(_stated(r.legal_representative))
     declared = select(e.uscc, e.legal_representative.label("name")).where(
         _stated(e.legal_representative),
         ~select(r.id).where(r.uscc == e.uscc, _stated(r.legal_representative)).exists())
+    if names is not None:
+        stated = stated.where(r.legal_representative.in_(names))
+        declared = declared.where(e.legal_representative.in_(names))
     return union_all(stated, declared).subquery("representatives")
 
 

@@ -46,10 +46,10 @@ def serious_hits(firm: Enterprise, on: date) -> list[Hit]:
 
 def usccs_hit_through_representative(on: date, usccs=None) -> set[str]:
     """Firms whose legal representative (identity.representatives: the registry's) is on a person list in force
-    on `on` — every firm that person represents."""
+    on `on` — every firm that person represents; read from the listed persons (by name), not from the firms."""
     names = select(PersonListEntry.person_name).where(person_active_on(on))
-    reps = identity.representatives()
-    stmt = select(reps.c.uscc).distinct().where(reps.c.name.in_(names))
+    reps = identity.representatives(names)
+    stmt = select(reps.c.uscc).distinct()
     if usccs is not None:
         stmt = stmt.where(reps.c.uscc.in_(list(usccs)))
     return set(db.session.scalars(stmt))

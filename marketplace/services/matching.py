@@ -8,7 +8,7 @@ and is not shown below MIN_DECISIONS decisions. The pre-approved line (预授信
 
 Vectorised: one query of needs and one of products become two DataFrames, and every rule is a numpy
 broadcast over the needs × products grid (in blocks of rows, so memory stays bounded at city scale).
-The firm's grade comes from services/credit.current_grade's table, serious-dishonesty lists from
+The firm's grade comes from services/credit.current_grades (joined), serious-dishonesty lists from
 credit.listed_usccs.
 """
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select, true
 
 from .. import codes
 from ..extensions import db
@@ -166,21 +166,32 @@ def _need_rows_stmt():
             .where(FinancingNeed.status == "open"))
 
 
-def load_needs(need_ids=None, on: date | None = None, where=None) -> pd.DataFrame:
-    """Open needs with their firms in one query, plus current grades and list status; `where` narrows the needs
-    by an SQL condition (no id list that grows with the data)."""
+def load_needs(need_ids=None, on: date | None = None, where=None, assessed=None) -> pd.DataFrame:
+    """Open needs with their firms and current grades in one query, plus list status and tax; `where` narrows
+    the needs by an SQL condition. The firms' grades are joined, their list status and tax read by a select of
+    the needs' USCCs: no id list that grows with the data. `assessed` (an SQL condition on the need's firm):
+    only these firms' grade, list status and tax are read — the others' rows carry none (column `assessed`
+    False: 未评级, not listed, no tax) and serve only what the firm published in its need."""
     on = on or today()
-    stmt = _need_rows_stmt().order_by(FinancingNeed.id)
-    if where is not None:
-        stmt = stmt.where(where)
+    conds = [] if where is None else [where]
     if need_ids is not None:
-        stmt = stmt.where(FinancingNeed.id.in_(list(need_ids)))
-    rows = db.session.execute(stmt).all()
-    # Grades, list status and tax of these needs' firms only (IN_CHUNK at a time), never the whole city's.
-    grades = credit.grades_of(r.enterprise_id for r in rows)
-    listed = credit.listed_usccs(on, {r.uscc for r in rows}) if rows else set()
-    tax = credit.tax_summary([r.uscc for r in rows], on)
-    return needs_frame(rows, on, grades, listed, tax)
+        conds.append(FinancingNeed.id.in_(list(need_ids)))
+    grades = credit.current_grades()
+    joined = grades.c.enterprise_id == FinancingNeed.enterprise_id
+    rows = db.session.execute(_need_rows_stmt().add_columns(
+        grades.c.grade, grades.c.pd, (assessed if assessed is not None else true()).label("assessed"))
+        .outerjoin(grades, joined if assessed is None else and_(joined, assessed))
+        .where(*conds).order_by(FinancingNeed.id)).all()
+    if not rows:
+        return needs_frame([], on).assign(assessed=np.array([], dtype=bool))
+    usccs = select(Enterprise.uscc).join(FinancingNeed, FinancingNeed.enterprise_id == Enterprise.id).where(
+        FinancingNeed.status == "open", *conds, *([] if assessed is None else [assessed]))
+    listed = credit.listed_usccs(on, usccs)
+    tax = credit.tax_summary(usccs, on)
+    frame = needs_frame(rows, on, {r.enterprise_id: (r.grade, r.pd) for r in rows if r.grade is not None}, listed,
+                        tax)
+    frame["assessed"] = np.array([bool(r.assessed) for r in rows], dtype=bool)
+    return frame
 
 
 # ----------------------------------------------------------------------------------------- the grid
@@ -271,20 +282,47 @@ def scores(n: pd.DataFrame, p: pd.DataFrame, history: pd.DataFrame | None = None
             "rate": rate, "approval": approval, "decided": decided, "granted": granted, "total": total, **est}
 
 
+_HISTORY_CACHE: dict = {}
+
+
+def _history_fingerprint() -> tuple:
+    """Changes whenever the decision history can: an application added, removed or updated (every ORM update
+    raises its optimistic-lock `version`), or a firm's current score row replaced. One statement of two
+    index-only aggregates (ix_applications_version, uq_enterprise_current_scores_score_id): a few ms at city
+    scale, instead of the ~60–160 ms of grouping every decided application of the city on each page view."""
+    from ..models import Application, CurrentScore
+
+    apps = select(func.count().label("n"), func.coalesce(func.sum(Application.version), 0).label("versions")
+                  ).select_from(Application).subquery()
+    scores_ = select(func.count().label("n"), func.coalesce(func.sum(CurrentScore.score_id), 0).label("ids")
+                     ).select_from(CurrentScore).subquery()
+    return str(db.engine.url), *db.session.execute(select(apps, scores_).join_from(apps, scores_, true())).one()
+
+
 def decision_history() -> pd.DataFrame:
     """The platform's own decisions: per product kind and the applicant's current grade ("" = 未评级), how
-    many applications were decided and how many granted — one grouped query."""
-    from ..models import Application, EnterpriseScore
+    many applications were decided and how many granted — one grouped query over every decided application,
+    kept between calls while _history_fingerprint() is unchanged (the figure is the query's, never a second
+    tally kept beside the applications: a re-scoring moves a firm's past decisions to its new grade)."""
+    key = _history_fingerprint()
+    cached = _HISTORY_CACHE.get("history")
+    if cached is None or cached[0] != key:
+        cached = (key, _decision_history())
+        _HISTORY_CACHE["history"] = cached
+    return cached[1].copy()
+
+
+def _decision_history() -> pd.DataFrame:
+    from ..models import Application
     from .applications import BANK_GRANTED_STATUSES, DECIDED_STATUSES  # the state machine's own lists
 
-    latest = select(EnterpriseScore.enterprise_id, EnterpriseScore.grade).where(
-        EnterpriseScore.id.in_(credit.latest_score_ids())).subquery()
+    grades = credit.current_grades()
     granted = func.sum(case((Application.status.in_(BANK_GRANTED_STATUSES), 1), else_=0))
     rows = db.session.execute(
-        select(Product.kind, latest.c.grade, func.count(Application.id), granted)
+        select(Product.kind, grades.c.grade, func.count(Application.id), granted)
         .join(Product, Product.id == Application.product_id)
-        .outerjoin(latest, latest.c.enterprise_id == Application.enterprise_id)
-        .where(Application.status.in_(DECIDED_STATUSES)).group_by(Product.kind, latest.c.grade)).all()
+        .outerjoin(grades, grades.c.enterprise_id == Application.enterprise_id)
+        .where(Application.status.in_(DECIDED_STATUSES)).group_by(Product.kind, grades.c.grade)).all()
     return pd.DataFrame([(k, g or "", int(d), int(a or 0)) for k, g, d, a in rows],
                         columns=["kind", "grade", "decided", "granted"])
 
@@ -475,26 +513,28 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     out = {}
     if p.empty:
         return out
-    n = load_needs(on=on)
+    # Only the authorizing firms' grades, lists and tax are read (joined in SQL): the others show their need alone.
+    n = load_needs(on=on, assessed=FinancingNeed.enterprise_id.in_(authorizations.authorizing(institution_id)))
     if n.empty:
         return {int(r.product_id): (r, pd.DataFrame(columns=MATCH_COLUMNS)) for r in p.itertuples()}
-    authorized = authorizations.authorized_enterprise_ids(institution_id, None)  # no id list growing with the city
-    is_auth = n["enterprise_id"].isin(authorized).to_numpy()
+    is_auth = n["assessed"].to_numpy()
     ok, flagged = eligible(n, p)
     rules = rule_grid(n, p)
     terms_ok = rules["amount"] & rules["term"]
     s = scores(n, p)
+    need_ids = n["need_id"].to_numpy()
+    firm = {c: n[c].tolist() for c in ("enterprise_id", "region_code", "industry", "size", "grade")}  # read per row
     shown_per_product = []
     for j in range(len(p)):
         auth_idx = np.flatnonzero(ok[:, j] & is_auth)
         auth_idx = auth_idx[np.argsort(-s["total"][auth_idx, j], kind="stable")]
         anon_idx = np.flatnonzero(terms_ok[:, j] & ~is_auth)
-        anon_idx = anon_idx[np.argsort(-n["need_id"].to_numpy()[anon_idx], kind="stable")]
+        anon_idx = anon_idx[np.argsort(-need_ids[anon_idx], kind="stable")]
         shown = [(int(i), True) for i in auth_idx[:per_product]]
         shown += [(int(i), False) for i in anon_idx[:per_product - len(shown)]]
         shown_per_product.append(shown)
     # What the firms published, read for the needs shown only (at most per_product per product).
-    wanted = sorted({int(n["need_id"].iat[i]) for shown in shown_per_product for i, _ in shown})
+    wanted = sorted({int(need_ids[i]) for shown in shown_per_product for i, _ in shown})
     published = {}
     for start in range(0, len(wanted), credit.IN_CHUNK):
         published.update((r.id, r) for r in db.session.execute(select(
@@ -504,14 +544,14 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     for j, prod in enumerate(p.itertuples()):
         rows = []
         for i, shown in shown_per_product[j]:
-            need = published[int(n["need_id"].iat[i])]
+            need = published[int(need_ids[i])]
             row = {"need_id": need.id, "authorized": shown,
-                   "enterprise_id": int(n["enterprise_id"].iat[i]) if shown else None,
+                   "enterprise_id": int(firm["enterprise_id"][i]) if shown else None,
                    "amount": need.amount, "term_months": need.term_months, "guarantee": need.guarantee,
                    "urgency": need.urgency, "purpose": need.purpose, "created_at": need.created_at}
             if shown:
-                row.update(region_code=n["region_code"].iat[i], industry=n["industry"].iat[i],
-                           size=n["size"].iat[i], grade=n["grade"].iat[i], score=float(s["total"][i, j]),
+                row.update(region_code=firm["region_code"][i], industry=firm["industry"][i],
+                           size=firm["size"][i], grade=firm["grade"][i], score=float(s["total"][i, j]),
                            approval=float(s["approval"][i, j]), flagged=bool(flagged[i, j]))
             else:
                 row.update({c: None for c in FIRM_COLUMNS})

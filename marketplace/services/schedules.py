@@ -23,11 +23,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import Application, LoanInstalment, LoanRepayment
+from ..models import Application, LoanInstalment, LoanRepayment, Product
 from . import RuleViolation
 from .workdays import add_working_days, today
 
@@ -129,7 +129,12 @@ def next_due(app: Application) -> LoanInstalment | None:
 
 def default_after(app: Application) -> int:
     """Days past due after which the loan is 不良: the product's rule, else the commission's."""
-    return app.product.default_days_past_due or current_app.config["DEFAULT_DAYS_PAST_DUE"]
+    return default_days(app.product.default_days_past_due)
+
+
+def default_days(product_rule: int | None) -> int:
+    """default_after from the product's own rule (None: the commission's)."""
+    return product_rule or current_app.config["DEFAULT_DAYS_PAST_DUE"]
 
 
 def summary(app: Application, on: date | None = None) -> dict:
@@ -147,17 +152,24 @@ def refresh(on: date | None = None, *, institution_id: int | None = None, enterp
     from . import applications
 
     on = on or today()
-    late = select(LoanInstalment.application_id).where(LoanInstalment.due_on < on,
-                                                       LoanInstalment.settled_on.is_(None))
-    stmt = select(Application.id).where(Application.status.in_(("disbursed", "overdue")), Application.id.in_(late))
+    # One grouped query finds the loans that move today: 已放款 with an instalment past due and unpaid, or 逾期
+    # whose oldest such instalment has reached the default rule (only these are then loaded and moved).
+    stmt = (select(Application.id, Application.status, func.min(LoanInstalment.due_on),
+                   Product.default_days_past_due)
+            .join(LoanInstalment, LoanInstalment.application_id == Application.id)
+            .join(Product, Product.id == Application.product_id)
+            .where(Application.status.in_(COLLECTING), LoanInstalment.due_on < on, LoanInstalment.settled_on.is_(None))
+            .group_by(Application.id, Application.status, Product.default_days_past_due))
     if institution_id is not None:
         stmt = stmt.where(Application.institution_id == institution_id)
     if enterprise_id is not None:
         stmt = stmt.where(Application.enterprise_id == enterprise_id)
     if application_ids is not None:
         stmt = stmt.where(Application.id.in_(list(application_ids)))
+    due = [app_id for app_id, status, oldest, days in db.session.execute(stmt.order_by(Application.id))
+           if status == "disbursed" or (on - oldest).days >= default_days(days)]
     moved = {"overdue": 0, "defaulted": 0}
-    for app_id in db.session.scalars(stmt.order_by(Application.id)).all():
+    for app_id in due:
         try:
             app = db.session.get(Application, app_id)
             if app.status == "disbursed":
@@ -182,18 +194,22 @@ def instalments_to_collect(institution_id: int, on: date | None = None, *, withi
     working days on. Each carries its application (firm, product) for the link to where the repayment is
     recorded."""
     on = on or today()
-    base = (select(LoanInstalment).join(LoanInstalment.application)
-            .where(Application.institution_id == institution_id, Application.status.in_(COLLECTING),
-                   LoanInstalment.settled_on.is_(None))
+    unpaid = (Application.institution_id == institution_id, Application.status.in_(COLLECTING),
+              LoanInstalment.settled_on.is_(None))
+    base = (select(LoanInstalment).join(LoanInstalment.application).where(*unpaid)
+            # The firm and product of the (at most 2 × limit) lines shown: two small selects after the lines,
+            # not joined before the sort (which would read every firm of the city).
             .options(contains_eager(LoanInstalment.application).options(
-                joinedload(Application.enterprise), joinedload(Application.product))))
-    late = db.session.scalars(base.where(LoanInstalment.due_on < on)
-                              .order_by(LoanInstalment.due_on, LoanInstalment.application_id)).unique().all()
-    oldest: dict[int, LoanInstalment] = {}
-    for x in late:
-        oldest.setdefault(x.application_id, x)  # the loan's oldest unpaid instalment: its days past due
+                selectinload(Application.enterprise), selectinload(Application.product))))
+    oldest = (select(LoanInstalment.application_id, func.min(LoanInstalment.due_on).label("due_on"))
+              .join(LoanInstalment.application).where(*unpaid, LoanInstalment.due_on < on)
+              .group_by(LoanInstalment.application_id).subquery())  # the loan's oldest unpaid: its days past due
+    late = db.session.scalars(base.join(oldest, and_(oldest.c.application_id == LoanInstalment.application_id,
+                                                     oldest.c.due_on == LoanInstalment.due_on))
+                              .order_by(LoanInstalment.due_on, LoanInstalment.application_id)
+                              .limit(limit)).unique().all()
     soon = db.session.scalars(base.where(LoanInstalment.due_on >= on,
                                          LoanInstalment.due_on <= add_working_days(on, within_working_days))
                               .order_by(LoanInstalment.due_on, LoanInstalment.application_id)
                               .limit(limit)).unique().all()
-    return {"overdue": list(oldest.values())[:limit], "due_soon": soon}
+    return {"overdue": late, "due_soon": soon}
