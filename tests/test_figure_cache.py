@@ -17,13 +17,14 @@ from marketplace.models import (
     Application,
     Enterprise,
     FigureCacheEntry,
+    FinancingNeed,
     FigureGeneration,
     FigureInvalidation,
     LoanRepayment,
     Notification,
     Product,
 )
-from marketplace.services import access_log, bulk, figure_cache, indicators, reports
+from marketplace.services import access_log, bulk, figure_cache, indicators, needs, reports
 
 from .conftest import FormClient
 from .test_indicators import city  # noqa: F401  (the shared hand-built city: October 2026)
@@ -184,8 +185,13 @@ def test_every_write_path_reaches_back_to_its_day(city):  # noqa: F811
         loan.status = "defaulted"  # a status change of an October loan: from its disbursement on
         db.session.commit()
         assert _last_invalidation(city) == date(2026, 10, 9)
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
+        firm = db.session.scalar(select(Enterprise).where(Enterprise.name == "甲"))
+        need = FinancingNeed(enterprise_id=firm.id, amount=100_000, term_months=12, purpose="周转",
+                             created_at=datetime(2026, 10, 20, 2, tzinfo=UTC))
+        db.session.add(need)
+        db.session.commit()
+        needs.close_need(need, firm.id)  # workflow's compare-and-set, then the ORM's update: from its publication on
+        assert _last_invalidation(city) == date(2026, 10, 19)  # its timestamp's Shanghai day, less a day's margin
 
 
 def test_a_write_committed_while_figures_were_computed_is_not_hidden(city):  # noqa: F811

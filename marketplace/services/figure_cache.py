@@ -247,6 +247,8 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
     session = flushing() if flushing is not None else None
     if session is not None and session._flushing:
         return  # the ORM's own statements: _after_flush reads the objects' history instead
+    if context is not None and context.execution_options.get("unchanged"):
+        return  # a compare-and-set that writes back the value it found (services/workflow's lock)
     compiled = getattr(context, "compiled", None)
     dml = compiled is not None and (context.isinsert or context.isupdate or context.isdelete)
     if dml:
