@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, exists, inspect, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,7 +120,8 @@ _APPLICATION_EVERYWHERE = {"id", "enterprise_id", "product_id", "institution_id"
 
 _FLUSHING = "figure_cache.flushing"
 _DIRTY = "figure_cache.dirty_from"
-_DML = re.compile(r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+\"?(\w+)\"?", re.IGNORECASE)
+_DML = re.compile(r"^\s*(?:insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+\"?(\w+)\"?|^\s*(truncate)\b",
+                  re.IGNORECASE)
 
 
 def _code_version() -> str:
@@ -258,7 +259,7 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
         match = _DML.match(statement)
         if not match:
             return
-        name = match.group(1).lower()
+        name = (match.group(1) or "").lower()  # TRUNCATE (of any tables): every period
     if name in NOT_INPUTS:
         return
     if dml and context.isinsert and INPUTS.get(name):
@@ -383,30 +384,27 @@ def _holds_write_lock() -> bool:
 
 
 def _store(key: str, period, generation: int, at: datetime, value) -> None:
-    """Keep `value` unless a write logged after `generation` touches the period; on its own connection, so the
-    request's transaction is neither committed nor held."""
+    """Keep `value` unless a write logged after `generation` touches the period — checked by the INSERT itself, so
+    no writer commits between the check and the write; on its own connection, so the request's transaction is
+    neither committed nor held."""
     if db.engine.dialect.name == "sqlite" and _holds_write_lock():
         return
     entry, gen, log_ = FigureCacheEntry.__table__, FigureGeneration.__table__, FigureInvalidation.__table__
+    later = log_.c.generation > generation
+    touched = exists().where(later, log_.c.dirty_from.is_(None) | (log_.c.dirty_from <= period.last_day))
+    # the log still reaches back to `generation` (KEEP_LOG): nothing after it, or its successor still there
+    whole = ~exists().where(later) | exists().where(log_.c.generation == generation + 1)
+    values = {"key": key, "month": period.month, "scope": period.scope, "period_end": period.last_day,
+              "code_version": CODE_VERSION, "computed_at": at,
+              "payload": pickle.dumps(value, pickle.HIGHEST_PROTOCOL)}
+    row = select(*[literal(v, entry.c[k].type).label(k) for k, v in values.items()]).where(~touched, whole)
     try:
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":  # wait for a writer that holds the counter, then read
+            if conn.dialect.name == "postgresql":  # wait for a writer that holds the counter (its log then shows)
                 conn.execute(postgresql.insert(gen).values(id=1, generation=0).on_conflict_do_nothing())
-                conn.execute(select(gen.c.generation).where(gen.c.id == 1).with_for_update(read=True)).scalar()
-            first_after = conn.scalar(select(func.min(log_.c.generation)).where(log_.c.generation > generation))
-            latest = conn.scalar(select(gen.c.generation).where(gen.c.id == 1)) or 0
-            if latest > generation and first_after != generation + 1:
-                return  # the log no longer reaches back to when the figures were computed
-            touched = conn.scalar(select(log_.c.generation).where(
-                log_.c.generation > generation,
-                (log_.c.dirty_from.is_(None)) | (log_.c.dirty_from <= period.last_day)).limit(1))
-            if touched is not None:
-                return
+                conn.execute(select(gen.c.generation).where(gen.c.id == 1).with_for_update(read=True))
             conn.execute(entry.delete().where(entry.c.key == key, entry.c.month == period.month,
                                               entry.c.scope == period.scope, entry.c.code_version != CODE_VERSION))
-            conn.execute(_insert(conn)(entry).values(
-                key=key, month=period.month, scope=period.scope, period_end=period.last_day,
-                code_version=CODE_VERSION, computed_at=at, payload=pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-                .on_conflict_do_nothing())
+            conn.execute(_insert(conn)(entry).from_select(list(values), row).on_conflict_do_nothing())
     except SQLAlchemyError as e:  # a busy SQLite file, say: the figures are shown, just not kept
         log.warning("figure cache not stored: %s", e)
