@@ -32,7 +32,10 @@ DIMENSIONS = {
 
 
 def _frame(stmt) -> pd.DataFrame:
-    return pd.DataFrame(db.session.execute(stmt).all(), columns=list(stmt.selected_columns.keys()))
+    """The rows of a column select as a DataFrame. Executed as Core (no ORM row processing) and handed to pandas as
+    plain tuples: pandas probes each Row for namedtuple fields, which cost 0.5 s over 57,000 loans."""
+    rows = db.session.connection().execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(stmt.selected_columns.keys()))
 
 
 def _dimension(dimension: str):
