@@ -185,6 +185,11 @@ def test_every_write_path_reaches_back_to_its_day(city):  # noqa: F811
         loan.status = "defaulted"  # a status change of an October loan: from its disbursement on
         db.session.commit()
         assert _last_invalidation(city) == date(2026, 10, 9)
+        loan = db.session.get(Application, loan_id)
+        db.session.expire(loan, ["disbursed_on"])  # a date never loaded: its day is unknown, so every period
+        loan.status = "overdue"
+        db.session.commit()
+        assert _last_invalidation(city) is None
         firm = db.session.scalar(select(Enterprise).where(Enterprise.name == "甲"))
         need = FinancingNeed(enterprise_id=firm.id, amount=100_000, term_months=12, purpose="周转",
                              created_at=datetime(2026, 10, 20, 2, tzinfo=UTC))

@@ -179,12 +179,13 @@ def _application_day(state) -> date | None:
             touched.update(_APPLICATION_DATED_BY[key])
         else:  # the firm, product, institution or need of a loan: wherever it counted
             touched.update(anchors)
-    values = [v for a in touched for v in _values(state, a)]
-    if "status" in changed and "withdrawn" in _values(state, "status"):
-        values += _values(state, "updated_at")
     if not touched:
         return None
-    return _earliest(values) or ALL
+    if "status" in changed and ("withdrawn" in _values(state, "status") or "status" in state.unloaded):
+        touched.add("updated_at")
+    if touched & state.unloaded:  # a date never loaded (expired, deferred): its day is unknown
+        return ALL
+    return _earliest(v for a in touched for v in _values(state, a)) or ALL
 
 
 def _object_day(obj, update: bool) -> date | None:
@@ -201,6 +202,8 @@ def _object_day(obj, update: bool) -> date | None:
             return _application_day(state)
         if table in ("enterprises", "institutions"):
             return ALL  # its size, district, industry or name: every period it ever counted in
+    if (update or state.deleted or state.was_deleted) and set(anchors) & state.unloaded:
+        return ALL  # a stored row's date never loaded (expired, deferred): its day is unknown
     return _earliest(v for a in anchors for v in _values(state, a)) or ALL
 
 
@@ -228,6 +231,9 @@ def note_frame(conn, table: str, frame) -> None:
     anchors = [c for c in INPUTS.get(table, ()) if c in frame.columns]
     if not anchors:
         _note(conn.info, ALL)
+        return
+    if frame[anchors].isna().all(axis=1).any():
+        _note(conn.info, ALL)  # a row with none of its dates
         return
     columns = db.metadata.tables[table].c
     firsts = []
