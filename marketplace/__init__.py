@@ -8,6 +8,7 @@ from flask import Flask
 from . import cli, errors, filters, inputs, security
 from .config import Config, from_environment
 from .extensions import csrf, db, login_manager, migrate
+from .services import figure_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 # A source checkout keeps templates/ and static/ at the top level; `pip install .` puts them in the package.
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY_GENERATED"] = True
 
     db.init_app(app)
+    figure_cache.install()  # every write to a figure input invalidates the closed periods it reaches
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     security.init_app(app)

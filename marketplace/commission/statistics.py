@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
 from .. import limits
-from ..clock import add_months, months_back
+from ..clock import add_months
 from ..extensions import db
 from ..inputs import BoundedDecimalField, CountField, arg, fits, month_arg
 from ..models import AuditLog, CityFigure, ShareBatch
@@ -18,6 +18,7 @@ from ..services import (
     breakdowns,
     denominators,
     exports,
+    figure_cache,
     indicators,
     jobs,
     reports,
@@ -77,10 +78,12 @@ def _scope_arg() -> str:
 @bp.route("/indicators")
 def indicators_page():
     month, scope = _month_arg(), _scope_arg()
-    balances = reports.balance_table(month).rows
+    figures, computed_at = reports.figures(month, scope)
+    (balances, flows), flows_at = reports.balances_and_flows(month)
     return render_template("commission/indicators.html", month=month, scope=scope, scopes=indicators.SCOPES,
-                           figures=indicators.compute(month, scope), balances=balances,
-                           share_batch=sharing.last_batch_for(month), flows=reports.monthly_flows(month).rows,
+                           figures=figures, balances=balances.rows, flows=flows.rows,
+                           computed_at=min(computed_at, flows_at), live=not figure_cache.is_closed(
+                               indicators.Period(month)), share_batch=sharing.last_batch_for(month),
                            convention=denominators.MONTHLY_CONVENTION, definitions=indicators.DEFINITIONS)
 
 
@@ -121,29 +124,19 @@ def indicators_report():
     return download(reports.monthly_pack(month), f"xinyidai-indicators-{month:%Y-%m}.xlsx")
 
 
-def analysis_tables(period: indicators.Period) -> dict[str, exports.Table]:
-    """Every table of the analysis page, keyed for its export link: SQL aggregates per period."""
-    loans = breakdowns.disbursed_frame(period)  # one query feeds every dimension
-    tables = {dim: breakdowns.by_dimension(period, dim, loans) for dim in breakdowns.DIMENSIONS}
-    tables["funnel"] = breakdowns.funnel(period)
-    tables["late"] = breakdowns.late_decisions(period)
-    tables["totals"] = breakdowns.running_totals(months_back(period.month, 24))
-    tables["decisions"] = breakdowns.decisions(period)
-    return tables
-
-
 @bp.route("/statistics")
 def statistics_page():
     period = indicators.Period(_month_arg(), _scope_arg())
-    tables = analysis_tables(period)
+    tables, computed_at = breakdowns.analysis(period)
     return render_template("commission/statistics.html", period=period, scopes=indicators.SCOPES,
-                           tables=tables, decisions=tables.pop("decisions"))
+                           tables=tables, decisions=tables.pop("decisions"), computed_at=computed_at,
+                           live=not figure_cache.is_closed(period))
 
 
 @bp.route("/statistics/<key>.<fmt>")
 def statistics_export(key: str, fmt: str):
     period = indicators.Period(_month_arg(), _scope_arg())
-    tables = analysis_tables(period)
+    tables, _ = breakdowns.analysis(period)
     tables.pop("decisions")
     if key not in tables or fmt not in ("xlsx", "csv"):
         abort(404)

@@ -15,6 +15,7 @@ from .credit_data import (
     UtilityRecord,
 )
 from .enterprises import Enterprise, IdentityCheck
+from .figures import FigureCacheEntry, FigureGeneration, FigureInvalidation
 from .financing import (
     Application,
     ApplicationEvent,
@@ -64,4 +65,6 @@ __all__ = [
     "EnterpriseScore", "CurrentScore", "ModelActivation",
     # background jobs
     "Job",
+    # the closed-period figure cache
+    "FigureCacheEntry", "FigureGeneration", "FigureInvalidation",
 ]

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import JSON, Connection, Table, insert
 
+from . import figure_cache
+
 CHUNK = 50_000
 
 
@@ -21,6 +23,7 @@ def write_frame(conn: Connection, table: Table, df: pd.DataFrame,
     """
     if df.empty:
         return 0
+    figure_cache.note_frame(conn, table.name, df)  # COPY passes no statement the cache's engine hook could see
     if conn.dialect.name == "postgresql":
         _copy(conn, table, df, progress)
     else:

@@ -310,12 +310,16 @@ def _rows_24(p: Period) -> Select:
     """One row per firm (not per list entry): the firms of the registry population on a serious list on the
     period's last day (in_force: an entry withdrawn later still counts before its withdrawal)."""
     entries = in_force.list_entries(p.last_day, codes.SERIOUS_LIST_TYPES).subquery()
-    return (select(RegistryEnterprise.uscc, RegistryEnterprise.name,
-                   func.count(entries.c.id).label("entries"), func.min(entries.c.start_on).label("since"),
-                   func.aggregate_strings(entries.c.list_type, ",").label("list_types"))
-            .join(entries, entries.c.uscc == RegistryEnterprise.uscc)
-            .where(registry_population(p))
-            .group_by(RegistryEnterprise.uscc, RegistryEnterprise.name).order_by(RegistryEnterprise.uscc))
+    # The listed firms (a few thousand) are grouped first and then looked up in the registry by its unique code:
+    # grouped after the join, PostgreSQL hashed all 560,000 registry rows to meet them (0.25 s, spilling to disk).
+    firms = (select(entries.c.uscc, func.count(entries.c.id).label("entries"),
+                    func.min(entries.c.start_on).label("since"),
+                    func.aggregate_strings(entries.c.list_type, ",").label("list_types"))
+             .group_by(entries.c.uscc).subquery())
+    return (select(RegistryEnterprise.uscc, RegistryEnterprise.name, firms.c.entries, firms.c.since,
+                   firms.c.list_types)
+            .join(firms, firms.c.uscc == RegistryEnterprise.uscc)
+            .where(registry_population(p)).order_by(RegistryEnterprise.uscc))
 
 
 # ---- (三十五) (三十六) -------------------------------------------------------------------------------------

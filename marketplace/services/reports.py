@@ -1,12 +1,12 @@
 """The one-click monthly report pack (月度报送材料): one XLSX workbook for the city credit office."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
 from ..clock import months_back, now
 from ..extensions import db
 from ..models import Application, ImportBatch, LoanRepayment
-from . import breakdowns, denominators, indicators, ingest
+from . import breakdowns, denominators, figure_cache, indicators, ingest
 from .exports import Column, Table, to_xlsx
 from .workdays import SHANGHAI
 
@@ -26,8 +26,20 @@ def _kinds(f: indicators.Figure) -> dict:
     return kinds
 
 
+def figures(month: date, scope: str = "month") -> tuple[list[indicators.Figure], datetime]:
+    """(the indicators of the period, when they were computed): what the dashboard and the pack show — a closed
+    period's from the figure cache (services/figure_cache), the open month's computed now."""
+    return figure_cache.cached("figures", indicators.Period(month, scope), lambda: indicators.compute(month, scope))
+
+
+def balances_and_flows(month: date) -> tuple[tuple[Table, Table], datetime]:
+    """((balance_table, monthly_flows) of the 24 months ending with `month`, when they were computed): cached like
+    figures()."""
+    return figure_cache.cached("flows", indicators.Period(month), lambda: (balance_table(month), monthly_flows(month)))
+
+
 def summary_rows(month: date) -> list[dict]:
-    by_scope = {scope: {f.code: f for f in indicators.compute(month, scope)} for scope in indicators.SCOPES}
+    by_scope = {scope: {f.code: f for f in figures(month, scope)[0]} for scope in indicators.SCOPES}
     rows = []
     for code, d in indicators.DEFINITIONS.items():
         f = by_scope["month"][code]
@@ -162,10 +174,8 @@ def monthly_pack(month: date) -> bytes:
                 table = indicators.records(code, indicators.Period(month, scope))
                 table.title = f"{code}·{label}·{indicators.DEFINITIONS[code].name}"
                 tables.append(table)
-    tables += [balance_table(month), monthly_flows(month)]
-    period = indicators.Period(month)
-    loans = breakdowns.disbursed_frame(period)
-    tables += [breakdowns.by_dimension(period, dim, loans) for dim in breakdowns.DIMENSIONS]
-    tables += [breakdowns.funnel(period), breakdowns.late_decisions(period),
-               breakdowns.running_totals(months_back(month, 24))]
+    tables += list(balances_and_flows(month)[0])
+    analysis = breakdowns.analysis(indicators.Period(month))[0]
+    analysis.pop("decisions")
+    tables += analysis.values()  # by each dimension, the funnel, late decisions, the running totals
     return to_xlsx(tables)

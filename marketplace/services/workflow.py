@@ -107,6 +107,6 @@ def _lock_state(row, state: str, seen, subject: str) -> None:
     model = type(row)
     column = getattr(model, state)
     result = db.session.execute(update(model).where(model.id == row.id, column == seen).values({state: seen})
-                                .execution_options(synchronize_session=False))
+                                .execution_options(synchronize_session=False, unchanged=True))  # figure_cache
     if result.rowcount != 1:
         raise ConcurrentChange(subject)
