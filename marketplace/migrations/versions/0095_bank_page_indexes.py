@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0095'
-down_revision = '0093'
+down_revision = '0094'
 branch_labels = None
 depends_on = None
 
