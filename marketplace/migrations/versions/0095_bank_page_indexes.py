@@ -3,7 +3,7 @@ per loan (partial), the applications' versions (the decision history's fingerpri
 platform firms' declared legal representatives (joint punishment starts from the listed persons' names)
 
 Revision ID: 0095
-Revises: 0093
+Revises: 0094
 Create Date: 2026-11-25 10:00:00
 """
 from alembic import op
