@@ -183,7 +183,8 @@ RED_LIST_TYPES = ("a_taxpayer", "contract_honoring")
 
 # What an institution opened of a firm's data (access_logs.what), as the firm reads it.
 ACCESS_KINDS = {"firm_page": "企业信用画像（评分、原因、数据趋势）", "staff_firm_page": "企业档案（发改委）",
-                "application_page": "融资申请页（信用等级及原因）"}
+                "application_page": "融资申请页（信用等级及原因）",
+                "matches_list": "需求撮合列表（信用等级、区县、行业、规模）"}
 
 # What publicly shown (公示) sources are: objections against them count in indicator (三十五).
 PUBLIC_RECORD_SOURCES = ("registry_enterprises", "penalties", "list_entries")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import (
+    AccessLog,
     AuditLog,
     DataAuthorization,
     EnterpriseScore,
@@ -298,9 +299,15 @@ def test_bank_matches_show_no_grade_or_firm_data_before_authorization(client, au
     for secret in ("隐藏的公司", "AAA", "777", "天桥区", f"/bank/firms/{firm_id}"):
         assert secret not in rows, secret
     with app.app_context():
+        assert db.session.scalar(select(func.count(AccessLog.id))) == 0  # nothing of the firm was read
         authorizations.grant(firm_id, bank_id, scopes=["profile"], valid_until=workdays.today())
     rows = client.get("/bank/matches").get_data(as_text=True)
     assert "隐藏的公司" in rows and "AAA" in rows
+    with app.app_context():  # its grade and district on the list are a read of its data: logged
+        logged = db.session.execute(select(AccessLog.enterprise_id, AccessLog.institution_id, AccessLog.what,
+                                           AccessLog.user_id)).all()
+        officer = db.session.scalar(select(User.id).where(User.username == users["bank"]))
+        assert logged == [(firm_id, bank_id, "matches_list", officer)]
 
 
 # ------------------------------------------------------------------------------ competing claims of one USCC

@@ -246,6 +246,7 @@ def matches():
     """需求撮合: open needs that fit each product; a firm that has not authorized us shows only its need."""
     by_product = matching.needs_for_institution(current_user.institution_id, per_product=20)
     firm_ids = {int(e) for _, fits in by_product.values() for e in fits["enterprise_id"].dropna()}
+    authorizations.log_list_read(current_user.institution_id, firm_ids, what="matches_list", user_id=current_user.id)
     names = dict(db.session.execute(select(Enterprise.id, Enterprise.name).where(
         Enterprise.id.in_(firm_ids))).all()) if firm_ids else {}
     return render_template("bank/matches.html", by_product=by_product, names=names)
