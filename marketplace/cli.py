@@ -223,13 +223,13 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
     try:
         with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises, outcomes),
                                label="构建有结局企业的特征（分块）") as bar:
-            X, outcomes, truth, as_of, source, earlier = scoring.training_set(
+            X, outcomes, truth, as_of, source, earlier, seasonal = scoring.training_set(
                 as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
                 seed_value=seed_value, outcomes=outcomes, truth=truth,
                 outcomes_name=Path(outcomes_file).name if outcomes_file else None,
                 truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
         return scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=activate,
-                             challenger=challenger, earlier=earlier, stage=click.echo)
+                             challenger=challenger, earlier=earlier, stage=click.echo, seasonal=seasonal)
     except scoring.TrainingSetUsage as e:
         raise click.UsageError(str(e)) from None
     except scoring.ScoringError as e:

@@ -72,6 +72,7 @@ class RiskModel:
     use_catalogue: bool = True
     card: dict = field(default_factory=dict)
     quantiles: dict[str, list[float]] = field(default_factory=dict)  # population percentiles 0..100
+    seasonal: dict | None = None  # industry × calendar-month factors of its training firms (risk.seasonal)
     split: dict | None = None  # index labels of the train / test rows (not saved)
     test_pd: pd.Series | None = None  # PDs behind the reported metrics (out-of-fold under CV; not saved)
 
