@@ -75,8 +75,8 @@ def _empty_all_tables():
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture
-def app(migrated_database, tmp_path):
+def _fresh_app(migrated_database, tmp_path):
+    """An app on an empty migrated database: a copy of the SQLite template, or the emptied PostgreSQL one."""
     url, template = migrated_database
     if url is None:
         shutil.copyfile(template, tmp_path / "test.db")
@@ -90,6 +90,18 @@ def app(migrated_database, tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    yield from _fresh_app(migrated_database, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_app(migrated_database, tmp_path_factory):
+    """One app for a whole module whose tests only read what it built once (e.g. the browser walks of the
+    demo city): the module's tests must not use `app` as well, which would empty the PostgreSQL database."""
+    yield from _fresh_app(migrated_database, tmp_path_factory.mktemp("module_app"))
 
 
 class FormClient:

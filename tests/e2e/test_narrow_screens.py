@@ -14,12 +14,14 @@ from .conftest import chromium, serving
 USERS = {"enterprise": "sme_demo", "bank": "bank_demo", "commission": "admin_demo"}
 
 
-@pytest.fixture
-def demo_server(app, runner):
-    with app.app_context():
-        demo_city.build(runner)
-        urls = {role: urls_for(app, role, demo_city.url_arguments(role), html_only=True) for role in ROLE_PREFIX}
-    with serving(app) as base:
+@pytest.fixture(scope="module")
+def demo_server(module_app):
+    """The demo city is built once for this module's walks: they only read it."""
+    with module_app.app_context():
+        demo_city.build(module_app.test_cli_runner())
+        urls = {role: urls_for(module_app, role, demo_city.url_arguments(role), html_only=True)
+                for role in ROLE_PREFIX}
+    with serving(module_app) as base:
         yield base, urls
 
 
