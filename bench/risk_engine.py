@@ -15,7 +15,9 @@ and the folds the engine wins against each yardstick.
 
 Part "city": a synthetic city (--firms), features as of its as-of date, the 12-month outcome; the engine's
 AUC on its held-out test split beside the oracle AUC (the generator's true PD) on the same firms (goal:
-gap ≤ 0.010), the logistic baseline and the WOE scorecard fitted on the same training rows.
+gap ≤ 0.010), the logistic baseline and the WOE scorecard fitted on the same training rows. The seasonal table
+(risk.seasonal) is estimated from the training split's firms only and saved on the model; every later build in
+this bench (stability, out of time, scale) uses that table.
 
 Part "stability": the same model scores the city at each of the --months-back month-ends before its as-of
 date; prints the PSI of each month's scores against the as-of month's and the mean PD (a seasonal

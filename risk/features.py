@@ -6,6 +6,10 @@ entries read with the contract's rule on the day before D, tax-credit grades alr
 (year Y's grade is published on 1 April of Y+1). Nothing dated D or later can change a row; a test
 proves it by scrambling every later record.
 
+Seasonal adjustment: the `_sa` features divide monthly revenue and electricity by the model's own factors per
+industry and calendar month (risk.seasonal; `seasonal_estimate` adds training firms to the estimate, `build`
+takes the finished table), never by figures of the firms built together.
+
 Speed: monthly tables are folded into dense (firm × month) arrays with one np.bincount per column —
 no groupby over strings and no Python loop over firms — so a 580,000-firm city builds in seconds.
 """
