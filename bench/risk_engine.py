@@ -15,7 +15,9 @@ and the folds the engine wins against each yardstick.
 
 Part "city": a synthetic city (--firms), features as of its as-of date, the 12-month outcome; the engine's
 AUC on its held-out test split beside the oracle AUC (the generator's true PD) on the same firms (goal:
-gap ≤ 0.010), the logistic baseline and the WOE scorecard fitted on the same training rows.
+gap ≤ 0.010), the logistic baseline and the WOE scorecard fitted on the same training rows. The seasonal table
+(risk.seasonal) is estimated from the training split's firms only and saved on the model; every later build in
+this bench (stability, out of time, scale) uses that table.
 
 Part "stability": the same model scores the city at each of the --months-back month-ends before its as-of
 date; prints the PSI of each month's scores against the as-of month's and the mean PD (a seasonal
@@ -38,7 +40,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
 from risk import features, metrics, model, scorecard, tabular, validation
 from risk.__main__ import prepare
@@ -95,15 +97,22 @@ def city(n: int, seed: int, months_back: int):
     as_of = pd.Timestamp(departments.city.AS_OF)
     t0 = time.perf_counter()
     X = features.build(c, as_of)
-    t_feat = time.perf_counter() - t0
     out = c["outcomes"].set_index("uscc")["defaulted_12m"].reindex(X.index)
-    truth = c["truth"].set_index("uscc")["true_pd"].reindex(X.index)
     keep = out.notna()
-    X, y, truth = X[keep], out[keep].astype(int), truth[keep]
+    # The seasonal table from the training firms only: the engine's own held-out split (the same rows, labels
+    # and seed as model.train's), then every firm's features with that table.
+    y = out[keep].astype(int)
+    rows, _ = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y.to_numpy(), random_state=model.SEED)
+    table = features.seasonal_estimate(c, as_of, usccs=y.index[rows]).table()
+    X = features.build(c, as_of, seasonal=table)[keep.to_numpy()]
+    t_feat = time.perf_counter() - t0
+    truth = c["truth"].set_index("uscc")["true_pd"].reindex(X.index)
     t0 = time.perf_counter()
     m = model.train(X, y)
+    m.seasonal = table
     t_train = time.perf_counter() - t0
     train, test = m.split["train"], m.split["test"]
+    assert set(train) == set(y.index[rows])
     oracle = metrics.auc(y.loc[test], truth.loc[test])
     cats = list(m.categories)
     mono = {k: v for k, v in m.monotone.items() if v}
@@ -124,10 +133,10 @@ def city(n: int, seed: int, months_back: int):
 
 
 def stability(m, c, as_of, months_back: int):
-    base = m.score(features.build(c, as_of), reasons=False)
+    base = m.score(features.build(c, as_of, seasonal=m.seasonal), reasons=False)
     for k in range(1, months_back + 1):
         day = as_of - pd.DateOffset(months=k)
-        s = m.score(features.build(c, day), reasons=False)
+        s = m.score(features.build(c, day, seasonal=m.seasonal), reasons=False)
         print(json.dumps({"part": "stability", "month_end": (day - pd.Timedelta(days=1)).date().isoformat(),
                           "psi_vs_as_of": round(metrics.psi(base["score"], s["score"]), 4),
                           "mean_pd": round(float(s["pd"].mean()), 4),
@@ -140,9 +149,10 @@ def out_of_time(m, c, as_of, n: int, seed: int, months: int):
     — trains a model that scores the as-of city's test firms: its AUC beside the in-time AUC of those firms."""
     earlier = departments.earlier_day(as_of.date(), 12)
     early, _ = departments.outcomes(n, months=months, seed=seed, as_of=as_of.date(), months_back=12)
-    Xe = features.build(c, earlier, usccs=early["uscc"])
+    Xe = features.build(c, earlier, usccs=early["uscc"],
+                        seasonal=features.seasonal_estimate(c, earlier, usccs=early["uscc"]).table())
     ye = early.set_index("uscc")["defaulted_12m"].reindex(Xe.index).astype(int)
-    X = features.build(c, as_of)
+    X = features.build(c, as_of, seasonal=m.seasonal)
     y = c["outcomes"].set_index("uscc")["defaulted_12m"].reindex(X.index)
     keep = y.notna()
     o = validation.out_of_time(m, X[keep], y[keep].astype(int), Xe, ye)
@@ -155,7 +165,7 @@ def scale(m, n: int, registered: int, seed: int):
     parts, t_feat = [], 0.0
     for chunk in departments.generate_chunks(n, seed=seed):
         t1 = time.perf_counter()
-        parts.append(features.build(chunk, as_of))
+        parts.append(features.build(chunk, as_of, seasonal=m.seasonal))
         t_feat += time.perf_counter() - t1
     X = pd.concat(parts)
     t0 = time.perf_counter()

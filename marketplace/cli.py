@@ -233,13 +233,14 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
     try:
         with click.progressbar(length=scoring.training_firm_count(enterprises_from, enterprises, outcomes),
                                label="构建有结局企业的特征（分块）") as bar:
-            X, outcomes, truth, as_of, source, earlier = scoring.training_set(
+            X, outcomes, truth, as_of, source, earlier, seasonal = scoring.training_set(
                 as_of=as_of, enterprises_from=enterprises_from, enterprises=enterprises, months=months,
                 seed_value=seed_value, outcomes=outcomes, truth=truth,
                 outcomes_name=Path(outcomes_file).name if outcomes_file else None,
                 truth_name=Path(truth_file).name if truth_file else None, progress=bar.update)
         result = scoring.train(X, outcomes, truth, as_of=as_of, source=source, activate=False,
-                               challenger=challenger, earlier=earlier, stage=click.echo)
+                               challenger=challenger, earlier=earlier, stage=click.echo,
+                               seasonal=seasonal)
         if activate:  # the same sign-off record as staff's on the model card, the re-score shown as it runs
             click.echo(f"签批启用模型 {result['version']}（{reason}），以它为全部平台企业重新评分……")
             with _scoring_bars() as (progress, feature_progress):

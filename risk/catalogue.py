@@ -66,6 +66,20 @@ FEATURES: tuple[Feature, ...] = (
        "近3个月营业收入同比下降", "贵企业最近三个月的营业收入比去年同期少"),
     _f("revenue_trend_6m", "近3个月营业收入 / 前3个月（同比季节调整）", TAX, -1,
        "营业收入较前一季度下降", "贵企业最近三个月的营业收入比之前三个月少"),
+    # Seasonally adjusted by the model's own table of industry × calendar-month factors (risk.seasonal, estimated
+    # from its training firms and saved with it): like with like, so the Spring Festival dip is not decline.
+    _f("revenue_1m_vs_12m_sa", "最近一个月营业收入 / 近12个月月均（按行业季节因子调整）", TAX, -1,
+       "最近一个月营业收入低于近一年水平（已剔除季节因素）",
+       "贵企业上个月的营业收入（已扣除春节等季节因素）低于近一年的平均水平"),
+    _f("revenue_3m_vs_12m_sa", "近3个月月均营业收入 / 近12个月月均（按行业季节因子调整）", TAX, -1,
+       "近3个月营业收入低于近一年水平（已剔除季节因素）",
+       "贵企业最近三个月的营业收入（已扣除春节等季节因素）低于近一年的平均水平"),
+    _f("revenue_1m_vs_24m_sa", "最近一个月营业收入 / 近24个月月均（按行业季节因子调整）", TAX, -1,
+       "最近一个月营业收入低于近两年水平（已剔除季节因素）",
+       "贵企业上个月的营业收入（已扣除春节等季节因素）低于近两年的平均水平"),
+    _f("revenue_1m_vs_6m_ago_sa", "最近一个月营业收入 / 6个月前当月（按行业季节因子调整）", TAX, -1,
+       "营业收入比半年前下降（已剔除季节因素）",
+       "贵企业上个月的营业收入（已扣除春节等季节因素）比半年前少"),
     _f("revenue_per_head", "人均月营业收入（元）", TAX, -1,
        "人均营业收入偏低", "贵企业每名参保员工创造的营业收入较少"),
     _f("income_tax_rate_3m", "最近一季所得税 / 营业收入", TAX, -1,
@@ -120,6 +134,9 @@ FEATURES: tuple[Feature, ...] = (
                f"近12个月{zh}量同比下降", f"贵企业近一年的{zh}量比上一年少"),
         )
     ),
+    _f("util_electricity_1m_vs_24m_sa", "最近一个月用电量 / 近24个月月均（按行业季节因子调整）", UTIL, -1,
+       "最近一个月用电量低于近两年水平（已剔除季节因素）",
+       "贵企业上个月的用电量（已扣除季节因素）低于近两年的平均水平"),
     _f("util_late_3m", "近3个月水电气逾期缴费次数", UTIL, +1,
        "近3个月水电气费逾期缴纳", "贵企业最近三个月有晚交水电气费的情况"),
     _f("util_late_12m", "近12个月水电气逾期缴费次数", UTIL, +1,
@@ -171,7 +188,8 @@ BY_NAME = {f.name: f for f in FEATURES}
 # Ratios over revenue: missing when the firm's revenue was zero, which is a fact shown as such (营业收入为零).
 REVENUE_BASED = ("revenue_yoy", "revenue_3m_vs_12m", "revenue_1m_vs_12m", "revenue_yoy_3m", "revenue_trend_6m",
                  "income_tax_rate_3m", "income_tax_rate_6m", "income_tax_rate_12m", "vat_rate_3m",
-                 "tax_arrears_ratio", "revenue_per_head")
+                 "tax_arrears_ratio", "revenue_per_head", "revenue_1m_vs_12m_sa", "revenue_3m_vs_12m_sa",
+                 "revenue_1m_vs_24m_sa", "revenue_1m_vs_6m_ago_sa")
 NAMES = [f.name for f in FEATURES]
 CATEGORICAL = [f.name for f in FEATURES if f.categorical]
 MONOTONE = {f.name: f.direction for f in FEATURES if not f.categorical}

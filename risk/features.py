@@ -6,6 +6,10 @@ entries read with the contract's rule on the day before D, tax-credit grades alr
 (year Y's grade is published on 1 April of Y+1). Nothing dated D or later can change a row; a test
 proves it by scrambling every later record.
 
+Seasonal adjustment: the `_sa` features divide monthly revenue and electricity by the model's own factors per
+industry and calendar month (risk.seasonal; `seasonal_estimate` adds training firms to the estimate, `build`
+takes the finished table), never by figures of the firms built together.
+
 Speed: monthly tables are folded into dense (firm × month) arrays with one np.bincount per column —
 no groupby over strings and no Python loop over firms — so a 580,000-firm city builds in seconds.
 """
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue
+from . import seasonal as seasonal_table
 
 WINDOW = 24  # months of monthly records read (12-month levels plus their year-on-year comparison)
 GRADE_RANK = {"A": 1, "B": 2, "M": 3, "C": 4, "D": 5}
@@ -31,37 +36,30 @@ TABLES = ("registry", "tax_records", "tax_grades", "social_insurance_records", "
 MONTHLY_TABLES = ("tax_records", "social_insurance_records", "provident_fund_records", "utility_records")
 
 
-def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:
+def build(tables: dict[str, pd.DataFrame], as_of, usccs=None, seasonal: dict | None = None) -> pd.DataFrame:
     """Feature rows (index: uscc, columns: catalogue.NAMES) for firms established before `as_of`.
 
     `tables` holds the contract's DataFrames ('registry' required, the others optional: a missing
     table reads as "no records"). `usccs` restricts the rows to those firms (e.g. one firm re-scored).
+    `seasonal` is the model's seasonal table (risk.seasonal, estimated from its training firms by
+    `seasonal_estimate`): the seasonally adjusted features are NaN without one.
     """
     as_of = pd.Timestamp(as_of).normalize()
     for name, df in tables.items():
         catalogue.refuse_forbidden([name], "table")
         catalogue.refuse_forbidden(list(df.columns), f"column of table {name!r}")
-    if usccs is not None:  # re-scoring a few firms: cut every table down to them first
-        wanted = pd.Index(list(usccs)).astype(str)
-        tables = {k: v[v["uscc"].astype(str).isin(wanted)] if "uscc" in v else v for k, v in tables.items()}
-    reg = tables["registry"]
-    established = pd.to_datetime(reg["established_on"])
-    keep = ~(established >= as_of)  # firms not yet founded have no row; unknown founding dates stay
-    if usccs is not None:
-        keep &= reg["uscc"].isin(list(usccs))
-    reg = reg.loc[keep].drop_duplicates("uscc")
-    firms = pd.Index(reg["uscc"].astype(str).to_numpy(), name="uscc")
+    tables, reg, firms, established, ref = _select(tables, as_of, usccs)
     n = len(firms)
-    ref = _month_no(as_of - pd.Timedelta(days=1))  # the last month with any day before as_of
     est_month = _month_no(established.loc[reg.index]).to_numpy(dtype=float, na_value=np.nan)
     est_back = np.where(np.isnan(est_month), WINDOW, ref - est_month)  # months since founding
+    season = {"table": seasonal, "industry": _industries(reg), "month_of_year": _month_of_year(ref)}
 
     out: dict[str, np.ndarray] = {}
-    out.update(_tax(tables.get("tax_records"), firms, as_of, ref, est_back))
+    out.update(_tax(tables.get("tax_records"), firms, as_of, ref, est_back, season))
     out.update(_tax_grade(tables.get("tax_grades"), firms, as_of))
     out.update(_social(tables.get("social_insurance_records"), firms, as_of, ref))
     out.update(_provident(tables.get("provident_fund_records"), firms, as_of, ref))
-    out.update(_utilities(tables.get("utility_records"), firms, as_of, ref))
+    out.update(_utilities(tables.get("utility_records"), firms, as_of, ref, season))
     out.update(_penalties(tables.get("penalties"), firms, as_of))
     out.update(_lists(tables.get("list_entries"), firms, as_of))
     out["commitments_broken_36m"] = _broken(tables.get("broken_commitments"), firms, as_of)
@@ -82,7 +80,53 @@ def build(tables: dict[str, pd.DataFrame], as_of, usccs=None) -> pd.DataFrame:
     return X[catalogue.NAMES]
 
 
+def seasonal_estimate(tables: dict[str, pd.DataFrame], as_of, usccs=None,
+                      into: seasonal_table.Estimate | None = None) -> seasonal_table.Estimate:
+    """Add these firms' monthly revenue and utility usage before `as_of` to a seasonal estimate (a new one, or
+    `into`: training adds its firms chunk by chunk); `.table()` gives the table `build` takes."""
+    as_of = pd.Timestamp(as_of).normalize()
+    tables, reg, firms, _, ref = _select(tables, as_of, usccs)
+    est = into or seasonal_table.Estimate()
+    industry, moy = _industries(reg), _month_of_year(ref)
+    P, s = _monthly(tables.get("tax_records"), firms, as_of, ref, ["revenue"])
+    est.add("revenue", s["revenue"][:, 0], P[:, 0], industry, moy)
+    df = tables.get("utility_records")
+    kinds = list(catalogue.UTILITY_KINDS)
+    group = None if _empty(df) else pd.Index(kinds).get_indexer(df["kind"].astype(str).str.lower())
+    P, s = _monthly(df, firms, as_of, ref, ["usage"], group=group, groups=len(kinds))
+    for k, kind in enumerate(kinds):
+        est.add(f"util_{kind}", s["usage"][:, k], P[:, k], industry, moy)
+    return est
+
+
 # ---------------------------------------------------------------------------------------------- helpers
+
+def _select(tables, as_of, usccs):
+    """(tables cut to `usccs`, the registry rows of firms founded before as_of, their index, founding dates,
+    the last month with any day before as_of)."""
+    if usccs is not None:  # re-scoring a few firms: cut every table down to them first
+        wanted = pd.Index(list(usccs)).astype(str)
+        tables = {k: v[v["uscc"].astype(str).isin(wanted)] if "uscc" in v else v for k, v in tables.items()}
+    reg = tables["registry"]
+    established = pd.to_datetime(reg["established_on"])
+    keep = ~(established >= as_of)  # firms not yet founded have no row; unknown founding dates stay
+    if usccs is not None:
+        keep &= reg["uscc"].isin(list(usccs))
+    reg = reg.loc[keep].drop_duplicates("uscc")
+    firms = pd.Index(reg["uscc"].astype(str).to_numpy(), name="uscc")
+    return tables, reg, firms, established, _month_no(as_of - pd.Timedelta(days=1))
+
+
+def _industries(reg: pd.DataFrame) -> np.ndarray:
+    if "industry" not in reg:
+        return np.full(len(reg), None, dtype=object)
+    return reg["industry"].astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def _month_of_year(ref: int) -> np.ndarray:
+    """Calendar month (0 = January) of each window position, position 0 being month `ref`."""
+    return (ref - np.arange(WINDOW)) % 12
+
 
 def _month_no(ts) -> pd.Series | int:
     """Months since year 0 (so month differences are integer subtractions)."""
@@ -149,7 +193,30 @@ def _mean_over(m, present, lo, hi):
 
 # ---------------------------------------------------------------------------------------------- tables
 
-def _tax(df, firms, as_of, ref, est_back):
+def _sa_change(sa, P, now, lo, hi):
+    """Seasonally adjusted `now` against the mean adjusted value of months lo..hi−1, minus 1."""
+    return np.clip(_ratio(now, _mean_over(sa, P, lo, hi)) - 1, -1, 10)
+
+
+def _seasonal_features(values, P, season, series, prefix):
+    """A series divided by the model's factor of each firm's industry and calendar month (risk.seasonal): the
+    latest month against the year, the quarter against the year, the latest month against two years and against
+    the same month half a year earlier — all like with like, so a Spring Festival February is not read as decline.
+    NaN without a table."""
+    n = len(values)
+    if season["table"] is None or not (season["table"].get("factors") or {}).get(series):
+        return {f"{prefix}_{k}_sa": np.full(n, np.nan) for k in ("1m_vs_12m", "3m_vs_12m", "1m_vs_24m", "1m_vs_6m_ago")}
+    sa = seasonal_table.adjust(season["table"], series, values, season["industry"], season["month_of_year"])
+    latest = np.where(P[:, 0], sa[:, 0], np.nan)
+    return {
+        f"{prefix}_1m_vs_12m_sa": _sa_change(sa, P, latest, 0, 12),
+        f"{prefix}_3m_vs_12m_sa": _sa_change(sa, P, _mean_over(sa, P, 0, 3), 0, 12),
+        f"{prefix}_1m_vs_24m_sa": _sa_change(sa, P, latest, 0, WINDOW),
+        f"{prefix}_1m_vs_6m_ago_sa": np.clip(_ratio(latest, np.where(P[:, 6], sa[:, 6], np.nan)) - 1, -1, 10),
+    }
+
+
+def _tax(df, firms, as_of, ref, est_back, season):
     P, s = _monthly(df, firms, as_of, ref, ["revenue", "vat_paid", "income_tax_paid", "arrears"])
     P = P[:, 0]
     tax = s["vat_paid"][:, 0] + s["income_tax_paid"][:, 0]
@@ -201,6 +268,7 @@ def _tax(df, firms, as_of, ref, est_back):
         "tax_arrears_up_months_6m": (P[:, :6] & P[:, 1:7] & (arr[:, :6] > arr[:, 1:7])).sum(1).astype(float),
         "tax_arrears_latest": _latest(arr, P, 0.0),
         "tax_arrears_months_12m": (P[:, :12] & (arr[:, :12] > 0)).sum(1).astype(float),
+        **_seasonal_features(rev, P, season, "revenue", "revenue"),
     }
 
 
@@ -253,7 +321,7 @@ def _provident(df, firms, as_of, ref):
     }
 
 
-def _utilities(df, firms, as_of, ref):
+def _utilities(df, firms, as_of, ref, season):
     kinds = list(catalogue.UTILITY_KINDS)
     group = None
     if not _empty(df):
@@ -269,6 +337,9 @@ def _utilities(df, firms, as_of, ref):
                                                   _ratio(_mean_over(u, p, 12, 15), _mean_over(u, p, 12, 24)))
         out[f"util_{kind}_yoy_12m"] = np.clip(_ratio(u[:, :12].sum(1), u[:, 12:].sum(1), p[:, 12:].any(1)) - 1,
                                               -1, 10)
+    k = kinds.index("electricity")
+    elec = _seasonal_features(use[:, k], P[:, k], season, "util_electricity", "util_electricity")
+    out["util_electricity_1m_vs_24m_sa"] = elec["util_electricity_1m_vs_24m_sa"]
     recent = late[:, :, :12] * P[:, :, :12]
     out["util_late_3m"] = (recent[:, :, :3] > 0).sum((1, 2)).astype(float)
     out["util_late_12m"] = (recent > 0).sum((1, 2)).astype(float)

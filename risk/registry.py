@@ -38,7 +38,7 @@ def save(m: RiskModel, model_dir, version: str | None = None, activate: bool = T
         "inference": {
             "features": m.features, "categories": m.categories, "monotone": m.monotone,
             "calibration": m.calibration, "scale": m.scale.to_dict(), "medians": m.medians,
-            "quantiles": m.quantiles, "use_catalogue": m.use_catalogue,
+            "quantiles": m.quantiles, "use_catalogue": m.use_catalogue, "seasonal": m.seasonal,
         },
     })
     tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=root))
@@ -68,7 +68,7 @@ def load(path) -> RiskModel:
                      categories=inf["categories"], monotone={k: int(v) for k, v in inf["monotone"].items()},
                      calibration=inf["calibration"], scale=ScoreScale.from_dict(inf["scale"]),
                      medians=inf["medians"], quantiles=inf.get("quantiles") or {},
-                     use_catalogue=inf["use_catalogue"], card=card)
+                     use_catalogue=inf["use_catalogue"], seasonal=inf.get("seasonal"), card=card)
 
 
 def load_active(model_dir) -> RiskModel:

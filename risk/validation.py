@@ -10,7 +10,8 @@
 * the challenger: a WOE scorecard (risk.scorecard) on the same training rows and folds, its AUC and KS
   beside the champion's, exported as points per attribute;
 * the master scale's recalibration: a logistic map of the PDs onto the observed defaults of those rows, with
-  the grade back-test before and after (cross-fitted);
+  the grade back-test, Brier and calibration by decile before and after (after: cross-fitted) on those same rows,
+  so a recalibrated version's card shows its own calibration beside the original's;
 * out of time: the same procedure trained on the population as it stood at an earlier feature date (its
   features and its own outcomes then) scores the rows the in-time metrics come from; AUC and KS of both on
   those same firms.
@@ -166,8 +167,21 @@ def recalibration(y, p, scale, folds: int = 5, seed: int = 2026) -> dict:
         return sum(1 for r in rows if r["within"]), sum(1 for r in rows if r["n"])
     return {"intercept": round(intercept, 6), "slope": round(slope, 6), "firms": int(len(y)), "bads": int(y.sum()),
             "before": before, "after": after, "within_before": within(before), "within_after": within(after),
+            "figures_before": calibration_figures(y, p), "figures_after": calibration_figures(y, after_pd),
             "mean_pd_before": round(float(p.mean()), 6), "mean_pd_after": round(float(after_pd.mean()), 6),
             "bad_rate": round(float(y.mean()), 6) if len(y) else None}
+
+
+def calibration_figures(y, p) -> dict:
+    """What the model card shows of a version's calibration on some rows: Brier, mean PD beside the bad rate,
+    the expected calibration error and the table by decile of PD (the chart)."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    if len(y) < 10:
+        return {}
+    s = metrics.summary(y, p)
+    return {"n": s["n"], "brier": s["brier"], "mean_pd": s["mean_pd"], "bad_rate": s["bad_rate"],
+            "calibration_error": round(metrics.calibration_error(y, p), 6),
+            "calibration_table": metrics.calibration_table(y, p).to_dict("records")}
 
 
 def apply_map(p, intercept: float, slope: float) -> np.ndarray:

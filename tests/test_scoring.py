@@ -114,6 +114,31 @@ def test_import_rescores_only_the_firms_it_changed(app, runner):
         assert float(new.pd) > float(best.pd)
 
 
+def test_the_seasonal_table_is_saved_with_the_model_and_a_single_rescore_equals_score_all(app, runner, monkeypatch):
+    seed_city(runner)
+    train_and_score(runner, "--no-challenger")
+    with app.app_context():
+        m = scoring.active_model()
+        reloaded = scoring.registry.load(Path(app.config["MODEL_DIR"]) / m.card["version"])
+        assert reloaded.seasonal == m.seasonal and m.seasonal["firms"]["revenue"] > 100
+        spring = m.seasonal["factors"]["revenue"]["*"]
+        assert spring[1] < min(spring[2:11])  # February: the Spring Festival dip, learnt from the training firms
+        gain = {r["name"]: r["gain_share"] for r in m.card["importance"]}
+        assert gain["revenue_1m_vs_24m_sa"] > 0  # the adjusted features are used, so the table matters
+        before = {r.enterprise_id: r for r in score_rows()}
+        # Score-all in chunks of 97 firms and one firm alone: the same table, the same features, the same PD.
+        monkeypatch.setattr(scoring, "FEATURE_CHUNK", 97)
+        assert scoring.score_firms()["scored"] == FIRMS
+        chunked = {r.enterprise_id: r for r in score_rows()[FIRMS:]}
+        assert all(abs(float(chunked[i].pd) - float(before[i].pd)) < 1e-9 for i in before)
+        firm = max(before.values(), key=lambda r: r.pd)
+        uscc = db.session.get(Enterprise, firm.enterprise_id).uscc
+        assert scoring.rescore([uscc]) == 1
+        alone = score_rows()[-1]
+        assert alone.enterprise_id == firm.enterprise_id and float(alone.pd) == float(firm.pd)
+        assert alone.reasons == firm.reasons
+
+
 def test_a_broken_commitment_counts_against_the_firm_and_rescores_it(app, runner):
     seed_city(runner)
     train_and_score(runner, "--no-challenger")
@@ -429,7 +454,7 @@ def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_
     with app.app_context():
         told = []
         length = scoring.training_firm_count()
-        X, outcomes, truth, as_of, source, earlier = scoring.training_set(progress=told.append)
+        X, outcomes, truth, as_of, source, earlier, seasonal = scoring.training_set(progress=told.append)
         # The bar's length is exactly what it is told: the outcome firms now and a year earlier.
         assert sum(told) == length == len(X) + len(earlier["X"])
         platform = set(db.session.scalars(select(Enterprise.uscc)))
@@ -437,7 +462,7 @@ def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_
         assert earlier["as_of"] == date(2025, 10, 31) and 0 < len(earlier["X"]) < len(X)
         # The training sample is drawn from the outcomes before any feature is built, stratified.
         monkeypatch.setattr(scoring, "TRAIN_SAMPLE", 300)
-        Xs, outs, _, _, src, es = scoring.training_set()
+        Xs, outs, _, _, src, es, _ = scoring.training_set()
         assert len(Xs) == len(outs) == len(es["X"]) == 300 and "分层随机抽取 300 家" in src["sample_note"]
         assert abs(outs["defaulted_12m"].mean() - outcomes["defaulted_12m"].mean()) < 0.01
         monkeypatch.undo()
@@ -480,6 +505,19 @@ def test_training_reads_only_firms_with_outcomes_and_the_card_shows_out_of_time_
         assert {r.model_version for r in score_rows()} == {version}  # the new version scored nothing
     page = client.get(f"/commission/models/{new}").get_data(as_text=True)
     assert 'data-testid="recalibrated-from"' in page and f"由版本 {version} 按观察组合重新校准" in page
+    # The new version's card shows its own Brier and calibration by decile, on the original's very test rows.
+    with app.app_context():
+        new_card = scoring.model_card(new)["card"]
+    own = new_card["recalibrated_from"]
+    assert own["held_out"] and own["before"]["n"] == own["after"]["n"] == card["sizes"]["test"]
+    assert own["before"]["brier"] == card["metrics"]["brier"]  # the same rows as the original's metrics
+    assert new_card["metrics"]["brier"] == own["after"]["brier"] != card["metrics"]["brier"]
+    assert new_card["metrics"]["auc"] == card["metrics"]["auc"]
+    assert new_card["calibration_table"] == own["after"]["calibration_table"] != card["calibration_table"]
+    assert len(own["after"]["calibration_table"]) == 10
+    assert 'data-testid="recalibrated-calibration"' in page
+    assert f'id="recalibrated-brier">{own["after"]["brier"]:.4f}' in page
+    assert f'id="metric-brier">{own["after"]["brier"]:.3f}' in page and "（本版本，重新校准后）" in page
     assert "签批启用" in page
     result = runner.invoke(args=["recalibrate-model", "nope"])
     assert result.exit_code == 2 and "没有模型版本 nope" in result.output

@@ -220,8 +220,10 @@ def shadow(version: str) -> dict | None:
     firms = platform_firms()
     if firms.empty:
         return None
-    X = features_in_chunks(as_of, usccs=firms["uscc"])
-    a, b = champion.score(X, reasons=False), challenger_model.score(X, reasons=False)
+    X = features_in_chunks(as_of, usccs=firms["uscc"], seasonal=champion.seasonal)
+    Xb = X if challenger_model.seasonal == champion.seasonal else \
+        features_in_chunks(as_of, usccs=firms["uscc"], seasonal=challenger_model.seasonal)
+    a, b = champion.score(X, reasons=False), challenger_model.score(Xb, reasons=False)
     grades = list(GRADES)
     mig = pd.crosstab(pd.Categorical(a["grade"], grades), pd.Categorical(b["grade"], grades), dropna=False)
     out = {"champion": champion.card.get("version"), "challenger": version, "as_of": as_of.isoformat(),
@@ -304,17 +306,41 @@ class TrainingSetUsage(ScoringError):
 OOT_MONTHS = 12  # out-of-time validation trains this many months earlier: its 12-month outcomes end by the as-of
 
 
-def features_in_chunks(as_of: date, usccs=None, chunk: int = FEATURE_CHUNK, progress=None,
-                       adjust=None) -> pd.DataFrame:
+def features_in_chunks(as_of: date, usccs=None, chunk: int | None = None, progress=None,
+                       adjust=None, seasonal: dict | None = None) -> pd.DataFrame:
     """Feature rows of the registry's firms — only those in `usccs` when given (the firms with outcomes, or
     the platform's) — read FEATURE_CHUNK registry firms at a time: each chunk reads only its own range of
     USCCs (in SQL only the platform's firms when every wanted firm is one), so memory follows the chunk and
     the wanted firms, not the city. `adjust(tables, as_of)` may change a chunk's tables before the features
-    are built; progress(n) is told the wanted firms of each chunk."""
+    are built; progress(n) is told the wanted firms of each chunk; `seasonal` is the scoring model's seasonal
+    table (the same for every chunk, so a chunk and a single firm get the same features)."""
+    parts = []
+    for tables, keep, n in _chunks(as_of, usccs, chunk, adjust):
+        parts.append(features.build(tables, as_of, usccs=keep, seasonal=seasonal))
+        if progress:
+            progress(n)
+    if not parts:
+        empty = {k: v.iloc[:0] for k, v in department_tables(as_of, usccs=[]).items()}
+        return features.build(empty, as_of)
+    return pd.concat(parts)
+
+
+def seasonal_in_chunks(as_of: date, usccs=None, chunk: int | None = None) -> dict:
+    """The seasonal table (risk.seasonal) of these firms' department data before as_of — the training firms'
+    — read chunk by chunk like features_in_chunks."""
+    est = None
+    for tables, keep, _ in _chunks(as_of, usccs, chunk):
+        est = features.seasonal_estimate(tables, as_of, usccs=keep, into=est)
+    return est.table() if est is not None else None
+
+
+def _chunks(as_of: date, usccs, chunk: int, adjust=None):
+    """(tables, the wanted firms of the chunk or None for all, their number) for each chunk of the registry with a
+    wanted firm."""
     codes = sorted(db.session.scalars(select(RegistryEnterprise.uscc).distinct()).all())
     wanted = None if usccs is None else {str(u) for u in usccs}
     platform_only = wanted is not None and wanted <= set(db.session.scalars(select(Enterprise.uscc)).all())
-    parts = []
+    chunk = chunk or FEATURE_CHUNK
     for start in range(0, len(codes), chunk):
         part = codes[start:start + chunk]
         keep = part if wanted is None else [c for c in part if c in wanted]
@@ -323,13 +349,7 @@ def features_in_chunks(as_of: date, usccs=None, chunk: int = FEATURE_CHUNK, prog
         tables = department_tables(as_of, uscc_range=(part[0], part[-1]), platform_only=platform_only)
         if adjust:
             tables = adjust(tables, as_of)
-        parts.append(features.build(tables, as_of, usccs=keep if len(keep) < len(part) else None))
-        if progress:
-            progress(len(keep))
-    if not parts:
-        empty = {k: v.iloc[:0] for k, v in department_tables(as_of, usccs=[]).items()}
-        return features.build(empty, as_of)
-    return pd.concat(parts)
+        yield tables, (keep if len(keep) < len(part) else None), len(keep)
 
 
 def training_sample(X: pd.DataFrame, y: pd.Series, limit: int = TRAIN_SAMPLE, seed: int = 2026):
@@ -378,7 +398,11 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
                  outcomes: pd.DataFrame | None = None, truth: pd.DataFrame | None = None,
                  outcomes_name: str | None = None, truth_name: str | None = None, progress=None):
     """The training rows, outcomes (uscc, defaulted_12m), truth (uscc, true_pd or None), as-of date, source
-    description and the out-of-time sample for `train`.
+    description, the out-of-time sample and the seasonal table for `train`.
+
+    The seasonal table (risk.seasonal: factors per industry and calendar month) is estimated from the training
+    firms' own department data — their inputs, not their outcomes, like the category levels and percentiles —
+    in a first pass, and saved with the model, so every later score uses it whatever firms are scored together.
 
     Only firms with an outcome train a model: on a real platform the 12-month default is known only for
     firms that borrowed (the platform's, through its loans), never for the registry's other firms, so the
@@ -415,19 +439,28 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
         if early_day is not None:
             early, _ = sampled_outcomes(early)
         early_wanted = set() if early_day is None else set(early["uscc"])
-        # Chunk by chunk: only one chunk's department records are in memory at a time.
+        # Chunk by chunk: only one chunk's department records are in memory at a time. A first pass estimates
+        # the seasonal tables of the training firms (risk.seasonal), the second builds their features with them.
+        est = early_est = None
+        for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=as_of):
+            est = features.seasonal_estimate(chunk, as_of, usccs=wanted, into=est)
+            if early_day is not None:
+                early_est = features.seasonal_estimate(chunk, early_day, usccs=early_wanted, into=early_est)
+        seasonal = est.table()
+        early_seasonal = early_est.table() if early_est is not None else None
         parts, early_parts = [], []
         for chunk in departments.generate_chunks(n, months=months, seed=seed_value, as_of=as_of):
-            parts.append(features.build(chunk, as_of, usccs=wanted))
+            parts.append(features.build(chunk, as_of, usccs=wanted, seasonal=seasonal))
             if early_day is not None:
-                early_parts.append(features.build(chunk, early_day, usccs=early_wanted))
+                early_parts.append(features.build(chunk, early_day, usccs=early_wanted, seasonal=early_seasonal))
             if progress:
                 progress(len(chunk["registry"]))
         source = {"enterprises_from": "synthetic", "seed": seed_value, "enterprises": n, "months": months,
                   "outcomes": f"合成城市 seed={seed_value}（内存生成）", "sample_note": note}
         earlier = {"reason": early} if early_day is None else \
-            {"X": pd.concat(early_parts), "outcomes": early, "as_of": early_day, "history_months": months - OOT_MONTHS}
-        return pd.concat(parts), outs, truth, as_of, source, earlier
+            {"X": pd.concat(early_parts), "outcomes": early, "as_of": early_day, "history_months": months - OOT_MONTHS,
+             "seasonal": early_seasonal}
+        return pd.concat(parts), outs, truth, as_of, source, earlier, seasonal
     if spec is None and outcomes is None:
         raise ScoringError("数据库中的部门数据不是由 flask seed 生成的，无法重建违约结局：请用 --outcomes FILE"
                            "（CSV：uscc,defaulted_12m）提供12个月结局，或用 --enterprises-from synthetic。")
@@ -444,15 +477,18 @@ def training_set(*, as_of=None, enterprises_from="db", enterprises=None, months=
             if as_of == spec["as_of"] else "特征日不是合成城市的截止日，无法重建更早时点的结局，未做跨时间验证。"
         earlier = {"reason": early} if isinstance(early, str) else None
     outcomes, source["sample_note"] = sampled_outcomes(outcomes)
-    X = features_in_chunks(as_of, usccs=outcomes["uscc"], progress=progress)
+    seasonal = seasonal_in_chunks(as_of, usccs=outcomes["uscc"])
+    X = features_in_chunks(as_of, usccs=outcomes["uscc"], progress=progress, seasonal=seasonal)
     if X.empty:
         raise ScoringError(f"{as_of} 之前没有任何有结局企业的部门数据：请先 flask seed 或 flask import-data。")
     if earlier is None:
         day = departments.earlier_day(as_of, OOT_MONTHS)
         early, _ = sampled_outcomes(early)
-        earlier = {"X": features_in_chunks(day, usccs=early["uscc"], progress=progress), "outcomes": early,
-                   "as_of": day, "history_months": spec["months"] - OOT_MONTHS}
-    return X, outcomes, truth, as_of, source, earlier
+        early_seasonal = seasonal_in_chunks(day, usccs=early["uscc"])
+        earlier = {"X": features_in_chunks(day, usccs=early["uscc"], progress=progress, seasonal=early_seasonal),
+                   "outcomes": early, "as_of": day, "history_months": spec["months"] - OOT_MONTHS,
+                   "seasonal": early_seasonal}
+    return X, outcomes, truth, as_of, source, earlier, seasonal
 
 
 def _earlier_outcomes(n: int, months: int, seed: int, as_of: date) -> pd.DataFrame | str:
@@ -470,7 +506,7 @@ def _earlier_outcomes(n: int, months: int, seed: int, as_of: date) -> pd.DataFra
 
 def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = None, *, as_of: date,
           source: dict, activate: bool = True, challenger: bool = True, earlier: dict | None = None,
-          stage=None, reason: str | None = None) -> dict:
+          stage=None, reason: str | None = None, seasonal: dict | None = None) -> dict:
     """Train on feature rows X (index uscc) and outcomes (uscc, defaulted_12m); save as a new version with
     its validation pack (grade back-test, score bands, CSI), documentation and — unless challenger=False —
     the WOE scorecard challenger measured on the same rows (its points per attribute saved beside it).
@@ -502,6 +538,7 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
         m = risk_model.train(X, y)
     except risk_model.TrainingDataError as e:
         raise ScoringError(f"无法训练模型：{e}") from None
+    m.seasonal = seasonal  # the table X was built with (training_set): saved with the model, used by every score
     test = m.split["test"]
     oracle = None
     if truth is not None:
@@ -561,7 +598,7 @@ def recalibrate(version: str, outcomes: pd.DataFrame | None = None, as_of: date 
     else:
         as_of = as_of or data_as_of()
         wanted = outcomes.drop_duplicates("uscc")
-        X = features_in_chunks(as_of, usccs=wanted["uscc"])
+        X = features_in_chunks(as_of, usccs=wanted["uscc"], seasonal=m.seasonal)
         y = wanted.set_index("uscc")["defaulted_12m"].reindex(X.index)
         ok = y.notna().to_numpy()
         if int(y[ok].sum()) < 10 or int((1 - y[ok]).sum()) < 10:
@@ -580,7 +617,13 @@ def recalibrate(version: str, outcomes: pd.DataFrame | None = None, as_of: date 
     card["validation"] = {**(card.get("validation") or {}), "grade_backtest": rec["after"], "recalibration": rec}
     card["recalibrated_from"] = {"version": version, "basis": basis, "intercept": rec["intercept"],
                                  "slope": rec["slope"], "within_before": rec["within_before"],
-                                 "within_after": rec["within_after"]}
+                                 "within_after": rec["within_after"], "held_out": outcomes is None,
+                                 "before": rec.get("figures_before"), "after": rec.get("figures_after")}
+    after = rec.get("figures_after")
+    if after:  # this version's own calibration (cross-fitted on the rows of the map), not the original's
+        card["calibration_table"], card["calibration_error"] = after["calibration_table"], after["calibration_error"]
+        if outcomes is None:  # the very rows the original's metrics come from: its Brier is this version's now
+            card["metrics"] = {**card["metrics"], "brier": after["brier"], "mean_pd": after["mean_pd"]}
     new.card = card
     path = registry.save(new, root, activate=False)
     if active_model() is not None:
@@ -658,10 +701,11 @@ def score_firms(m: risk_model.RiskModel | None = None, *, usccs=None, as_of: dat
     if firms.empty:
         return {"scored": 0, "unscored": 0, "version": m.card.get("version"), "as_of": as_of, "grades": {}}
     if usccs is None:
-        X = features_in_chunks(as_of, usccs=firms["uscc"], progress=feature_progress, adjust=_governance_known_today)
+        X = features_in_chunks(as_of, usccs=firms["uscc"], progress=feature_progress, adjust=_governance_known_today,
+                               seasonal=m.seasonal)
     else:
         X = features.build(_governance_known_today(department_tables(as_of, usccs=firms["uscc"], platform_only=True),
-                                                   as_of), as_of)
+                                                   as_of), as_of, seasonal=m.seasonal)
     ids = firms.set_index("uscc")["id"]
     X = X[X.index.isin(ids.index)]
     version, moment = m.card.get("version") or "unsaved", now()

@@ -87,7 +87,7 @@ def feature_frame(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(index=pd.Index([f"F{i:06d}" for i in range(n)], name="uscc"))
     for f in catalogue.FEATURES:
-        if f.categorical:
+        if f.categorical or f.name.endswith("_sa"):
             continue
         X[f.name] = rng.gamma(2.0, 1.0, n) if f.direction >= 0 else rng.normal(0, 1, n)
     X["tax_grade_rank"] = rng.integers(1, 6, n).astype(float)
@@ -100,4 +100,9 @@ def feature_frame(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Series]:
     logit = (-3.2 + 0.8 * (X["tax_grade_rank"] - 3) + 1.2 * X["pen_serious_36m"] + 2.0 * X["list_serious_dishonest"]
              - 0.6 * X["tax_trend_12m"] + 0.4 * (X["industry"] == "F") + 0.3 * X["util_late_12m"])
     y = pd.Series((rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int), index=X.index, name="defaulted_12m")
+    # the seasonally adjusted features (no effect here) are drawn last: the other columns and y stay those drawn
+    # before they were added
+    for f in catalogue.FEATURES:
+        if f.name.endswith("_sa"):
+            X[f.name] = rng.normal(0, 1, n)
     return X[catalogue.NAMES], y
