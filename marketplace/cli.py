@@ -224,7 +224,7 @@ def train_model(*, as_of=None, enterprises_from="db", enterprises=None, months=N
     activate = first if activate is None else activate
     if activate:
         try:
-            reason = scoring.FIRST_MODEL_REASON if first else scoring.signoff_reason(reason)
+            reason = scoring.activation_reason(reason)
         except scoring.ScoringError as e:
             raise click.UsageError(f"{e} 已有启用的模型：用 --reason 写明签批理由，或去掉 --activate，新版本将在影子模式下"
                                    "与启用中的模型对比，由工作人员在模型页签批启用。") from None

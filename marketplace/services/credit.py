@@ -35,7 +35,7 @@ def current_grades():
             .join(EnterpriseScore, EnterpriseScore.id == CurrentScore.score_id).subquery("current_grades"))
 
 
-def _parts(values) -> list:
+def in_parts(values) -> list:
     """What an `IN (…)` takes: a select of values as one part (the database joins it); a list IN_CHUNK at a time."""
     if isinstance(values, Select):
         return [values]
@@ -48,10 +48,9 @@ def current_scores(enterprise_ids=None) -> dict[int, EnterpriseScore]:
     stmt = select(EnterpriseScore).join(CurrentScore, CurrentScore.score_id == EnterpriseScore.id)
     if enterprise_ids is None:
         return {s.enterprise_id: s for s in db.session.scalars(stmt)}
-    ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
     out: dict[int, EnterpriseScore] = {}
-    for start in range(0, len(ids), IN_CHUNK):
-        for s in db.session.scalars(stmt.where(CurrentScore.enterprise_id.in_(ids[start:start + IN_CHUNK]))):
+    for part in in_parts(int(i) for i in enterprise_ids):
+        for s in db.session.scalars(stmt.where(CurrentScore.enterprise_id.in_(part))):
             out[s.enterprise_id] = s
     return out
 
@@ -74,12 +73,11 @@ def current_grade(enterprise_ids=None) -> dict[int, str | None]:
 def grades_of(enterprise_ids) -> dict[int, tuple[str, float]]:
     """{enterprise_id: (grade, PD)} of these firms' current scores (unscored firms absent): three columns, read
     IN_CHUNK ids at a time, for pages that rank many firms (no ORM objects, no reasons JSON)."""
-    ids = list(dict.fromkeys(int(i) for i in enterprise_ids))
     stmt = (select(EnterpriseScore.enterprise_id, EnterpriseScore.grade, EnterpriseScore.pd)
             .join(CurrentScore, CurrentScore.score_id == EnterpriseScore.id))
     out: dict[int, tuple[str, float]] = {}
-    for start in range(0, len(ids), IN_CHUNK):
-        for eid, grade, pd_ in db.session.execute(stmt.where(CurrentScore.enterprise_id.in_(ids[start:start + IN_CHUNK]))):
+    for part in in_parts(int(i) for i in enterprise_ids):
+        for eid, grade, pd_ in db.session.execute(stmt.where(CurrentScore.enterprise_id.in_(part))):
             out[eid] = (grade, float(pd_))
     return out
 
@@ -102,7 +100,7 @@ def listed_usccs(on: date, usccs=None, list_types=codes.SERIOUS_LIST_TYPES) -> s
         hits = usccs_hit_through_representative(on)
         return listed(usccs) | (hits & set(db.session.scalars(usccs)) if hits else set())
     out: set[str] = set()
-    for part in _parts(usccs):
+    for part in in_parts(usccs):
         out |= listed(part)
         out |= usccs_hit_through_representative(on, part)
     return out
@@ -315,7 +313,7 @@ def tax_summary(usccs, on: date) -> dict[str, dict]:
     window = (TaxRecord.period >= date(m // 12, m % 12 + 1, 1), TaxRecord.period <= latest)
     # The arrears of the latest month ride in the same grouped query (one row per firm and month).
     arrears = func.sum(case((TaxRecord.period == latest, TaxRecord.arrears), else_=0))
-    for part in _parts(usccs):
+    for part in in_parts(usccs):
         for uscc, revenue, tax, months, owed in db.session.execute(
                 select(TaxRecord.uscc, func.sum(TaxRecord.revenue),
                        func.sum(TaxRecord.vat_paid + TaxRecord.income_tax_paid), func.count(), arrears)

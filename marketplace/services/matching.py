@@ -536,11 +536,11 @@ def needs_for_institution(institution_id: int, per_product: int = 20, on: date |
     # What the firms published, read for the needs shown only (at most per_product per product).
     wanted = sorted({int(need_ids[i]) for shown in shown_per_product for i, _ in shown})
     published = {}
-    for start in range(0, len(wanted), credit.IN_CHUNK):
+    for part in credit.in_parts(wanted):
         published.update((r.id, r) for r in db.session.execute(select(
             FinancingNeed.id, FinancingNeed.amount, FinancingNeed.term_months, FinancingNeed.guarantee,
             FinancingNeed.urgency, FinancingNeed.purpose, FinancingNeed.created_at)
-            .where(FinancingNeed.id.in_(wanted[start:start + credit.IN_CHUNK]))))
+            .where(FinancingNeed.id.in_(part))))
     for j, prod in enumerate(p.itertuples()):
         rows = []
         for i, shown in shown_per_product[j]:

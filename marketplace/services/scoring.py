@@ -87,6 +87,12 @@ def signoff_reason(reason: str | None) -> str:
     return reason
 
 
+def activation_reason(reason: str | None) -> str:
+    """The reason a model activated at training is signed with: FIRST_MODEL_REASON while the platform has no
+    active model, otherwise the operator's own (signoff_reason: ScoringError when missing or too short)."""
+    return FIRST_MODEL_REASON if active_model() is None else signoff_reason(reason)
+
+
 def check_signoff(version: str, reason: str) -> str:
     """The sign-off's reason (stripped) when it may go ahead; otherwise ScoringError saying why."""
     reason = signoff_reason(reason)
@@ -522,7 +528,7 @@ def train(X: pd.DataFrame, outcomes: pd.DataFrame, truth: pd.DataFrame | None = 
     """
     stage = stage or (lambda text: None)
     if activate:
-        reason = FIRST_MODEL_REASON if active_model() is None else signoff_reason(reason)
+        reason = activation_reason(reason)
     known = outcomes.drop_duplicates("uscc").set_index("uscc")["defaulted_12m"]
     y = known.reindex(X.index)
     keep = y.notna().to_numpy()
